@@ -1,0 +1,168 @@
+//! [`Message`]: a multipart ZeroMQ message.
+
+use bytes::Bytes;
+
+/// A ZeroMQ message: one or more frames ("parts"), each a [`Bytes`].
+///
+/// Cloning is cheap: the parts are reference-counted, never copied.
+/// A message always travels whole: a peer never sees half of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Message {
+    parts: Vec<Bytes>,
+}
+
+impl Message {
+    /// An empty message with no parts. Push parts before sending it:
+    /// a message with no parts cannot be sent.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty message with room for `n` parts.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            parts: Vec::with_capacity(n),
+        }
+    }
+
+    /// Appends a part.
+    pub fn push(&mut self, part: impl Into<Bytes>) {
+        self.parts.push(part.into());
+    }
+
+    /// Inserts a part at the front (used to add an envelope).
+    pub fn push_front(&mut self, part: impl Into<Bytes>) {
+        self.parts.insert(0, part.into());
+    }
+
+    /// The parts, in order.
+    pub fn parts(&self) -> &[Bytes] {
+        &self.parts
+    }
+
+    /// Mutable access to the list of parts.
+    pub fn parts_mut(&mut self) -> &mut Vec<Bytes> {
+        &mut self.parts
+    }
+
+    /// The parts, taken out of the message.
+    pub fn into_parts(self) -> Vec<Bytes> {
+        self.parts
+    }
+
+    /// The number of parts.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// True when the message has no parts.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// The total size of all parts in bytes.
+    pub fn size(&self) -> usize {
+        self.parts.iter().map(Bytes::len).sum()
+    }
+
+    /// The first part, if any.
+    pub fn first(&self) -> Option<&Bytes> {
+        self.parts.first()
+    }
+
+    /// The last part, if any.
+    pub fn last(&self) -> Option<&Bytes> {
+        self.parts.last()
+    }
+
+    /// An iterator over the parts.
+    pub fn iter(&self) -> std::slice::Iter<'_, Bytes> {
+        self.parts.iter()
+    }
+}
+
+impl From<Vec<Bytes>> for Message {
+    fn from(parts: Vec<Bytes>) -> Self {
+        Self { parts }
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(part: Bytes) -> Self {
+        Self { parts: vec![part] }
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(part: &'static str) -> Self {
+        Bytes::from_static(part.as_bytes()).into()
+    }
+}
+
+impl From<String> for Message {
+    fn from(part: String) -> Self {
+        Bytes::from(part).into()
+    }
+}
+
+impl From<&String> for Message {
+    fn from(part: &String) -> Self {
+        Bytes::copy_from_slice(part.as_bytes()).into()
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(part: Vec<u8>) -> Self {
+        Bytes::from(part).into()
+    }
+}
+
+impl From<&[u8]> for Message {
+    fn from(part: &[u8]) -> Self {
+        Bytes::copy_from_slice(part).into()
+    }
+}
+
+impl<T: Into<Bytes>> FromIterator<T> for Message {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self {
+            parts: iter.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl IntoIterator for Message {
+    type Item = Bytes;
+    type IntoIter = std::vec::IntoIter<Bytes>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.parts.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Message {
+    type Item = &'a Bytes;
+    type IntoIter = std::slice::Iter<'a, Bytes>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.parts.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_keep_parts_in_order() {
+        let m: Message = ["a", "", "ccc"].into_iter().collect();
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.size(), 4);
+        assert_eq!(m.parts()[1], Bytes::new());
+        let mut m2 = Message::from("ccc");
+        m2.push_front(Bytes::new());
+        m2.push_front("a");
+        assert_eq!(m, m2);
+        assert_eq!(Message::from(vec![1u8, 2]).first().unwrap()[..], [1, 2]);
+    }
+}

@@ -1,0 +1,141 @@
+//! [`OutBuffer`]: the bytes a connection wants written, ready for one
+//! vectored write.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// Frame bodies at least this large go out by reference, not copied.
+pub(crate) const COPY_THRESHOLD: usize = 8 * 1024;
+
+/// Pending output: a queue of chunks, then a tail that small frames and
+/// headers are copied into. Large bodies are queued as their own chunk
+/// (their `Bytes` is shared, never copied).
+#[derive(Debug, Default)]
+pub struct OutBuffer {
+    chunks: VecDeque<Bytes>,
+    tail: BytesMut,
+    len: usize,
+}
+
+impl OutBuffer {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes not yet written.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when everything was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Fills `dst` with the pending bytes, in order, from the front;
+    /// returns how many slices it filled.
+    pub fn io_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        let pieces = self
+            .chunks
+            .iter()
+            .map(|c| &c[..])
+            .chain(std::iter::once(&self.tail[..]))
+            .filter(|p| !p.is_empty());
+        for (slot, piece) in dst.iter_mut().zip(pieces) {
+            *slot = IoSlice::new(piece);
+            n += 1;
+        }
+        n
+    }
+
+    /// Drops the first `n` bytes: they were written.
+    pub fn advance(&mut self, mut n: usize) {
+        n = n.min(self.len);
+        self.len -= n;
+        while n > 0 {
+            let Some(front) = self.chunks.front_mut() else {
+                self.tail.advance(n);
+                break;
+            };
+            let k = n.min(front.len());
+            front.advance(k);
+            n -= k;
+            if front.is_empty() {
+                self.chunks.pop_front();
+            }
+        }
+        if self.len == 0 {
+            // Keep the tail's allocation for the next batch.
+            self.chunks.clear();
+            self.tail.clear();
+        }
+    }
+
+    /// The tail, to copy small things into. The caller adds what it wrote
+    /// with [`OutBuffer::wrote`].
+    pub(crate) fn tail(&mut self) -> &mut BytesMut {
+        &mut self.tail
+    }
+
+    /// Accounts for `n` bytes appended to the tail.
+    pub(crate) fn wrote(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Appends a body: copied when small, queued by reference when large.
+    pub(crate) fn push_body(&mut self, body: &Bytes) {
+        if body.len() < COPY_THRESHOLD {
+            self.tail.extend_from_slice(body);
+        } else {
+            if !self.tail.is_empty() {
+                self.chunks.push_back(self.tail.split().freeze());
+            }
+            self.chunks.push_back(body.clone());
+        }
+        self.len += body.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flatten(out: &OutBuffer) -> Vec<u8> {
+        let mut slices = [IoSlice::new(&[]); 16];
+        let n = out.io_slices(&mut slices);
+        slices[..n].iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    #[test]
+    fn small_bodies_are_copied_large_ones_shared_and_order_kept() {
+        let mut out = OutBuffer::new();
+        out.tail().extend_from_slice(b"h1");
+        out.wrote(2);
+        out.push_body(&Bytes::from_static(b"small"));
+        let big = Bytes::from(vec![7u8; COPY_THRESHOLD]);
+        out.push_body(&big);
+        out.tail().extend_from_slice(b"h2");
+        out.wrote(2);
+        assert_eq!(out.len(), 2 + 5 + COPY_THRESHOLD + 2);
+        let mut expected = b"h1small".to_vec();
+        expected.extend(&big[..]);
+        expected.extend(b"h2");
+        assert_eq!(flatten(&out), expected);
+        assert_eq!(
+            out.chunks[1].as_ptr(),
+            big.as_ptr(),
+            "large body not copied"
+        );
+        out.advance(3);
+        assert_eq!(flatten(&out), expected[3..]);
+        out.advance(5 + COPY_THRESHOLD);
+        assert_eq!(flatten(&out), b"h2");
+        out.advance(2);
+        assert!(out.is_empty());
+        assert_eq!(out.io_slices(&mut [IoSlice::new(&[])]), 0);
+    }
+}

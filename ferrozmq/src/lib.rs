@@ -1,0 +1,45 @@
+//! ferrozmq: ZeroMQ in pure Rust.
+//!
+//! It speaks ZMTP 3.1 byte for byte, so a ferrozmq program and a
+//! pyzmq/libzmq program talk without either knowing. This release has the
+//! REQ, REP, PUSH and PULL socket types over TCP.
+//!
+//! ```
+//! use ferrozmq::{Context, Message, SocketType};
+//!
+//! let ctx = Context::new();
+//! let mut server = ctx.socket(SocketType::Rep)?;
+//! server.bind("tcp://127.0.0.1:*")?;
+//! let mut client = ctx.socket(SocketType::Req)?;
+//! client.connect(&server.last_endpoint().unwrap())?;
+//!
+//! client.send(Message::from_iter(["two", "parts"]))?;
+//! let request = server.recv()?;
+//! assert_eq!(request.len(), 2);
+//! server.send("Message Received")?;
+//! assert_eq!(client.recv()?.first().unwrap(), "Message Received");
+//! # Ok::<(), ferrozmq::Error>(())
+//! ```
+
+mod blocking;
+mod context;
+mod endpoint;
+mod engine;
+mod error;
+mod options;
+mod pattern;
+mod pipe;
+mod socket;
+mod transport;
+
+pub use context::Context;
+pub use error::{Error, Result, SendError};
+pub use ferrozmq_proto::{Message, SocketType};
+pub use socket::{AsyncSocket, Socket};
+
+pub use bytes::Bytes;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,88 @@
+//! Socket options, with libzmq's defaults.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferrozmq_proto::{Config, SocketType};
+
+/// Every option of a socket; libzmq's names and defaults.
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    pub(crate) sndhwm: usize,
+    pub(crate) rcvhwm: usize,
+    pub(crate) linger: Option<Duration>,
+    pub(crate) send_timeout: Option<Duration>,
+    pub(crate) recv_timeout: Option<Duration>,
+    pub(crate) reconnect_ivl: Duration,
+    pub(crate) reconnect_ivl_max: Option<Duration>,
+    pub(crate) routing_id: Bytes,
+    pub(crate) heartbeat_ivl: Option<Duration>,
+    pub(crate) heartbeat_timeout: Option<Duration>,
+    pub(crate) heartbeat_ttl: Option<Duration>,
+    pub(crate) max_msg_size: Option<u64>,
+    pub(crate) handshake_ivl: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            // libzmq waits forever; we bound it so that a gone peer cannot
+            // hang a program's exit (see the `set_linger` docs).
+            linger: Some(Duration::from_secs(30)),
+            send_timeout: None,
+            recv_timeout: None,
+            reconnect_ivl: Duration::from_millis(100),
+            reconnect_ivl_max: None,
+            routing_id: Bytes::new(),
+            heartbeat_ivl: None,
+            heartbeat_timeout: None,
+            heartbeat_ttl: None,
+            max_msg_size: None,
+            handshake_ivl: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl Options {
+    /// The protocol configuration of a new connection.
+    pub(crate) fn protocol_config(&self, socket_type: SocketType) -> Config {
+        let mut config = Config::new(socket_type);
+        config.routing_id = self.routing_id.clone();
+        config.max_message_size = self.max_msg_size;
+        config.handshake_ivl = self.handshake_ivl;
+        config.heartbeat_ivl = self.heartbeat_ivl;
+        config.heartbeat_timeout = self.heartbeat_timeout;
+        config.heartbeat_ttl = self.heartbeat_ttl;
+        config
+    }
+
+    /// The wait before reconnect attempt number `attempt` (0-based): the
+    /// interval doubles on each failure up to `reconnect_ivl_max`, as libzmq.
+    pub(crate) fn reconnect_delay(&self, attempt: u32) -> Duration {
+        match self.reconnect_ivl_max {
+            Some(max) if max > self.reconnect_ivl => self
+                .reconnect_ivl
+                .saturating_mul(1 << attempt.min(16))
+                .min(max),
+            _ => self.reconnect_ivl,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_backs_off_only_with_a_maximum() {
+        let mut o = Options::default();
+        assert_eq!(o.reconnect_delay(5), Duration::from_millis(100));
+        o.reconnect_ivl_max = Some(Duration::from_millis(1000));
+        assert_eq!(o.reconnect_delay(0), Duration::from_millis(100));
+        assert_eq!(o.reconnect_delay(2), Duration::from_millis(400));
+        assert_eq!(o.reconnect_delay(9), Duration::from_millis(1000));
+        assert_eq!(o.reconnect_delay(u32::MAX), Duration::from_millis(1000));
+    }
+}

@@ -1,0 +1,64 @@
+//! REQ (RFC 28): strictly alternating request and reply, one peer at a time.
+
+use bytes::Bytes;
+
+use super::LoadBalance;
+use crate::pipe::{PipeId, Pipes};
+use crate::{Error, Message};
+
+/// A REQ socket's routing state.
+#[derive(Debug, Default)]
+pub(crate) struct Req {
+    pub(crate) lb: LoadBalance,
+    /// The pipe the outstanding request went to.
+    waiting_on: Option<PipeId>,
+}
+
+impl Req {
+    /// RFC 28: "SHALL route outgoing messages to connected peers using a
+    /// round-robin strategy", "SHALL prefix the outgoing message with an
+    /// empty delimiter frame", and a second send before the reply is an error.
+    pub(crate) fn send(
+        &mut self,
+        pipes: &mut Pipes,
+        mut msg: Message,
+    ) -> Result<(), (Error, Message)> {
+        if self.waiting_on.is_some() {
+            return Err((
+                Error::State("a REQ socket must receive the reply before sending again"),
+                msg,
+            ));
+        }
+        let Some(id) = self.lb.pick(pipes) else {
+            return Err((Error::WouldBlock, msg));
+        };
+        msg.push_front(Bytes::new());
+        pipes.push_outbound(id, msg);
+        self.waiting_on = Some(id);
+        Ok(())
+    }
+
+    /// RFC 28: "SHALL accept an incoming message only from the last peer
+    /// that it sent a request to" and "SHALL discard silently any messages
+    /// received from other peers"; the empty delimiter is stripped, and a
+    /// reply without one is discarded.
+    pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
+        let Some(expected) = self.waiting_on else {
+            return Err(Error::State(
+                "a REQ socket must send a request before receiving",
+            ));
+        };
+        while let Some((id, msg)) = pipes.pop_inbound() {
+            if id != expected {
+                continue;
+            }
+            let mut parts = msg.into_parts();
+            if parts.first().is_some_and(Bytes::is_empty) {
+                parts.remove(0);
+                self.waiting_on = None;
+                return Ok(parts.into());
+            }
+        }
+        Err(Error::WouldBlock)
+    }
+}

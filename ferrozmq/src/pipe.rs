@@ -1,0 +1,223 @@
+//! Pipes: the bounded per-peer queues between a connection's engine and the
+//! socket's patterns.
+//!
+//! All pipes of a socket live in one [`Pipes`] table behind the socket's
+//! lock. The engine moves messages in and out in batches (one lock per
+//! batch); the socket's `send`/`recv` move one message per lock. Wake-ups
+//! happen only on edges: a queue going from empty to non-empty, or a full
+//! queue draining to its low-water mark.
+
+use std::collections::{HashMap, VecDeque};
+use std::task::Waker;
+use std::time::Instant;
+
+use crate::Message;
+
+/// A pipe's key in its socket's [`Pipes`] table; never reused.
+pub(crate) type PipeId = u64;
+
+/// When a pipe's engine should stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Closing {
+    /// Not closing.
+    Open,
+    /// Flush what is queued, then stop; give up at the deadline (`None`:
+    /// never give up).
+    Linger(Option<Instant>),
+}
+
+/// One peer's pair of queues. A connect-side pipe outlives its
+/// connections: messages queued while the peer is away wait for the next.
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    pub(crate) inbound: VecDeque<Message>,
+    pub(crate) outbound: VecDeque<Message>,
+    sndhwm: usize,
+    rcvhwm: usize,
+    /// The engine serving this pipe, when it waits for something the
+    /// socket side will do (queue a message, drain a full queue, close).
+    engine_waker: Option<Waker>,
+    /// No engine will ever serve the pipe again: it goes once drained.
+    pub(crate) detached: bool,
+    pub(crate) closing: Closing,
+}
+
+impl Pipe {
+    fn new(sndhwm: usize, rcvhwm: usize) -> Self {
+        Self {
+            inbound: VecDeque::new(),
+            outbound: VecDeque::new(),
+            sndhwm,
+            rcvhwm,
+            engine_waker: None,
+            detached: false,
+            closing: Closing::Open,
+        }
+    }
+
+    /// Whether one more outbound message fits under the send high-water mark.
+    pub(crate) fn has_room(&self) -> bool {
+        !self.detached && (self.sndhwm == 0 || self.outbound.len() < self.sndhwm)
+    }
+
+    fn inbound_full(&self) -> bool {
+        self.rcvhwm != 0 && self.inbound.len() >= self.rcvhwm
+    }
+}
+
+/// The pipes of one socket, the fair-queue order of those holding inbound
+/// messages, and the wakers to call once the socket's lock is released.
+#[derive(Debug, Default)]
+pub(crate) struct Pipes {
+    map: HashMap<PipeId, Pipe>,
+    next_id: PipeId,
+    /// Pipes with inbound messages, in turn order (libzmq's `fq`).
+    ready: VecDeque<PipeId>,
+    /// The socket's caller, waiting in `recv` for an inbound message.
+    pub(crate) recv_waker: Option<Waker>,
+    /// The socket's caller, waiting in `send` for room in a pipe.
+    pub(crate) send_waker: Option<Waker>,
+    /// Wakers collected under the lock, called after it is released.
+    pub(crate) to_wake: Vec<Waker>,
+}
+
+impl Pipes {
+    /// Adds a pipe and returns its id.
+    pub(crate) fn add(&mut self, sndhwm: usize, rcvhwm: usize) -> PipeId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.map.insert(id, Pipe::new(sndhwm, rcvhwm));
+        id
+    }
+
+    pub(crate) fn get(&self, id: PipeId) -> Option<&Pipe> {
+        self.map.get(&id)
+    }
+
+    pub(crate) fn ids(&self) -> impl Iterator<Item = PipeId> + '_ {
+        self.map.keys().copied()
+    }
+
+    /// Marks a pipe as served by no engine any more. Its inbound messages
+    /// stay readable (they arrived whole); its outbound ones are dropped.
+    pub(crate) fn detach(&mut self, id: PipeId) {
+        if let Some(pipe) = self.map.get_mut(&id) {
+            pipe.detached = true;
+            pipe.outbound.clear();
+            if pipe.inbound.is_empty() {
+                self.map.remove(&id);
+            }
+        }
+    }
+
+    /// Queues a message to a pipe's peer, waking its engine if the queue
+    /// was empty. The caller checked [`Pipe::has_room`].
+    pub(crate) fn push_outbound(&mut self, id: PipeId, msg: Message) {
+        if let Some(pipe) = self.map.get_mut(&id) {
+            pipe.outbound.push_back(msg);
+            if pipe.outbound.len() == 1 {
+                self.to_wake.extend(pipe.engine_waker.take());
+            }
+        }
+    }
+
+    /// Takes the next inbound message in fair-queue order: one message per
+    /// pipe per turn.
+    pub(crate) fn pop_inbound(&mut self) -> Option<(PipeId, Message)> {
+        while let Some(id) = self.ready.pop_front() {
+            let Some(pipe) = self.map.get_mut(&id) else {
+                continue;
+            };
+            let Some(msg) = pipe.inbound.pop_front() else {
+                continue;
+            };
+            if !pipe.inbound.is_empty() {
+                self.ready.push_back(id);
+            } else if pipe.detached {
+                self.map.remove(&id);
+                return Some((id, msg));
+            }
+            // Wake a reader blocked on a full queue once it has drained to
+            // half, not on every message (libzmq's low-water mark).
+            if pipe.engine_waker.is_some() && pipe.inbound.len() <= pipe.rcvhwm / 2 {
+                self.to_wake.extend(pipe.engine_waker.take());
+            }
+            return Some((id, msg));
+        }
+        None
+    }
+
+    /// Engine side: moves decoded messages into the pipe up to its receive
+    /// high-water mark. Returns true if `batch` was emptied; otherwise the
+    /// engine's waker is kept and called when the queue drains.
+    pub(crate) fn push_inbound(
+        &mut self,
+        id: PipeId,
+        batch: &mut VecDeque<Message>,
+        waker: &Waker,
+    ) -> bool {
+        let Some(pipe) = self.map.get_mut(&id) else {
+            batch.clear();
+            return true;
+        };
+        let was_empty = pipe.inbound.is_empty();
+        while !pipe.inbound_full() {
+            match batch.pop_front() {
+                Some(msg) => pipe.inbound.push_back(msg),
+                None => break,
+            }
+        }
+        if was_empty && !pipe.inbound.is_empty() {
+            self.ready.push_back(id);
+            self.to_wake.extend(self.recv_waker.take());
+        }
+        if batch.is_empty() {
+            true
+        } else {
+            register(&mut pipe.engine_waker, waker);
+            false
+        }
+    }
+
+    /// Engine side: takes every queued outbound message. When there are
+    /// none, keeps the engine's waker to call when one is queued.
+    pub(crate) fn pull_outbound(
+        &mut self,
+        id: PipeId,
+        into: &mut VecDeque<Message>,
+        waker: &Waker,
+    ) -> Closing {
+        let Some(pipe) = self.map.get_mut(&id) else {
+            return Closing::Linger(Some(Instant::now()));
+        };
+        if pipe.outbound.is_empty() {
+            register(&mut pipe.engine_waker, waker);
+        } else {
+            std::mem::swap(&mut pipe.outbound, into);
+            self.to_wake.extend(self.send_waker.take());
+        }
+        pipe.closing
+    }
+
+    /// A new pipe can take messages: wake a blocked sender.
+    pub(crate) fn wake_sender(&mut self) {
+        self.to_wake.extend(self.send_waker.take());
+    }
+
+    /// Asks a pipe's engine to flush and stop.
+    pub(crate) fn close(&mut self, id: PipeId, closing: Closing) {
+        if let Some(pipe) = self.map.get_mut(&id) {
+            pipe.closing = closing;
+            pipe.inbound.clear();
+            self.to_wake.extend(pipe.engine_waker.take());
+        }
+    }
+}
+
+/// Stores `waker` unless an equivalent one is already stored.
+pub(crate) fn register(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(w) if w.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
+}

@@ -1,0 +1,103 @@
+//! [`AsyncSocket`]: the async API, for use inside tokio.
+
+use std::future::poll_fn;
+use std::task::Poll;
+use std::time::Duration;
+
+use super::{SocketCore, common_methods, expired};
+use crate::{Error, Message, Result, SendError, SocketType};
+
+/// A ZeroMQ socket with an async API.
+///
+/// Made inside a tokio runtime, its connections run as tasks on that
+/// runtime, so `send`/`recv` need no hop to another thread.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), ferrozmq::Error> {
+/// use ferrozmq::{Context, SocketType};
+///
+/// let ctx = Context::new();
+/// let mut pull = ctx.async_socket(SocketType::Pull)?;
+/// pull.bind("tcp://127.0.0.1:*").await?;
+/// let mut push = ctx.async_socket(SocketType::Push)?;
+/// push.connect(&pull.last_endpoint().unwrap()).await?;
+/// push.send("job 1").await?;
+/// assert_eq!(pull.recv().await?.first().unwrap(), "job 1");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct AsyncSocket {
+    core: SocketCore,
+}
+
+impl AsyncSocket {
+    pub(crate) fn new(core: SocketCore) -> Self {
+        Self { core }
+    }
+
+    common_methods!();
+
+    /// Binds to a local endpoint; see [`crate::Socket::bind`].
+    pub async fn bind(&self, endpoint: &str) -> Result<()> {
+        self.core.bind(endpoint)
+    }
+
+    /// Connects to an endpoint; see [`crate::Socket::connect`].
+    pub async fn connect(&self, endpoint: &str) -> Result<()> {
+        self.core.connect(endpoint)
+    }
+
+    /// See [`crate::Socket::unbind`].
+    pub async fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.core.unbind(endpoint)
+    }
+
+    /// See [`crate::Socket::disconnect`].
+    pub async fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.core.disconnect(endpoint)
+    }
+
+    /// Sends a message, waiting while no peer can take it (up to the send
+    /// timeout). On failure the message comes back in the error.
+    pub async fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
+        let timeout = self.core.options().send_timeout;
+        let mut slot = Some(msg.into());
+        let shared = &self.core.shared;
+        let send = poll_fn(|cx| shared.poll_send(cx, &mut slot));
+        match within(timeout, send).await {
+            Some(result) => result,
+            None => Err(SendError {
+                error: expired(timeout),
+                message: slot.take().unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// Receives a message, waiting until one arrives (up to the receive
+    /// timeout).
+    pub async fn recv(&mut self) -> Result<Message> {
+        let timeout = self.core.options().recv_timeout;
+        let shared = &self.core.shared;
+        within(timeout, poll_fn(|cx| shared.poll_recv(cx)))
+            .await
+            .unwrap_or_else(|| Err(expired(timeout)))
+    }
+}
+
+/// Runs `future` for at most `timeout`; zero polls it exactly once.
+async fn within<F: Future>(timeout: Option<Duration>, future: F) -> Option<F::Output> {
+    match timeout {
+        None => Some(future.await),
+        Some(Duration::ZERO) => {
+            let mut future = std::pin::pin!(future);
+            poll_fn(|cx| match future.as_mut().poll(cx) {
+                Poll::Ready(out) => Poll::Ready(Some(out)),
+                Poll::Pending => Poll::Ready(None),
+            })
+            .await
+        }
+        Some(t) => tokio::time::timeout(t, future).await.ok(),
+    }
+}

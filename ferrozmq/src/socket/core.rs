@@ -1,0 +1,167 @@
+//! [`SocketCore`]: what both socket fronts share: the shared state, the
+//! endpoints and the tasks serving them.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+
+use super::shared::Shared;
+use crate::context::{ContextInner, Spawner};
+use crate::endpoint::Endpoint;
+use crate::options::Options;
+use crate::pipe::Closing;
+use crate::transport::tcp;
+use crate::{Error, Result, SocketType};
+
+/// One socket: its state, endpoints and runtime. Dropping it closes the
+/// socket.
+#[derive(Debug)]
+pub(crate) struct SocketCore {
+    pub(crate) shared: Arc<Shared>,
+    spawner: Spawner,
+    endpoints: Mutex<Endpoints>,
+    /// Keeps the context's runtime alive while the socket is.
+    _ctx: Arc<ContextInner>,
+}
+
+#[derive(Debug, Default)]
+struct Endpoints {
+    list: Vec<EndpointEntry>,
+    last: Option<String>,
+}
+
+#[derive(Debug)]
+struct EndpointEntry {
+    kind: Kind,
+    /// The string the caller gave.
+    given: String,
+    /// The resolved form (a bind's real port), when different.
+    resolved: String,
+    /// Tells the endpoint's tasks to close.
+    lifecycle: watch::Sender<Closing>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Bind,
+    Connect,
+}
+
+impl SocketCore {
+    pub(crate) fn new(
+        ctx: Arc<ContextInner>,
+        handle: Handle,
+        socket_type: SocketType,
+    ) -> Result<Self> {
+        Ok(Self {
+            shared: Arc::new(Shared::new(socket_type)?),
+            spawner: Spawner::new(&ctx, handle),
+            endpoints: Mutex::default(),
+            _ctx: ctx,
+        })
+    }
+
+    pub(crate) fn options(&self) -> Options {
+        self.shared.options()
+    }
+
+    pub(crate) fn set(&self, f: impl FnOnce(&mut Options)) -> Result<()> {
+        self.shared.with(|state| f(&mut state.options));
+        Ok(())
+    }
+
+    pub(crate) fn last_endpoint(&self) -> Option<String> {
+        self.endpoints().last.clone()
+    }
+
+    fn endpoints(&self) -> MutexGuard<'_, Endpoints> {
+        self.endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn bind(&self, given: &str) -> Result<()> {
+        let endpoint = Endpoint::parse(given, true)?;
+        let listener = tcp::bind(&endpoint, given)?;
+        let resolved = Endpoint::from_addr(listener.local_addr()?).to_string();
+        let listener = {
+            let _runtime = self.spawner.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (lifecycle, watch) = watch::channel(Closing::Open);
+        self.spawner.spawn(tcp::accept_loop(
+            listener,
+            self.shared.clone(),
+            watch,
+            self.spawner.clone(),
+        ));
+        let mut endpoints = self.endpoints();
+        endpoints.last = Some(resolved.clone());
+        endpoints.list.push(EndpointEntry {
+            kind: Kind::Bind,
+            given: given.to_owned(),
+            resolved,
+            lifecycle,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn connect(&self, given: &str) -> Result<()> {
+        let endpoint = Endpoint::parse(given, false)?;
+        let resolved = endpoint.to_string();
+        let pipe = self.shared.add_connect_pipe();
+        let (lifecycle, watch) = watch::channel(Closing::Open);
+        self.spawner.spawn(tcp::connect_loop(
+            endpoint,
+            pipe,
+            self.shared.clone(),
+            watch,
+        ));
+        let mut endpoints = self.endpoints();
+        endpoints.last = Some(given.to_owned());
+        endpoints.list.push(EndpointEntry {
+            kind: Kind::Connect,
+            given: given.to_owned(),
+            resolved,
+            lifecycle,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.close_endpoint(Kind::Bind, endpoint)
+    }
+
+    pub(crate) fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.close_endpoint(Kind::Connect, endpoint)
+    }
+
+    fn close_endpoint(&self, kind: Kind, name: &str) -> Result<()> {
+        let closing = self.linger_deadline();
+        let mut endpoints = self.endpoints();
+        let index = endpoints
+            .list
+            .iter()
+            .position(|e| e.kind == kind && (e.given == name || e.resolved == name))
+            .ok_or_else(|| Error::EndpointNotFound(name.to_owned()))?;
+        let entry = endpoints.list.remove(index);
+        entry.lifecycle.send_replace(closing);
+        Ok(())
+    }
+
+    fn linger_deadline(&self) -> Closing {
+        Closing::Linger(self.options().linger.map(|d| Instant::now() + d))
+    }
+}
+
+impl Drop for SocketCore {
+    fn drop(&mut self) {
+        let closing = self.linger_deadline();
+        self.shared.close(closing);
+        for entry in &self.endpoints().list {
+            entry.lifecycle.send_replace(closing);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The socket API: [`Socket`] (blocking) and [`AsyncSocket`], thin fronts
+//! over one [`SocketCore`].
+
+mod async_socket;
+mod core;
+pub(crate) mod shared;
+
+pub use async_socket::AsyncSocket;
+pub(crate) use core::SocketCore;
+
+use std::future::poll_fn;
+use std::time::{Duration, Instant};
+
+use crate::blocking::block_on;
+use crate::{Error, Message, Result, SendError, SocketType};
+
+/// Methods shared by [`Socket`] and [`AsyncSocket`]: options, endpoints,
+/// type. Options take effect for connections made after the call.
+macro_rules! common_methods {
+    () => {
+        /// The socket's type.
+        pub fn socket_type(&self) -> SocketType {
+            self.core.shared.socket_type
+        }
+
+        /// The last endpoint bound (resolved: an ephemeral port is
+        /// replaced by the port the system chose) or connected.
+        pub fn last_endpoint(&self) -> Option<String> {
+            self.core.last_endpoint()
+        }
+
+        /// Send high-water mark: messages queued per peer before `send`
+        /// blocks (or drops, per socket type). 0 = unlimited. Default 1000.
+        pub fn set_sndhwm(&self, messages: usize) -> Result<()> {
+            self.core.set(|o| o.sndhwm = messages)
+        }
+
+        /// Receive high-water mark: messages queued per peer before the
+        /// socket stops reading from it. 0 = unlimited. Default 1000.
+        pub fn set_rcvhwm(&self, messages: usize) -> Result<()> {
+            self.core.set(|o| o.rcvhwm = messages)
+        }
+
+        /// How long queued messages may still be sent after the socket is
+        /// dropped (or an endpoint disconnected). `None` = until sent.
+        /// Default 30 s: libzmq's default is to wait forever, which hangs a
+        /// program's exit when a peer is gone.
+        pub fn set_linger(&self, linger: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.linger = linger)
+        }
+
+        /// How long `send` waits for room; `None` = forever (default),
+        /// zero = never ([`Error::WouldBlock`]). Expiry is [`Error::Timeout`].
+        pub fn set_send_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.send_timeout = timeout)
+        }
+
+        /// How long `recv` waits for a message; `None` = forever (default),
+        /// zero = never ([`Error::WouldBlock`]). Expiry is [`Error::Timeout`].
+        pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.recv_timeout = timeout)
+        }
+
+        /// Wait before reconnecting a lost or failed connection. Default 100 ms.
+        pub fn set_reconnect_ivl(&self, ivl: Duration) -> Result<()> {
+            self.core.set(|o| o.reconnect_ivl = ivl)
+        }
+
+        /// Upper bound of the exponential reconnect backoff; `None`
+        /// (default) = always wait `reconnect_ivl`.
+        pub fn set_reconnect_ivl_max(&self, max: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.reconnect_ivl_max = max)
+        }
+
+        /// The routing id announced to peers (READY `Identity`): 1 to 255
+        /// bytes, not starting with a zero byte.
+        pub fn set_routing_id(&self, id: impl Into<bytes::Bytes>) -> Result<()> {
+            let id = id.into();
+            if id.is_empty() || id.len() > 255 || id[0] == 0 {
+                return Err(Error::InvalidOption(
+                    "routing id must be 1 to 255 bytes and not start with a zero byte",
+                ));
+            }
+            self.core.set(|o| o.routing_id = id)
+        }
+
+        /// Send a PING every `ivl` (ZMTP 3.1 heartbeats); `None` = off (default).
+        pub fn set_heartbeat_ivl(&self, ivl: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.heartbeat_ivl = ivl)
+        }
+
+        /// Drop the connection when nothing arrives within this time of a
+        /// PING; `None` = the heartbeat interval (default).
+        pub fn set_heartbeat_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.heartbeat_timeout = timeout)
+        }
+
+        /// The time-to-live announced in our PINGs: the peer drops the
+        /// connection when it hears nothing for this long. At most 6553.5 s.
+        pub fn set_heartbeat_ttl(&self, ttl: Option<Duration>) -> Result<()> {
+            if ttl.is_some_and(|t| t > Duration::from_millis(6_553_500)) {
+                return Err(Error::InvalidOption("heartbeat ttl is at most 6553.5 s"));
+            }
+            self.core.set(|o| o.heartbeat_ttl = ttl)
+        }
+
+        /// Largest message accepted from a peer, in bytes, all parts
+        /// together; a peer that sends a larger one is disconnected.
+        /// `None` = unlimited (default).
+        pub fn set_max_msg_size(&self, bytes: Option<u64>) -> Result<()> {
+            self.core.set(|o| o.max_msg_size = bytes)
+        }
+
+        /// Time a new connection has to complete its handshake; `None` =
+        /// unlimited. Default 30 s.
+        pub fn set_handshake_ivl(&self, ivl: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.handshake_ivl = ivl)
+        }
+    };
+}
+pub(crate) use common_methods;
+
+/// A ZeroMQ socket with a blocking API.
+///
+/// `send` and `recv` block the calling thread (up to the send/receive
+/// timeout); connections are served by the context's I/O threads. Dropping
+/// the socket closes it at once; queued messages are still sent in the
+/// background for up to the linger period.
+///
+/// ```
+/// use ferrozmq::{Context, SocketType};
+///
+/// let ctx = Context::new();
+/// let rep = ctx.socket(SocketType::Rep)?;
+/// rep.bind("tcp://127.0.0.1:*")?;
+/// let mut req = ctx.socket(SocketType::Req)?;
+/// req.connect(&rep.last_endpoint().unwrap())?;
+/// # let mut rep = rep;
+/// req.send("Hello")?;
+/// assert_eq!(rep.recv()?.first().unwrap(), "Hello");
+/// rep.send("World")?;
+/// assert_eq!(req.recv()?.first().unwrap(), "World");
+/// # Ok::<(), ferrozmq::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Socket {
+    core: SocketCore,
+}
+
+impl Socket {
+    pub(crate) fn new(core: SocketCore) -> Self {
+        Self { core }
+    }
+
+    common_methods!();
+
+    /// Binds to a local endpoint and accepts connections on it.
+    /// `tcp://*:*` binds every interface on an ephemeral port; see
+    /// [`Socket::last_endpoint`].
+    pub fn bind(&self, endpoint: &str) -> Result<()> {
+        self.core.bind(endpoint)
+    }
+
+    /// Connects to an endpoint. Succeeds before the peer exists: the
+    /// connection is made, and remade after a loss, in the background.
+    pub fn connect(&self, endpoint: &str) -> Result<()> {
+        self.core.connect(endpoint)
+    }
+
+    /// Stops listening on an endpoint given to `bind` (or its resolved
+    /// form) and closes the connections accepted on it.
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.core.unbind(endpoint)
+    }
+
+    /// Closes the connection made by `connect` to this endpoint.
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.core.disconnect(endpoint)
+    }
+
+    /// Sends a message, blocking while no peer can take it (up to the send
+    /// timeout). On failure the message comes back in the error.
+    pub fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
+        let timeout = self.core.options().send_timeout;
+        self.send_within(msg.into(), timeout)
+    }
+
+    /// Sends without blocking: [`Error::WouldBlock`] when no peer can take
+    /// the message now.
+    pub fn try_send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
+        self.send_within(msg.into(), Some(Duration::ZERO))
+    }
+
+    /// Receives a message, blocking until one arrives (up to the receive
+    /// timeout).
+    pub fn recv(&mut self) -> Result<Message> {
+        let timeout = self.core.options().recv_timeout;
+        self.recv_within(timeout)
+    }
+
+    /// Receives without blocking: [`Error::WouldBlock`] when none is queued.
+    pub fn try_recv(&mut self) -> Result<Message> {
+        self.recv_within(Some(Duration::ZERO))
+    }
+
+    fn send_within(&mut self, msg: Message, timeout: Option<Duration>) -> Result<(), SendError> {
+        let mut slot = Some(msg);
+        let shared = &self.core.shared;
+        match block_on(
+            poll_fn(|cx| shared.poll_send(cx, &mut slot)),
+            deadline(timeout),
+        ) {
+            Some(result) => result,
+            None => Err(SendError {
+                error: expired(timeout),
+                message: slot.take().unwrap_or_default(),
+            }),
+        }
+    }
+
+    fn recv_within(&mut self, timeout: Option<Duration>) -> Result<Message> {
+        let shared = &self.core.shared;
+        block_on(poll_fn(|cx| shared.poll_recv(cx)), deadline(timeout))
+            .unwrap_or_else(|| Err(expired(timeout)))
+    }
+}
+
+fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|t| Instant::now() + t)
+}
+
+/// The error of a wait that ran out: zero means "don't wait".
+fn expired(timeout: Option<Duration>) -> Error {
+    if timeout == Some(Duration::ZERO) {
+        Error::WouldBlock
+    } else {
+        Error::Timeout
+    }
+}

@@ -1,0 +1,213 @@
+//! A raw TCP peer that writes hand-built ZMTP bytes: our greeting and
+//! handshake byte for byte, and the bad inputs of RELIABILITY.md. Each bad
+//! peer is dropped while a good client goes on being served.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use ferrozmq::{Context, Socket, SocketType};
+
+const SIGNATURE: [u8; 10] = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F];
+
+fn greeting_rest() -> Vec<u8> {
+    let mut g = vec![3, 1];
+    let mut mechanism = b"NULL".to_vec();
+    mechanism.resize(20, 0);
+    g.extend(mechanism);
+    g.push(0);
+    g.extend([0; 31]);
+    g
+}
+
+fn command(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = vec![name.len() as u8];
+    body.extend(name.as_bytes());
+    body.extend(data);
+    let mut frame = vec![0x04, body.len() as u8];
+    frame.extend(body);
+    frame
+}
+
+fn ready(socket_type: &str) -> Vec<u8> {
+    let mut props = vec![11];
+    props.extend(b"Socket-Type");
+    props.extend((socket_type.len() as u32).to_be_bytes());
+    props.extend(socket_type.as_bytes());
+    command("READY", &props)
+}
+
+fn raw(ep: &str) -> TcpStream {
+    let s = TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
+}
+
+/// Reads until the server closes the connection; returns what it sent.
+fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    s.read_to_end(&mut all)
+        .expect("server must close the connection, not hang");
+    all
+}
+
+fn server() -> (Context, Socket, String) {
+    let ctx = Context::new();
+    let rep = ctx.socket(SocketType::Rep).unwrap();
+    rep.set_handshake_ivl(Some(Duration::from_millis(300)))
+        .unwrap();
+    rep.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = rep.last_endpoint().unwrap();
+    (ctx, rep, ep)
+}
+
+/// The good client that must still be served after each bad one.
+fn still_serves(ctx: &Context, rep: &mut Socket, ep: &str) {
+    let mut req = ctx.socket(SocketType::Req).unwrap();
+    req.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    req.connect(ep).unwrap();
+    req.send("still there?").unwrap();
+    assert_eq!(rep.recv().unwrap().first().unwrap(), "still there?");
+    rep.send("yes").unwrap();
+    assert_eq!(req.recv().unwrap().first().unwrap(), "yes");
+}
+
+/// RFC 23: the greeting starts with the signature; libzmq waits for ours
+/// before it sends its version, so ours must come without waiting for the
+/// peer's. Then READY carries Socket-Type, and REQ frames carry an empty
+/// delimiter.
+#[test]
+fn greeting_handshake_and_envelope_byte_for_byte() {
+    let (_ctx, mut rep, ep) = server();
+    let mut s = raw(&ep);
+    let mut sig = [0u8; 10];
+    s.read_exact(&mut sig).unwrap();
+    assert_eq!(sig, SIGNATURE, "signature sent before the peer's");
+    s.write_all(&SIGNATURE).unwrap();
+    let mut rest = [0u8; 54];
+    s.read_exact(&mut rest).unwrap();
+    assert_eq!(rest.to_vec(), greeting_rest());
+    s.write_all(&greeting_rest()).unwrap();
+    let expected = ready("REP");
+    let mut got = vec![0u8; expected.len()];
+    s.read_exact(&mut got).unwrap();
+    assert_eq!(got, expected);
+    s.write_all(&ready("REQ")).unwrap();
+    s.write_all(&[0x01, 0x00, 0x00, 0x02, b'h', b'i']).unwrap();
+    assert_eq!(rep.recv().unwrap().first().unwrap(), "hi");
+    rep.send("ok").unwrap();
+    let mut reply = [0u8; 6];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, [0x01, 0x00, 0x00, 0x02, b'o', b'k']);
+}
+
+#[test]
+fn garbage_instead_of_a_greeting_is_dropped() {
+    let (ctx, mut rep, ep) = server();
+    let mut s = raw(&ep);
+    s.write_all(&[0x42; 64]).unwrap();
+    read_to_close(&mut s);
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RELIABILITY 2: a ZMTP 2.0 peer (major version 1) is refused.
+#[test]
+fn zmtp_2_greeting_is_dropped() {
+    let (ctx, mut rep, ep) = server();
+    let mut s = raw(&ep);
+    s.write_all(&SIGNATURE).unwrap();
+    s.write_all(&[1, 3]).unwrap();
+    read_to_close(&mut s);
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RELIABILITY 1: a truncated greeting then silence is dropped at
+/// `handshake_ivl`, and never holds a pipe meanwhile.
+#[test]
+fn truncated_greeting_then_silence_is_dropped_at_the_handshake_interval() {
+    let (ctx, mut rep, ep) = server();
+    let mut s = raw(&ep);
+    s.write_all(&SIGNATURE[..5]).unwrap();
+    still_serves(&ctx, &mut rep, &ep);
+    read_to_close(&mut s);
+}
+
+fn handshaken(ep: &str, socket_type: &str) -> TcpStream {
+    let mut s = raw(ep);
+    s.write_all(&SIGNATURE).unwrap();
+    s.write_all(&greeting_rest()).unwrap();
+    s.write_all(&ready(socket_type)).unwrap();
+    s
+}
+
+/// RELIABILITY 5: a frame declaring 2^63 bytes is refused before anything
+/// is allocated for it.
+#[test]
+fn frame_declaring_2_pow_63_bytes_is_dropped() {
+    let (ctx, mut rep, ep) = server();
+    let mut s = handshaken(&ep, "REQ");
+    let mut frame = vec![0x02];
+    frame.extend((1u64 << 63).to_be_bytes());
+    s.write_all(&frame).unwrap();
+    read_to_close(&mut s);
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RELIABILITY 5: over `max_msg_size` is refused the same way.
+#[test]
+fn frame_over_max_msg_size_is_dropped() {
+    let ctx = Context::new();
+    let mut rep = ctx.socket(SocketType::Rep).unwrap();
+    rep.set_max_msg_size(Some(1000)).unwrap();
+    rep.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = rep.last_endpoint().unwrap();
+    let mut s = handshaken(&ep, "REQ");
+    let mut frame = vec![0x03];
+    frame.extend(1001u64.to_be_bytes());
+    s.write_all(&frame).unwrap();
+    read_to_close(&mut s);
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RELIABILITY 9: an incompatible socket type gets an ERROR, then the drop.
+#[test]
+fn incompatible_socket_type_gets_an_error_command() {
+    let (ctx, mut rep, ep) = server();
+    let mut s = handshaken(&ep, "PUB");
+    let sent = read_to_close(&mut s);
+    let tail = &sent[64..];
+    let error_at = tail
+        .windows(6)
+        .position(|w| w == b"\x05ERROR")
+        .expect("an ERROR command before the close");
+    assert_eq!(tail[error_at - 2], 0x04, "ERROR travels as a command frame");
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RELIABILITY 10: data before READY is never delivered.
+#[test]
+fn data_before_ready_is_dropped() {
+    let (ctx, mut rep, ep) = server();
+    let mut s = raw(&ep);
+    s.write_all(&SIGNATURE).unwrap();
+    s.write_all(&greeting_rest()).unwrap();
+    s.write_all(&[0x01, 0x00, 0x00, 0x03, b'b', b'a', b'd'])
+        .unwrap();
+    read_to_close(&mut s);
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RELIABILITY 14: half a multipart message, then EOF: the part is never
+/// delivered; the next message the socket gets is a whole one.
+#[test]
+fn half_a_multipart_message_then_eof_is_discarded() {
+    let (ctx, mut rep, ep) = server();
+    let mut s = handshaken(&ep, "REQ");
+    s.write_all(&[0x01, 0x00, 0x01, 0x04, b'h', b'a', b'l', b'f'])
+        .unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    read_to_close(&mut s);
+    still_serves(&ctx, &mut rep, &ep);
+}

@@ -1,0 +1,189 @@
+//! PUSH/PULL semantics (RFC 30) between ferrozmq sockets over TCP.
+
+use std::time::Duration;
+
+use ferrozmq::{Context, Error, Socket, SocketType};
+
+fn socket(ctx: &Context, t: SocketType) -> Socket {
+    let s = ctx.socket(t).unwrap();
+    s.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_send_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+#[test]
+fn order_is_kept_across_many_messages_and_sizes() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = socket(&ctx, SocketType::Push);
+    push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    let sizes = [0usize, 1, 255, 256, 8191, 8192, 70_000, 1 << 20];
+    let sender = std::thread::spawn(move || {
+        for i in 0..20_000u32 {
+            let size = sizes[i as usize % sizes.len()].max(4);
+            let size = if i % 1000 == 0 { size } else { size.min(300) };
+            let mut body = vec![(i % 251) as u8; size];
+            body[..4].copy_from_slice(&i.to_be_bytes());
+            push.send(body).unwrap();
+        }
+        push
+    });
+    for i in 0..20_000u32 {
+        let m = pull.recv().unwrap();
+        let body = m.first().unwrap();
+        assert_eq!(body[..4], i.to_be_bytes());
+        assert!(body[4..].iter().all(|&b| b == (i % 251) as u8));
+    }
+    sender.join().unwrap();
+}
+
+/// RFC 30: PUSH "SHALL route outgoing messages to connected peers using a
+/// round-robin strategy"; PULL fair-queues.
+#[test]
+fn push_load_balances_and_pull_fair_queues() {
+    let ctx = Context::new();
+    let mut pulls: Vec<Socket> = (0..2).map(|_| socket(&ctx, SocketType::Pull)).collect();
+    let mut push = socket(&ctx, SocketType::Push);
+    for p in &pulls {
+        p.bind("tcp://127.0.0.1:*").unwrap();
+        push.connect(&p.last_endpoint().unwrap()).unwrap();
+    }
+    for i in 0..10 {
+        push.send(format!("{i}")).unwrap();
+    }
+    let a: Vec<_> = (0..5).map(|_| pulls[0].recv().unwrap()).collect();
+    let b: Vec<_> = (0..5).map(|_| pulls[1].recv().unwrap()).collect();
+    let got: Vec<String> = a
+        .iter()
+        .chain(&b)
+        .map(|m| String::from_utf8_lossy(m.first().unwrap()).into_owned())
+        .collect();
+    assert_eq!(got, ["0", "2", "4", "6", "8", "1", "3", "5", "7", "9"]);
+
+    // Fair queuing: two pushers each with a backlog are served in turn.
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint().unwrap();
+    let mut pushers: Vec<Socket> = (0..2).map(|_| socket(&ctx, SocketType::Push)).collect();
+    for p in &pushers {
+        p.connect(&ep).unwrap();
+    }
+    for (n, p) in pushers.iter_mut().enumerate() {
+        p.send(format!("hello {n}")).unwrap();
+    }
+    let mut seen: Vec<String> = (0..2)
+        .map(|_| String::from_utf8_lossy(pull.recv().unwrap().first().unwrap()).into_owned())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, ["hello 0", "hello 1"]);
+    for (n, p) in pushers.iter_mut().enumerate() {
+        for i in 0..50 {
+            p.send(format!("{n}:{i}")).unwrap();
+        }
+    }
+    let mut per_sender = [0u32; 2];
+    for _ in 0..100 {
+        let m = pull.recv().unwrap();
+        let s = String::from_utf8_lossy(m.first().unwrap()).into_owned();
+        let (n, i) = s.split_once(':').unwrap();
+        let n: usize = n.parse().unwrap();
+        assert_eq!(i.parse::<u32>().unwrap(), per_sender[n], "order per sender");
+        per_sender[n] += 1;
+    }
+}
+
+/// RFC 30 and libzmq: at the high-water mark PUSH blocks (or says
+/// WouldBlock), never drops.
+#[test]
+fn push_blocks_at_the_high_water_mark_and_resumes() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.set_rcvhwm(10).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_sndhwm(10).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    // Messages fill the pipes and the kernel's buffers (the receiver stops
+    // reading at its HWM), then the send would block.
+    let body = |i: u32| {
+        let mut b = vec![0u8; 16 * 1024];
+        b[..4].copy_from_slice(&i.to_be_bytes());
+        b
+    };
+    let mut sent = 0u32;
+    loop {
+        match push.try_send(body(sent)) {
+            Ok(()) => sent += 1,
+            Err(e) if matches!(e.error, Error::WouldBlock) => {
+                if sent > 0 {
+                    break;
+                }
+            }
+            Err(e) => panic!("{e}"),
+        }
+        if sent > 100_000 {
+            panic!("the high-water mark never stopped the sender");
+        }
+        std::thread::yield_now();
+    }
+    for i in 0..sent {
+        assert_eq!(pull.recv().unwrap().first().unwrap()[..], body(i));
+    }
+    push.send("after").unwrap();
+    assert_eq!(pull.recv().unwrap().first().unwrap(), "after");
+}
+
+#[test]
+fn wrong_direction_is_unsupported() {
+    let ctx = Context::new();
+    let mut push = socket(&ctx, SocketType::Push);
+    let mut pull = socket(&ctx, SocketType::Pull);
+    assert!(matches!(push.recv(), Err(Error::Unsupported(_))));
+    assert!(matches!(
+        pull.send("x").unwrap_err().error,
+        Error::Unsupported(_)
+    ));
+}
+
+#[test]
+fn queued_messages_are_flushed_within_linger_after_drop() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint().unwrap();
+    {
+        let mut push = socket(&ctx, SocketType::Push);
+        push.connect(&ep).unwrap();
+        for i in 0..500u32 {
+            push.send(i.to_be_bytes().to_vec()).unwrap();
+        }
+    }
+    for i in 0..500u32 {
+        assert_eq!(pull.recv().unwrap().first().unwrap()[..], i.to_be_bytes());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_sockets_run_on_the_callers_runtime() {
+    let ctx = Context::new();
+    let mut pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let mut push = ctx.async_socket(SocketType::Push).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
+    let sender = tokio::spawn(async move {
+        for i in 0..10_000u32 {
+            push.send(i.to_be_bytes().to_vec()).await.unwrap();
+        }
+        push
+    });
+    for i in 0..10_000u32 {
+        assert_eq!(
+            pull.recv().await.unwrap().first().unwrap()[..],
+            i.to_be_bytes()
+        );
+    }
+    sender.await.unwrap();
+    pull.set_recv_timeout(Some(Duration::ZERO)).unwrap();
+    assert!(matches!(pull.recv().await, Err(Error::WouldBlock)));
+}

@@ -1,0 +1,204 @@
+//! REQ/REP semantics (RFC 28) between ferrozmq sockets over TCP.
+
+use std::time::Duration;
+
+use ferrozmq::{Context, Error, Message, Socket, SocketType};
+
+fn bound(ctx: &Context, t: SocketType) -> (Socket, String) {
+    let s = ctx.socket(t).unwrap();
+    s.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = s.last_endpoint().unwrap();
+    (s, ep)
+}
+
+fn connected(ctx: &Context, t: SocketType, ep: &str) -> Socket {
+    let s = ctx.socket(t).unwrap();
+    s.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_send_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.connect(ep).unwrap();
+    s
+}
+
+fn text(m: &Message) -> Vec<String> {
+    m.iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect()
+}
+
+#[test]
+fn request_and_reply_round_trip_with_multipart_and_empty_frames() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut req = connected(&ctx, SocketType::Req, &ep);
+    for _ in 0..3 {
+        req.send(Message::from_iter(["a", "", "c"])).unwrap();
+        let got = rep.recv().unwrap();
+        assert_eq!(text(&got), ["a", "", "c"]);
+        rep.send(Message::from_iter(["", "x"])).unwrap();
+        assert_eq!(text(&req.recv().unwrap()), ["", "x"]);
+    }
+}
+
+/// RFC 28: a REQ socket "SHALL NOT" send a second request before the reply,
+/// and a REP socket cannot reply before it has a request.
+#[test]
+fn out_of_turn_calls_are_state_errors_and_hand_the_message_back() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut req = connected(&ctx, SocketType::Req, &ep);
+    assert!(matches!(req.recv(), Err(Error::State(_))));
+    let e = rep.send("too early").unwrap_err();
+    assert!(matches!(e.error, Error::State(_)));
+    assert_eq!(e.message, Message::from("too early"));
+    req.send("one").unwrap();
+    let e = req.send("two").unwrap_err();
+    assert!(matches!(e.error, Error::State(_)));
+    assert_eq!(e.message.first().unwrap(), "two");
+    assert_eq!(text(&rep.recv().unwrap()), ["one"]);
+    assert!(matches!(rep.recv(), Err(Error::State(_))));
+}
+
+/// RFC 28: REQ "SHALL route outgoing messages to connected peers using a
+/// round-robin strategy".
+#[test]
+fn req_round_robins_over_its_servers() {
+    let ctx = Context::new();
+    let mut servers: Vec<(Socket, String)> = (0..3).map(|_| bound(&ctx, SocketType::Rep)).collect();
+    let mut req = ctx.socket(SocketType::Req).unwrap();
+    for (_, ep) in &servers {
+        req.connect(ep).unwrap();
+    }
+    for round in 0..2 {
+        for (i, (rep, _)) in servers.iter_mut().enumerate() {
+            req.send(format!("{round}-{i}")).unwrap();
+            assert_eq!(text(&rep.recv().unwrap()), [format!("{round}-{i}")]);
+            rep.send("ok").unwrap();
+            assert_eq!(text(&req.recv().unwrap()), ["ok"]);
+        }
+    }
+}
+
+/// RFC 28: REP "SHALL receive incoming messages from its peers using a
+/// fair-queuing strategy" and routes each reply to the peer that asked.
+#[test]
+fn rep_serves_many_clients_and_routes_each_reply_back() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut clients: Vec<Socket> = (0..10)
+        .map(|_| connected(&ctx, SocketType::Req, &ep))
+        .collect();
+    for (i, c) in clients.iter_mut().enumerate() {
+        c.send(format!("client {i}")).unwrap();
+    }
+    for _ in 0..clients.len() {
+        let request = rep.recv().unwrap();
+        let mut reply = text(&request)[0].clone();
+        reply.push_str(" answered");
+        rep.send(reply).unwrap();
+    }
+    for (i, c) in clients.iter_mut().enumerate() {
+        assert_eq!(text(&c.recv().unwrap()), [format!("client {i} answered")]);
+    }
+}
+
+#[test]
+fn connect_before_bind_delivers_once_the_server_appears() {
+    let ctx = Context::new();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let mut req = connected(&ctx, SocketType::Req, &ep);
+    req.send("early").unwrap();
+    let mut rep = ctx.socket(SocketType::Rep).unwrap();
+    rep.bind(&ep).unwrap();
+    assert_eq!(text(&rep.recv().unwrap()), ["early"]);
+    rep.send("late").unwrap();
+    assert_eq!(text(&req.recv().unwrap()), ["late"]);
+}
+
+#[test]
+fn client_reconnects_after_the_server_restarts() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut req = connected(&ctx, SocketType::Req, &ep);
+    req.send("1").unwrap();
+    rep.recv().unwrap();
+    rep.send("1").unwrap();
+    req.recv().unwrap();
+    drop(rep);
+    let mut rep = ctx.socket(SocketType::Rep).unwrap();
+    // The old listener goes away in the background: retry until the port is free.
+    while let Err(Error::AddrInUse(_)) = rep.bind(&ep) {
+        std::thread::yield_now();
+    }
+    req.send("2").unwrap();
+    assert_eq!(text(&rep.recv().unwrap()), ["2"]);
+    rep.send("2").unwrap();
+    assert_eq!(text(&req.recv().unwrap()), ["2"]);
+}
+
+#[test]
+fn endpoint_errors_are_reported_not_panicked() {
+    let ctx = Context::new();
+    let (rep, ep) = bound(&ctx, SocketType::Rep);
+    let other = ctx.socket(SocketType::Rep).unwrap();
+    assert!(matches!(other.bind(&ep), Err(Error::AddrInUse(_))));
+    assert!(matches!(
+        other.bind("tcp://nope"),
+        Err(Error::InvalidEndpoint(_))
+    ));
+    assert!(matches!(
+        other.connect("tcp://[::1%:5"),
+        Err(Error::InvalidEndpoint(_))
+    ));
+    assert!(matches!(other.unbind(&ep), Err(Error::EndpointNotFound(_))));
+    assert!(matches!(
+        other.disconnect(&ep),
+        Err(Error::EndpointNotFound(_))
+    ));
+    assert!(matches!(
+        ctx.socket(SocketType::XPub),
+        Err(Error::Unsupported(_))
+    ));
+    rep.unbind(&ep).unwrap();
+    assert!(matches!(rep.unbind(&ep), Err(Error::EndpointNotFound(_))));
+}
+
+#[test]
+fn timeouts_and_non_blocking_calls() {
+    let ctx = Context::new();
+    let (mut rep, _ep) = bound(&ctx, SocketType::Rep);
+    assert!(matches!(rep.try_recv(), Err(Error::WouldBlock)));
+    rep.set_recv_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
+    assert!(matches!(rep.recv(), Err(Error::Timeout)));
+    // A REQ with no peer at all has nowhere to queue a request.
+    let mut req = ctx.socket(SocketType::Req).unwrap();
+    let e = req.try_send("x").unwrap_err();
+    assert!(matches!(e.error, Error::WouldBlock));
+    assert_eq!(e.message.first().unwrap(), "x");
+}
+
+#[test]
+fn unbind_stops_accepting_and_disconnect_stops_connecting() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut req = connected(&ctx, SocketType::Req, &ep);
+    req.send("a").unwrap();
+    rep.recv().unwrap();
+    rep.send("b").unwrap();
+    req.recv().unwrap();
+    rep.unbind(&ep).unwrap();
+    // The port is free again once the listener has closed.
+    let again = ctx.socket(SocketType::Rep).unwrap();
+    while let Err(Error::AddrInUse(_)) = again.bind(&ep) {
+        std::thread::yield_now();
+    }
+    req.disconnect(&ep).unwrap();
+    assert!(matches!(
+        req.try_send("c").unwrap_err().error,
+        Error::WouldBlock
+    ));
+}
