@@ -132,7 +132,7 @@ mod tests {
         );
         out.advance(3);
         assert_eq!(flatten(&out), expected[3..]);
-        out.advance(5 + COPY_THRESHOLD);
+        out.advance(4 + COPY_THRESHOLD);
         assert_eq!(flatten(&out), b"h2");
         out.advance(2);
         assert!(out.is_empty());
