@@ -1,0 +1,51 @@
+//! How messages are printed: frames joined by a tab, bytes that are not
+//! printable UTF-8 escaped as `\xNN`.
+
+use std::fmt::Write;
+
+use ferrozmq::Message;
+
+/// One line for a message.
+pub(crate) fn message_line(msg: &Message) -> String {
+    let mut line = String::new();
+    for (i, part) in msg.iter().enumerate() {
+        if i > 0 {
+            line.push('\t');
+        }
+        escape_into(&mut line, part);
+    }
+    line
+}
+
+fn escape_into(out: &mut String, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() || c == '\\' {
+                escape_bytes(out, c.encode_utf8(&mut [0; 4]).as_bytes());
+            } else {
+                out.push(c);
+            }
+        }
+        escape_bytes(out, chunk.invalid());
+    }
+}
+
+fn escape_bytes(out: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        let _ = write!(out, "\\x{b:02x}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_tab_joined_and_unprintables_escaped() {
+        let msg: Message = [&b"Hello"[..], b"", b"caf\xc3\xa9\x00\xff\t\\"]
+            .into_iter()
+            .map(|p| ferrozmq::Bytes::copy_from_slice(p))
+            .collect();
+        assert_eq!(message_line(&msg), "Hello\t\tcafé\\x00\\xff\\x09\\x5c");
+    }
+}
