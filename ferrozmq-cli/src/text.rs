@@ -44,7 +44,7 @@ mod tests {
     fn frames_are_tab_joined_and_unprintables_escaped() {
         let msg: Message = [&b"Hello"[..], b"", b"caf\xc3\xa9\x00\xff\t\\"]
             .into_iter()
-            .map(|p| ferrozmq::Bytes::copy_from_slice(p))
+            .map(ferrozmq::Bytes::copy_from_slice)
             .collect();
         assert_eq!(message_line(&msg), "Hello\t\tcafé\\x00\\xff\\x09\\x5c");
     }
