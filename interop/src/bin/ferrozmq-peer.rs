@@ -1,0 +1,194 @@
+//! `ferrozmq-peer`: a ferrozmq socket that the interop tests script from
+//! the command line, so that pyzmq (in the test process) has a real
+//! ferrozmq peer to talk to.
+//!
+//! Every mode prints `READY <endpoint>` once its endpoints are set up (the
+//! resolved one for a bind on port 0), so tests never guess a port, and
+//! exits 1 with one line on stderr when a wait runs out.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use ferrozmq::{Bytes, Context, Message, Socket, SocketType};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+    /// Endpoints to bind.
+    #[arg(long = "bind", global = true)]
+    binds: Vec<String>,
+    /// Endpoints to connect to.
+    #[arg(long = "connect", global = true)]
+    connects: Vec<String>,
+    /// Seconds any single send or receive may wait.
+    #[arg(long, global = true, default_value_t = 20.0)]
+    timeout: f64,
+    /// ZMTP heartbeat interval in milliseconds (0 = off).
+    #[arg(long, global = true, default_value_t = 0)]
+    heartbeat_ivl: u64,
+    /// ZMTP heartbeat timeout in milliseconds (0 = the interval).
+    #[arg(long, global = true, default_value_t = 0)]
+    heartbeat_timeout: u64,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// REP: echo each request back unchanged; stop after `count` (0 = never).
+    Rep {
+        #[arg(long, default_value_t = 0)]
+        count: u64,
+    },
+    /// REQ: each stdin line is a request (parts as hex, separated by
+    /// spaces; `-` is an empty part); print each reply the same way.
+    Req,
+    /// PUSH: send `count` numbered messages (see `numbered`).
+    Push {
+        #[arg(long)]
+        count: u64,
+    },
+    /// PULL: receive `count` numbered messages, check order and content,
+    /// print `OK <count>`.
+    Pull {
+        #[arg(long)]
+        count: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ferrozmq-peer: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let ctx = Context::new();
+    let socket_type = match cli.mode {
+        Mode::Rep { .. } => SocketType::Rep,
+        Mode::Req => SocketType::Req,
+        Mode::Push { .. } => SocketType::Push,
+        Mode::Pull { .. } => SocketType::Pull,
+    };
+    let mut socket = setup(&ctx, socket_type, &cli).map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "READY {}", socket.last_endpoint().unwrap_or_default());
+    let _ = out.flush();
+    match cli.mode {
+        Mode::Rep { count } => {
+            let mut answered = 0;
+            while count == 0 || answered < count {
+                let request = socket.recv().map_err(|e| format!("recv: {e}"))?;
+                socket.send(request).map_err(|e| format!("send: {e}"))?;
+                answered += 1;
+            }
+        }
+        Mode::Req => {
+            for line in std::io::stdin().lock().lines() {
+                let line = line.map_err(|e| e.to_string())?;
+                socket
+                    .send(parse_parts(&line)?)
+                    .map_err(|e| format!("send: {e}"))?;
+                let reply = socket.recv().map_err(|e| format!("recv: {e}"))?;
+                let _ = writeln!(out, "{}", format_parts(&reply));
+                let _ = out.flush();
+            }
+        }
+        Mode::Push { count } => {
+            for i in 0..count {
+                socket
+                    .send(numbered(i))
+                    .map_err(|e| format!("send {i}: {e}"))?;
+            }
+            let _ = writeln!(out, "SENT {count}");
+        }
+        Mode::Pull { count } => {
+            for i in 0..count {
+                let msg = socket.recv().map_err(|e| format!("recv {i}: {e}"))?;
+                if msg != numbered(i) {
+                    return Err(format!(
+                        "message {i} is wrong: {} parts, {} bytes",
+                        msg.len(),
+                        msg.size()
+                    ));
+                }
+            }
+            let _ = writeln!(out, "OK {count}");
+        }
+    }
+    Ok(())
+}
+
+fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<Socket> {
+    let socket = ctx.socket(socket_type)?;
+    let timeout = Duration::from_secs_f64(cli.timeout);
+    socket.set_send_timeout(Some(timeout))?;
+    socket.set_recv_timeout(Some(timeout))?;
+    let ms = |v: u64| (v > 0).then(|| Duration::from_millis(v));
+    socket.set_heartbeat_ivl(ms(cli.heartbeat_ivl))?;
+    socket.set_heartbeat_timeout(ms(cli.heartbeat_timeout))?;
+    for ep in &cli.binds {
+        socket.bind(ep)?;
+    }
+    for ep in &cli.connects {
+        socket.connect(ep)?;
+    }
+    Ok(socket)
+}
+
+/// Message number `i` of a numbered stream, the same as the Python side
+/// makes: part 1 is `i` as 8 bytes big-endian, part 2 is `size(i)` bytes
+/// of `i % 251`. Sizes run from 0 B to 1 MiB.
+fn numbered(i: u64) -> Message {
+    let size = if i % 1000 == 999 {
+        1 << 20
+    } else if i % 100 == 99 {
+        65536
+    } else {
+        [0, 1, 16, 255, 256, 1000, 4096][(i % 7) as usize]
+    };
+    let body = vec![(i % 251) as u8; size];
+    Message::from(vec![
+        Bytes::copy_from_slice(&i.to_be_bytes()),
+        Bytes::from(body),
+    ])
+}
+
+fn parse_parts(line: &str) -> Result<Message, String> {
+    line.split(' ')
+        .map(|hex| {
+            if hex == "-" {
+                return Ok(Bytes::new());
+            }
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| {
+                    hex.get(i..i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                        .ok_or_else(|| format!("bad hex {hex:?}"))
+                })
+                .collect::<Result<Vec<u8>, String>>()
+                .map(Bytes::from)
+        })
+        .collect()
+}
+
+fn format_parts(msg: &Message) -> String {
+    let parts: Vec<String> = msg
+        .iter()
+        .map(|p| {
+            if p.is_empty() {
+                "-".to_owned()
+            } else {
+                p.iter().map(|b| format!("{b:02x}")).collect()
+            }
+        })
+        .collect();
+    parts.join(" ")
+}

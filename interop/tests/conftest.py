@@ -1,0 +1,125 @@
+"""Fixtures for the interop suite: pyzmq in this process, ferrozmq as the
+`ferrozmq` CLI and the `ferrozmq-peer` binary in child processes."""
+
+import os
+import queue
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import zmq
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+CLI = TARGET / "ferrozmq"
+PEER = TARGET / "ferrozmq-peer"
+WAIT = 20.0  # seconds any single wait may take before the test fails
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_endpoint() -> str:
+    return f"tcp://127.0.0.1:{free_port()}"
+
+
+class Child:
+    """A child process whose stdout lines are read by a thread, so a test
+    can wait for a line with a deadline."""
+
+    def __init__(self, args, stdin=False):
+        self.args = [str(a) for a in args]
+        self.proc = subprocess.Popen(
+            self.args,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def line(self, timeout=WAIT) -> str:
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"{self.args}: no output within {timeout} s") from None
+        if line is None:
+            raise AssertionError(f"{self.args}: exited: {self.proc.wait()} {self.proc.stderr.read()}")
+        return line
+
+    def ready(self) -> str:
+        """Waits for `READY <endpoint>` and returns the endpoint."""
+        line = self.line()
+        assert line.startswith("READY "), line
+        return line.split(" ", 1)[1]
+
+    def write(self, line: str):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def wait(self, timeout=WAIT) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def stderr(self) -> str:
+        return self.proc.stderr.read()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture
+def spawn():
+    """Starts children; kills every one of them when the test ends."""
+    children = []
+
+    def start(*args, stdin=False):
+        child = Child(args, stdin=stdin)
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.kill()
+
+
+@pytest.fixture
+def ctx():
+    """A pyzmq context whose sockets time out instead of hanging."""
+    context = zmq.Context()
+    context.setsockopt(zmq.LINGER, 0)
+    context.setsockopt(zmq.RCVTIMEO, int(WAIT * 1000))
+    context.setsockopt(zmq.SNDTIMEO, int(WAIT * 1000))
+    yield context
+    context.destroy(linger=0)
+
+
+def numbered(i: int):
+    """Message `i` of a numbered stream; the same as ferrozmq-peer makes."""
+    if i % 1000 == 999:
+        size = 1 << 20
+    elif i % 100 == 99:
+        size = 65536
+    else:
+        size = [0, 1, 16, 255, 256, 1000, 4096][i % 7]
+    return [i.to_bytes(8, "big"), bytes([i % 251]) * size]
+
+
+def hex_parts(parts) -> str:
+    return " ".join(p.hex() if p else "-" for p in parts)
+
+
+def parse_hex_parts(line: str):
+    return [b"" if h == "-" else bytes.fromhex(h) for h in line.split(" ")]

@@ -1,0 +1,159 @@
+"""The library's REQ and REP against pyzmq's, both directions, both bind
+sides (through `ferrozmq-peer`)."""
+
+import threading
+import time
+
+import pytest
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from conftest import PEER, WAIT, free_endpoint, hex_parts, parse_hex_parts
+
+REQUESTS = [
+    [b"Hello"],
+    [b"multi", b"part", b"request"],
+    [b"", b"empty", b"", b"frames", b""],
+    [b"\x00\xff" * 10, bytes(range(256))],
+    [b"big", b"x" * (1 << 20)],
+]
+
+
+def rep_peer(spawn, bind: bool, ep: str = "tcp://127.0.0.1:0", *extra):
+    side = "--bind" if bind else "--connect"
+    peer = spawn(PEER, "rep", side, ep, *extra)
+    return peer, peer.ready()
+
+
+@pytest.mark.parametrize("ours_binds", [True, False], ids=["ferrozmq-binds", "pyzmq-binds"])
+def test_pyzmq_req_to_ferrozmq_rep(spawn, ctx, ours_binds):
+    req = ctx.socket(zmq.REQ)
+    if ours_binds:
+        _, ep = rep_peer(spawn, True)
+        req.connect(ep)
+    else:
+        ep = free_endpoint()
+        req.bind(ep)
+        rep_peer(spawn, False, ep)
+    for parts in REQUESTS:
+        req.send_multipart(parts)
+        assert req.recv_multipart() == parts
+
+
+@pytest.mark.parametrize("ours_binds", [True, False], ids=["ferrozmq-binds", "pyzmq-binds"])
+def test_ferrozmq_req_to_pyzmq_rep(spawn, ctx, ours_binds):
+    rep = ctx.socket(zmq.REP)
+    if ours_binds:
+        req = spawn(PEER, "req", "--bind", "tcp://127.0.0.1:0", stdin=True)
+        rep.connect(req.ready())
+    else:
+        ep = free_endpoint()
+        rep.bind(ep)
+        req = spawn(PEER, "req", "--connect", ep, stdin=True)
+        req.ready()
+    for parts in REQUESTS:
+        req.write(hex_parts(parts))
+        assert rep.recv_multipart() == parts
+        rep.send_multipart(parts[::-1])
+        assert parse_hex_parts(req.line()) == parts[::-1]
+
+
+def test_one_ferrozmq_rep_serves_50_concurrent_pyzmq_clients(spawn, ctx):
+    _, ep = rep_peer(spawn, True)
+    errors = []
+
+    def client(n):
+        try:
+            s = ctx.socket(zmq.REQ)
+            s.connect(ep)
+            for i in range(20):
+                s.send_multipart([b"client", str(n).encode(), str(i).encode()])
+                assert s.recv_multipart() == [b"client", str(n).encode(), str(i).encode()]
+            s.close()
+        except Exception as e:  # reported below, with the client's number
+            errors.append((n, repr(e)))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT * 2)
+    assert errors == []
+
+
+def test_one_ferrozmq_req_round_robins_over_three_pyzmq_reps(spawn, ctx):
+    reps = []
+    for _ in range(3):
+        rep = ctx.socket(zmq.REP)
+        rep.bind("tcp://127.0.0.1:*")
+        reps.append(rep)
+    args = [a for r in reps for a in ("--connect", r.getsockopt(zmq.LAST_ENDPOINT).decode())]
+    req = spawn(PEER, "req", *args, stdin=True)
+    req.ready()
+    poller = zmq.Poller()
+    for r in reps:
+        poller.register(r, zmq.POLLIN)
+    served = [0, 0, 0]
+    for i in range(9):
+        req.write(hex_parts([str(i).encode()]))
+        ready = dict(poller.poll(WAIT * 1000))
+        (index,) = [k for k, r in enumerate(reps) if r in ready]
+        assert reps[index].recv() == str(i).encode()
+        reps[index].send(b"ok")
+        assert req.line() == b"ok".hex()
+        served[index] += 1
+    assert served == [3, 3, 3]
+
+
+def watch(sock):
+    """A monitor on `sock` for connection losses."""
+    return sock.get_monitor_socket(zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED)
+
+
+def disconnections(monitor, seconds):
+    """Waits `seconds` for monitor events; returns the ones that came."""
+    events = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if monitor.poll(int(left * 1000)):
+            events.append(recv_monitor_message(monitor)["event"])
+    return events
+
+
+def heartbeating(sock):
+    sock.setsockopt(zmq.HEARTBEAT_IVL, 100)
+    sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, 1000)
+    sock.setsockopt(zmq.HEARTBEAT_TTL, 1000)
+
+
+def test_pyzmq_heartbeats_against_ferrozmq_rep_keep_the_connection(spawn, ctx):
+    """pyzmq PINGs every 100 ms and drops the link if no reply comes in 1 s:
+    our PONGs must keep it up for seconds, traffic or not."""
+    _, ep = rep_peer(spawn, True)
+    req = ctx.socket(zmq.REQ)
+    heartbeating(req)
+    monitor = watch(req)
+    req.connect(ep)
+    for i in range(4):
+        req.send(b"ping %d" % i)
+        assert req.recv() == b"ping %d" % i
+        assert disconnections(monitor, 0.8) == []
+
+
+def test_ferrozmq_req_heartbeats_against_pyzmq_rep_keep_the_connection(spawn, ctx):
+    """Both sides heartbeat: pyzmq REP bound, ferrozmq REQ with its own
+    PINGs; pyzmq answers them and sees no silence."""
+    rep = ctx.socket(zmq.REP)
+    heartbeating(rep)
+    monitor = watch(rep)
+    rep.bind("tcp://127.0.0.1:*")
+    ep = rep.getsockopt(zmq.LAST_ENDPOINT).decode()
+    req = spawn(PEER, "req", "--connect", ep, "--heartbeat-ivl", "100",
+                "--heartbeat-timeout", "1000", stdin=True)
+    req.ready()
+    for i in range(4):
+        req.write(hex_parts([b"%d" % i]))
+        assert rep.recv() == b"%d" % i
+        rep.send(b"ok")
+        assert req.line() == b"ok".hex()
+        assert disconnections(monitor, 0.8) == []

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, then runs every check and test.
+#   scripts/test.sh          everything
+#   scripts/test.sh --quick  skip clippy and the docs build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+section "python venv with pyzmq (interop peer)"
+if [[ ! -x .venv/bin/python ]]; then
+    python3 -m venv .venv
+fi
+if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -r interop/requirements.txt; then
+    echo "pip install failed" >&2
+    exit 1
+fi
+.venv/bin/python -c 'import zmq; print("pyzmq", zmq.pyzmq_version(), "libzmq", zmq.zmq_version())'
+
+section "format"
+cargo fmt --all --check
+
+if [[ $quick == 0 ]]; then
+    section "clippy"
+    cargo clippy --workspace --all-targets -- -D warnings
+    section "docs"
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+fi
+
+section "unit, integration and doc tests"
+cargo test --workspace
+
+section "interop against pyzmq"
+cargo build --quiet -p ferrozmq-cli -p ferrozmq-interop
+cd interop
+../.venv/bin/python -m pytest -v tests
