@@ -4,11 +4,25 @@ use bytes::Bytes;
 
 /// A ZeroMQ message: one or more frames ("parts"), each a [`Bytes`].
 ///
-/// Cloning is cheap: the parts are reference-counted, never copied.
+/// Cloning is cheap: the parts are reference-counted, never copied. A
+/// single-part message (the common case) allocates nothing of its own.
 /// A message always travels whole: a peer never sees half of it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default)]
 pub struct Message {
-    parts: Vec<Bytes>,
+    parts: Parts,
+}
+
+/// One part is kept inline; more go in a vector.
+#[derive(Clone, Debug)]
+enum Parts {
+    One(Bytes),
+    Many(Vec<Bytes>),
+}
+
+impl Default for Parts {
+    fn default() -> Self {
+        Self::Many(Vec::new())
+    }
 }
 
 impl Message {
@@ -21,75 +35,111 @@ impl Message {
     /// An empty message with room for `n` parts.
     pub fn with_capacity(n: usize) -> Self {
         Self {
-            parts: Vec::with_capacity(n),
+            parts: Parts::Many(Vec::with_capacity(n)),
         }
     }
 
     /// Appends a part.
     pub fn push(&mut self, part: impl Into<Bytes>) {
-        self.parts.push(part.into());
+        let part = part.into();
+        match &mut self.parts {
+            Parts::Many(v) if v.is_empty() && v.capacity() == 0 => self.parts = Parts::One(part),
+            Parts::Many(v) => v.push(part),
+            Parts::One(_) => self.parts_mut().push(part),
+        }
     }
 
     /// Inserts a part at the front (used to add an envelope).
     pub fn push_front(&mut self, part: impl Into<Bytes>) {
-        self.parts.insert(0, part.into());
+        self.parts_mut().insert(0, part.into());
     }
 
     /// The parts, in order.
     pub fn parts(&self) -> &[Bytes] {
-        &self.parts
+        match &self.parts {
+            Parts::One(part) => std::slice::from_ref(part),
+            Parts::Many(parts) => parts,
+        }
     }
 
     /// Mutable access to the list of parts.
     pub fn parts_mut(&mut self) -> &mut Vec<Bytes> {
-        &mut self.parts
+        if let Parts::One(part) = &mut self.parts {
+            let part = std::mem::take(part);
+            self.parts = Parts::Many(vec![part]);
+        }
+        match &mut self.parts {
+            Parts::Many(parts) => parts,
+            Parts::One(_) => unreachable!("converted above"),
+        }
     }
 
     /// The parts, taken out of the message.
     pub fn into_parts(self) -> Vec<Bytes> {
-        self.parts
+        match self.parts {
+            Parts::One(part) => vec![part],
+            Parts::Many(parts) => parts,
+        }
     }
 
     /// The number of parts.
     pub fn len(&self) -> usize {
-        self.parts.len()
+        self.parts().len()
     }
 
     /// True when the message has no parts.
     pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
+        self.parts().is_empty()
     }
 
     /// The total size of all parts in bytes.
     pub fn size(&self) -> usize {
-        self.parts.iter().map(Bytes::len).sum()
+        self.parts().iter().map(Bytes::len).sum()
     }
 
     /// The first part, if any.
     pub fn first(&self) -> Option<&Bytes> {
-        self.parts.first()
+        self.parts().first()
     }
 
     /// The last part, if any.
     pub fn last(&self) -> Option<&Bytes> {
-        self.parts.last()
+        self.parts().last()
     }
 
     /// An iterator over the parts.
     pub fn iter(&self) -> std::slice::Iter<'_, Bytes> {
-        self.parts.iter()
+        self.parts().iter()
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for Message {}
+
+impl std::hash::Hash for Message {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
     }
 }
 
 impl From<Vec<Bytes>> for Message {
     fn from(parts: Vec<Bytes>) -> Self {
-        Self { parts }
+        Self {
+            parts: Parts::Many(parts),
+        }
     }
 }
 
 impl From<Bytes> for Message {
     fn from(part: Bytes) -> Self {
-        Self { parts: vec![part] }
+        Self {
+            parts: Parts::One(part),
+        }
     }
 }
 
@@ -125,9 +175,8 @@ impl From<&[u8]> for Message {
 
 impl<T: Into<Bytes>> FromIterator<T> for Message {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        Self {
-            parts: iter.into_iter().map(Into::into).collect(),
-        }
+        let parts: Vec<Bytes> = iter.into_iter().map(Into::into).collect();
+        parts.into()
     }
 }
 
@@ -136,7 +185,7 @@ impl IntoIterator for Message {
     type IntoIter = std::vec::IntoIter<Bytes>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.parts.into_iter()
+        self.into_parts().into_iter()
     }
 }
 
@@ -145,7 +194,7 @@ impl<'a> IntoIterator for &'a Message {
     type IntoIter = std::slice::Iter<'a, Bytes>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.parts.iter()
+        self.parts().iter()
     }
 }
 
@@ -164,5 +213,22 @@ mod tests {
         m2.push_front("a");
         assert_eq!(m, m2);
         assert_eq!(Message::from(vec![1u8, 2]).first().unwrap()[..], [1, 2]);
+    }
+
+    /// Equality and hashing see the parts, not how they are stored.
+    #[test]
+    fn one_part_inline_equals_one_part_in_a_vector() {
+        let inline = Message::from("x");
+        let vector = Message::from(vec![Bytes::from_static(b"x")]);
+        assert_eq!(inline.parts(), vector.parts());
+        let mut pushed = Message::new();
+        pushed.push("x");
+        assert_eq!(pushed, inline);
+        pushed.push("y");
+        assert_eq!(pushed.len(), 2);
+        assert_eq!(
+            pushed.into_parts(),
+            [Bytes::from_static(b"x"), Bytes::from_static(b"y")]
+        );
     }
 }

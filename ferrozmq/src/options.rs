@@ -11,8 +11,6 @@ pub(crate) struct Options {
     pub(crate) sndhwm: usize,
     pub(crate) rcvhwm: usize,
     pub(crate) linger: Option<Duration>,
-    pub(crate) send_timeout: Option<Duration>,
-    pub(crate) recv_timeout: Option<Duration>,
     pub(crate) reconnect_ivl: Duration,
     pub(crate) reconnect_ivl_max: Option<Duration>,
     pub(crate) routing_id: Bytes,
@@ -31,8 +29,6 @@ impl Default for Options {
             // libzmq waits forever; we bound it so that a gone peer cannot
             // hang a program's exit (see the `set_linger` docs).
             linger: Some(Duration::from_secs(30)),
-            send_timeout: None,
-            recv_timeout: None,
             reconnect_ivl: Duration::from_millis(100),
             reconnect_ivl_max: None,
             routing_id: Bytes::new(),

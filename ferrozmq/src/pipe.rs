@@ -8,6 +8,7 @@
 //! queue draining to its low-water mark.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::task::Waker;
 use std::time::Instant;
 
@@ -65,11 +66,32 @@ impl Pipe {
     }
 }
 
+/// Pipe ids are sequential integers: a multiply spreads them well enough,
+/// and the per-message lookup skips SipHash.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id;
+    }
+}
+
 /// The pipes of one socket, the fair-queue order of those holding inbound
 /// messages, and the wakers to call once the socket's lock is released.
 #[derive(Debug, Default)]
 pub(crate) struct Pipes {
-    map: HashMap<PipeId, Pipe>,
+    map: HashMap<PipeId, Pipe, BuildHasherDefault<IdHasher>>,
     next_id: PipeId,
     /// Pipes with inbound messages, in turn order (libzmq's `fq`).
     ready: VecDeque<PipeId>,

@@ -264,11 +264,18 @@ impl Connection {
                         self.on_command(Command::parse(frame.body)?, now)?;
                     } else {
                         self.message_size += frame.body.len() as u64;
-                        self.parts.push(frame.body);
                         if !frame.flags.more() {
                             self.message_size = 0;
-                            let parts = std::mem::take(&mut self.parts);
-                            self.events.push_back(Event::Message(parts.into()));
+                            // A single-frame message needs no part vector.
+                            let msg = if self.parts.is_empty() {
+                                Message::from(frame.body)
+                            } else {
+                                self.parts.push(frame.body);
+                                std::mem::take(&mut self.parts).into()
+                            };
+                            self.events.push_back(Event::Message(msg));
+                        } else {
+                            self.parts.push(frame.body);
                         }
                     }
                 }

@@ -62,7 +62,7 @@ impl AsyncSocket {
     /// Sends a message, waiting while no peer can take it (up to the send
     /// timeout). On failure the message comes back in the error.
     pub async fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
-        let timeout = self.core.options().send_timeout;
+        let timeout = self.core.send_timeout.get();
         let mut slot = Some(msg.into());
         let shared = &self.core.shared;
         let send = poll_fn(|cx| shared.poll_send(cx, &mut slot));
@@ -78,7 +78,7 @@ impl AsyncSocket {
     /// Receives a message, waiting until one arrives (up to the receive
     /// timeout).
     pub async fn recv(&mut self) -> Result<Message> {
-        let timeout = self.core.options().recv_timeout;
+        let timeout = self.core.recv_timeout.get();
         let shared = &self.core.shared;
         within(timeout, poll_fn(|cx| shared.poll_recv(cx)))
             .await

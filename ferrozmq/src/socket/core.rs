@@ -1,8 +1,9 @@
 //! [`SocketCore`]: what both socket fronts share: the shared state, the
 //! endpoints and the tasks serving them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 use tokio::sync::watch;
@@ -11,7 +12,7 @@ use super::shared::Shared;
 use crate::context::{ContextInner, Spawner};
 use crate::endpoint::Endpoint;
 use crate::options::Options;
-use crate::pipe::Closing;
+use crate::pipe::{Closing, PipeId};
 use crate::transport::tcp;
 use crate::{Error, Result, SocketType};
 
@@ -22,6 +23,9 @@ pub(crate) struct SocketCore {
     pub(crate) shared: Arc<Shared>,
     spawner: Spawner,
     endpoints: Mutex<Endpoints>,
+    /// Read on every send/recv, so kept out of the socket's lock.
+    pub(crate) send_timeout: Timeout,
+    pub(crate) recv_timeout: Timeout,
     /// Keeps the context's runtime alive while the socket is.
     _ctx: Arc<ContextInner>,
 }
@@ -46,7 +50,8 @@ struct EndpointEntry {
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
     Bind,
-    Connect,
+    /// A connect endpoint and its pipe.
+    Connect(PipeId),
 }
 
 impl SocketCore {
@@ -59,6 +64,8 @@ impl SocketCore {
             shared: Arc::new(Shared::new(socket_type)?),
             spawner: Spawner::new(&ctx, handle),
             endpoints: Mutex::default(),
+            send_timeout: Timeout::default(),
+            recv_timeout: Timeout::default(),
             _ctx: ctx,
         })
     }
@@ -122,7 +129,7 @@ impl SocketCore {
         let mut endpoints = self.endpoints();
         endpoints.last = Some(given.to_owned());
         endpoints.list.push(EndpointEntry {
-            kind: Kind::Connect,
+            kind: Kind::Connect(pipe),
             given: given.to_owned(),
             resolved,
             lifecycle,
@@ -131,28 +138,61 @@ impl SocketCore {
     }
 
     pub(crate) fn unbind(&self, endpoint: &str) -> Result<()> {
-        self.close_endpoint(Kind::Bind, endpoint)
+        self.close_endpoint(endpoint, |kind| *kind == Kind::Bind)
     }
 
+    /// The pipe leaves the routing at once (no new message goes to it);
+    /// what it already holds is flushed within the linger period.
     pub(crate) fn disconnect(&self, endpoint: &str) -> Result<()> {
-        self.close_endpoint(Kind::Connect, endpoint)
+        self.close_endpoint(endpoint, |kind| matches!(kind, Kind::Connect(_)))
     }
 
-    fn close_endpoint(&self, kind: Kind, name: &str) -> Result<()> {
+    fn close_endpoint(&self, name: &str, kind: impl Fn(&Kind) -> bool) -> Result<()> {
         let closing = self.linger_deadline();
         let mut endpoints = self.endpoints();
         let index = endpoints
             .list
             .iter()
-            .position(|e| e.kind == kind && (e.given == name || e.resolved == name))
+            .position(|e| kind(&e.kind) && (e.given == name || e.resolved == name))
             .ok_or_else(|| Error::EndpointNotFound(name.to_owned()))?;
         let entry = endpoints.list.remove(index);
+        if let Kind::Connect(pipe) = entry.kind {
+            self.shared.stop_routing(pipe);
+        }
         entry.lifecycle.send_replace(closing);
         Ok(())
     }
 
     fn linger_deadline(&self) -> Closing {
         Closing::Linger(self.options().linger.map(|d| Instant::now() + d))
+    }
+}
+
+/// A send or receive timeout; `None` (wait forever) is stored as `u64::MAX`.
+#[derive(Debug)]
+pub(crate) struct Timeout(AtomicU64);
+
+impl Default for Timeout {
+    fn default() -> Self {
+        Self(AtomicU64::new(u64::MAX))
+    }
+}
+
+impl Timeout {
+    pub(crate) fn get(&self) -> Option<Duration> {
+        match self.0.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
+    }
+
+    pub(crate) fn set(&self, timeout: Option<Duration>) {
+        let nanos = timeout.map_or(u64::MAX, |t| {
+            u64::try_from(t.as_nanos())
+                .unwrap_or(u64::MAX - 1)
+                .min(u64::MAX - 1)
+        });
+        self.0.store(nanos, Ordering::Relaxed);
     }
 }
 

@@ -52,13 +52,15 @@ macro_rules! common_methods {
         /// How long `send` waits for room; `None` = forever (default),
         /// zero = never ([`Error::WouldBlock`]). Expiry is [`Error::Timeout`].
         pub fn set_send_timeout(&self, timeout: Option<Duration>) -> Result<()> {
-            self.core.set(|o| o.send_timeout = timeout)
+            self.core.send_timeout.set(timeout);
+            Ok(())
         }
 
         /// How long `recv` waits for a message; `None` = forever (default),
         /// zero = never ([`Error::WouldBlock`]). Expiry is [`Error::Timeout`].
         pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> Result<()> {
-            self.core.set(|o| o.recv_timeout = timeout)
+            self.core.recv_timeout.set(timeout);
+            Ok(())
         }
 
         /// Wait before reconnecting a lost or failed connection. Default 100 ms.
@@ -181,7 +183,7 @@ impl Socket {
     /// Sends a message, blocking while no peer can take it (up to the send
     /// timeout). On failure the message comes back in the error.
     pub fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
-        let timeout = self.core.options().send_timeout;
+        let timeout = self.core.send_timeout.get();
         self.send_within(msg.into(), timeout)
     }
 
@@ -194,7 +196,7 @@ impl Socket {
     /// Receives a message, blocking until one arrives (up to the receive
     /// timeout).
     pub fn recv(&mut self) -> Result<Message> {
-        let timeout = self.core.options().recv_timeout;
+        let timeout = self.core.recv_timeout.get();
         self.recv_within(timeout)
     }
 

@@ -131,6 +131,11 @@ impl Shared {
         })
     }
 
+    /// No new message is routed to the pipe; its engine may still flush.
+    pub(crate) fn stop_routing(&self, id: PipeId) {
+        self.with(|state| state.pattern.detach(id));
+    }
+
     /// The pipe will never be served again.
     pub(crate) fn detach(&self, id: PipeId) {
         self.with(|state| {
