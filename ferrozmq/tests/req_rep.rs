@@ -202,3 +202,35 @@ fn unbind_stops_accepting_and_disconnect_stops_connecting() {
         Error::WouldBlock
     ));
 }
+
+#[test]
+fn connect_resolves_dns_names() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let port = ep.rsplit(':').next().unwrap();
+    let mut req = connected(&ctx, SocketType::Req, &format!("tcp://localhost:{port}"));
+    req.send("by name").unwrap();
+    assert_eq!(text(&rep.recv().unwrap()), ["by name"]);
+}
+
+/// RELIABILITY 24: option values of the wrong length are errors.
+#[test]
+fn bad_option_values_are_errors() {
+    let ctx = Context::new();
+    let s = ctx.socket(SocketType::Req).unwrap();
+    for bad in [&b""[..], b"\0starts-with-zero", &[b'x'; 256]] {
+        assert!(matches!(
+            s.set_routing_id(bad.to_vec()),
+            Err(Error::InvalidOption(_))
+        ));
+    }
+    s.set_routing_id(&b"client-1"[..]).unwrap();
+    assert!(matches!(
+        s.set_heartbeat_ttl(Some(Duration::from_secs(7000))),
+        Err(Error::InvalidOption(_))
+    ));
+    assert!(matches!(
+        Context::with_io_threads(0),
+        Err(Error::InvalidOption(_))
+    ));
+}
