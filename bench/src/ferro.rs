@@ -99,12 +99,17 @@ impl Library for Async {
                 }
                 push
             });
-            pull.recv().await.expect("recv");
-            let start = Instant::now();
-            for _ in 1..count {
+            // Spawned, not run by `block_on`: on a multi-thread runtime that
+            // future runs on the calling thread, outside the workers.
+            let receiver = tokio::spawn(async move {
                 pull.recv().await.expect("recv");
-            }
-            let elapsed = start.elapsed();
+                let start = Instant::now();
+                for _ in 1..count {
+                    pull.recv().await.expect("recv");
+                }
+                start.elapsed()
+            });
+            let elapsed = receiver.await.expect("receiver");
             drop(sender.await.expect("sender"));
             elapsed
         })
@@ -126,13 +131,17 @@ impl Library for Async {
             let mut req = ctx.async_socket(SocketType::Req).expect("socket");
             req.connect(&ep).await.expect("connect");
             let payload = Bytes::from(vec![7u8; size]);
-            let mut samples = Vec::with_capacity(count as usize);
-            for _ in 0..count {
-                let t = Instant::now();
-                req.send(payload.clone()).await.expect("send");
-                req.recv().await.expect("recv");
-                samples.push(t.elapsed());
-            }
+            let client = tokio::spawn(async move {
+                let mut samples = Vec::with_capacity(count as usize);
+                for _ in 0..count {
+                    let t = Instant::now();
+                    req.send(payload.clone()).await.expect("send");
+                    req.recv().await.expect("recv");
+                    samples.push(t.elapsed());
+                }
+                samples
+            });
+            let samples = client.await.expect("client");
             drop(server.await.expect("server"));
             samples
         })
