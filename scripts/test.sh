@@ -34,6 +34,7 @@ section "unit, integration and doc tests"
 cargo test --workspace
 
 section "interop against pyzmq"
-cargo build --quiet -p ferrozmq-cli -p ferrozmq-interop
+cargo build --quiet -p ferrozmq-cli
+cargo build --quiet -p ferrozmq-interop --example ferrozmq-peer
 cd interop
 ../.venv/bin/python -m pytest -v tests

@@ -14,7 +14,7 @@ import zmq
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
 CLI = TARGET / "ferrozmq"
-PEER = TARGET / "ferrozmq-peer"
+PEER = TARGET / "examples" / "ferrozmq-peer"
 WAIT = 20.0  # seconds any single wait may take before the test fails
 
 

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use ferrozmq::{Bytes, Context, Message, Socket, SocketType};
+use ferrozmq::{Context, Socket, SocketType};
+use ferrozmq_interop::{format_parts, numbered, parse_parts};
 
 #[derive(Parser)]
 struct Cli {
@@ -140,55 +141,4 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
         socket.connect(ep)?;
     }
     Ok(socket)
-}
-
-/// Message number `i` of a numbered stream, the same as the Python side
-/// makes: part 1 is `i` as 8 bytes big-endian, part 2 is `size(i)` bytes
-/// of `i % 251`. Sizes run from 0 B to 1 MiB.
-fn numbered(i: u64) -> Message {
-    let size = if i % 1000 == 999 {
-        1 << 20
-    } else if i % 100 == 99 {
-        65536
-    } else {
-        [0, 1, 16, 255, 256, 1000, 4096][(i % 7) as usize]
-    };
-    let body = vec![(i % 251) as u8; size];
-    Message::from(vec![
-        Bytes::copy_from_slice(&i.to_be_bytes()),
-        Bytes::from(body),
-    ])
-}
-
-fn parse_parts(line: &str) -> Result<Message, String> {
-    line.split(' ')
-        .map(|hex| {
-            if hex == "-" {
-                return Ok(Bytes::new());
-            }
-            (0..hex.len())
-                .step_by(2)
-                .map(|i| {
-                    hex.get(i..i + 2)
-                        .and_then(|h| u8::from_str_radix(h, 16).ok())
-                        .ok_or_else(|| format!("bad hex {hex:?}"))
-                })
-                .collect::<Result<Vec<u8>, String>>()
-                .map(Bytes::from)
-        })
-        .collect()
-}
-
-fn format_parts(msg: &Message) -> String {
-    let parts: Vec<String> = msg
-        .iter()
-        .map(|p| {
-            if p.is_empty() {
-                "-".to_owned()
-            } else {
-                p.iter().map(|b| format!("{b:02x}")).collect()
-            }
-        })
-        .collect();
-    parts.join(" ")
 }
