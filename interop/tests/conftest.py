@@ -106,6 +106,25 @@ def ctx():
     context.destroy(linger=0)
 
 
+def linked(spawn, ctx, ours_binds: bool, zmq_type, *peer_args, stdin=False):
+    """A `ferrozmq-peer` (mode and options in `peer_args`) and a pyzmq socket
+    of `zmq_type`, connected over tcp; the ferrozmq side binds when
+    `ours_binds`, the pyzmq side otherwise."""
+    sock = ctx.socket(zmq_type)
+    if ours_binds:
+        peer = spawn(PEER, *peer_args, "--bind", "tcp://127.0.0.1:0", stdin=stdin)
+        sock.connect(peer.ready())
+    else:
+        endpoint = free_endpoint()
+        sock.bind(endpoint)
+        peer = spawn(PEER, *peer_args, "--connect", endpoint, stdin=stdin)
+        peer.ready()
+    return peer, sock
+
+
+BIND_SIDES = {"argvalues": [True, False], "ids": ["ferrozmq-binds", "pyzmq-binds"]}
+
+
 def numbered(i: int):
     """Message `i` of a numbered stream; the same as ferrozmq-peer makes."""
     if i % 1000 == 999:

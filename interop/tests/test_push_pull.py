@@ -4,22 +4,14 @@ to 1 MiB, order kept."""
 import pytest
 import zmq
 
-from conftest import PEER, WAIT, free_endpoint, numbered
+from conftest import BIND_SIDES, WAIT, linked, numbered
 
 COUNT = 100_000
 
 
-@pytest.mark.parametrize("ours_binds", [True, False], ids=["ferrozmq-binds", "pyzmq-binds"])
+@pytest.mark.parametrize("ours_binds", **BIND_SIDES)
 def test_ferrozmq_push_to_pyzmq_pull(spawn, ctx, ours_binds):
-    pull = ctx.socket(zmq.PULL)
-    if ours_binds:
-        push = spawn(PEER, "push", "--bind", "tcp://127.0.0.1:0", "--count", COUNT)
-        pull.connect(push.ready())
-    else:
-        ep = free_endpoint()
-        pull.bind(ep)
-        push = spawn(PEER, "push", "--connect", ep, "--count", COUNT)
-        push.ready()
+    push, pull = linked(spawn, ctx, ours_binds, zmq.PULL, "push", "--count", COUNT)
     for i in range(COUNT):
         parts = pull.recv_multipart()
         if parts != numbered(i):
@@ -28,17 +20,9 @@ def test_ferrozmq_push_to_pyzmq_pull(spawn, ctx, ours_binds):
     assert push.wait() == 0
 
 
-@pytest.mark.parametrize("ours_binds", [True, False], ids=["ferrozmq-binds", "pyzmq-binds"])
+@pytest.mark.parametrize("ours_binds", **BIND_SIDES)
 def test_pyzmq_push_to_ferrozmq_pull(spawn, ctx, ours_binds):
-    push = ctx.socket(zmq.PUSH)
-    if ours_binds:
-        pull = spawn(PEER, "pull", "--bind", "tcp://127.0.0.1:0", "--count", COUNT)
-        push.connect(pull.ready())
-    else:
-        ep = free_endpoint()
-        push.bind(ep)
-        pull = spawn(PEER, "pull", "--connect", ep, "--count", COUNT)
-        pull.ready()
+    pull, push = linked(spawn, ctx, ours_binds, zmq.PUSH, "pull", "--count", COUNT)
     for i in range(COUNT):
         push.send_multipart(numbered(i), copy=False)
     assert pull.line(timeout=WAIT * 3) == f"OK {COUNT}"

@@ -8,7 +8,7 @@ import pytest
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from conftest import PEER, WAIT, free_endpoint, hex_parts, parse_hex_parts
+from conftest import BIND_SIDES, PEER, WAIT, hex_parts, linked, parse_hex_parts
 
 REQUESTS = [
     [b"Hello"],
@@ -19,38 +19,17 @@ REQUESTS = [
 ]
 
 
-def rep_peer(spawn, bind: bool, ep: str = "tcp://127.0.0.1:0", *extra):
-    side = "--bind" if bind else "--connect"
-    peer = spawn(PEER, "rep", side, ep, *extra)
-    return peer, peer.ready()
-
-
-@pytest.mark.parametrize("ours_binds", [True, False], ids=["ferrozmq-binds", "pyzmq-binds"])
+@pytest.mark.parametrize("ours_binds", **BIND_SIDES)
 def test_pyzmq_req_to_ferrozmq_rep(spawn, ctx, ours_binds):
-    req = ctx.socket(zmq.REQ)
-    if ours_binds:
-        _, ep = rep_peer(spawn, True)
-        req.connect(ep)
-    else:
-        ep = free_endpoint()
-        req.bind(ep)
-        rep_peer(spawn, False, ep)
+    _, req = linked(spawn, ctx, ours_binds, zmq.REQ, "rep")
     for parts in REQUESTS:
         req.send_multipart(parts)
         assert req.recv_multipart() == parts
 
 
-@pytest.mark.parametrize("ours_binds", [True, False], ids=["ferrozmq-binds", "pyzmq-binds"])
+@pytest.mark.parametrize("ours_binds", **BIND_SIDES)
 def test_ferrozmq_req_to_pyzmq_rep(spawn, ctx, ours_binds):
-    rep = ctx.socket(zmq.REP)
-    if ours_binds:
-        req = spawn(PEER, "req", "--bind", "tcp://127.0.0.1:0", stdin=True)
-        rep.connect(req.ready())
-    else:
-        ep = free_endpoint()
-        rep.bind(ep)
-        req = spawn(PEER, "req", "--connect", ep, stdin=True)
-        req.ready()
+    req, rep = linked(spawn, ctx, ours_binds, zmq.REP, "req", stdin=True)
     for parts in REQUESTS:
         req.write(hex_parts(parts))
         assert rep.recv_multipart() == parts
@@ -58,8 +37,14 @@ def test_ferrozmq_req_to_pyzmq_rep(spawn, ctx, ours_binds):
         assert parse_hex_parts(req.line()) == parts[::-1]
 
 
+def rep_peer(spawn):
+    """A ferrozmq REP echo server bound to an ephemeral port."""
+    peer = spawn(PEER, "rep", "--bind", "tcp://127.0.0.1:0")
+    return peer.ready()
+
+
 def test_one_ferrozmq_rep_serves_50_concurrent_pyzmq_clients(spawn, ctx):
-    _, ep = rep_peer(spawn, True)
+    ep = rep_peer(spawn)
     errors = []
 
     def client(n):
@@ -129,7 +114,7 @@ def heartbeating(sock):
 def test_pyzmq_heartbeats_against_ferrozmq_rep_keep_the_connection(spawn, ctx):
     """pyzmq PINGs every 100 ms and drops the link if no reply comes in 1 s:
     our PONGs must keep it up for seconds, traffic or not."""
-    _, ep = rep_peer(spawn, True)
+    ep = rep_peer(spawn)
     req = ctx.socket(zmq.REQ)
     heartbeating(req)
     monitor = watch(req)
