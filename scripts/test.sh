@@ -22,10 +22,13 @@ fi
 
 section "format"
 cargo fmt --all --check
+cargo fmt --manifest-path bench/Cargo.toml --check
 
 if [[ $quick == 0 ]]; then
     section "clippy"
     cargo clippy --workspace --all-targets -- -D warnings
+    section "clippy (bench: compiled, not run; it links libzmq only when built)"
+    (cd bench && cargo clippy --all-targets -- -D warnings)
     section "docs"
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 fi
