@@ -119,7 +119,7 @@ def test_pyzmq_heartbeats_against_ferrozmq_rep_keep_the_connection(spawn, ctx):
     heartbeating(req)
     monitor = watch(req)
     req.connect(ep)
-    for i in range(4):
+    for i in range(6):
         req.send(b"ping %d" % i)
         assert req.recv() == b"ping %d" % i
         assert disconnections(monitor, 0.8) == []
@@ -136,7 +136,7 @@ def test_ferrozmq_req_heartbeats_against_pyzmq_rep_keep_the_connection(spawn, ct
     req = spawn(PEER, "req", "--connect", ep, "--heartbeat-ivl", "100",
                 "--heartbeat-timeout", "1000", stdin=True)
     req.ready()
-    for i in range(4):
+    for i in range(6):
         req.write(hex_parts([b"%d" % i]))
         assert rep.recv() == b"%d" % i
         rep.send(b"ok")
