@@ -209,6 +209,13 @@ impl Connection {
                     self.state = State::Greeting;
                 }
                 State::Greeting => {
+                    // An older peer sends less than 64 bytes and waits:
+                    // refuse it as soon as its version byte is in.
+                    if let Some(&major) = buf.get(SIGNATURE.len())
+                        && major < 3
+                    {
+                        return Err(ProtocolError::UnsupportedVersion { major });
+                    }
                     let Some(bytes) = buf.get(..GREETING_LEN) else {
                         return Ok(());
                     };

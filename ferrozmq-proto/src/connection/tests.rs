@@ -229,6 +229,20 @@ fn greeting_is_sent_in_two_steps() {
     assert_eq!(Pair::drain(&mut c).len(), GREETING_LEN - SIGNATURE.len());
 }
 
+/// RELIABILITY 2: a ZMTP 2.0 peer sends 12 bytes and waits; it is refused
+/// from its version byte, not left to time out.
+#[test]
+fn zmtp_2_peer_is_refused_from_its_version_byte() {
+    let now = Instant::now();
+    let mut c = Connection::new(Config::new(SocketType::Rep), now);
+    let mut input = BytesMut::from(&SIGNATURE[..]);
+    input.extend_from_slice(&[1, 3]);
+    assert_eq!(
+        c.handle_input(&mut input, now),
+        Err(ProtocolError::UnsupportedVersion { major: 1 })
+    );
+}
+
 fn after_greeting(socket_type: SocketType) -> (Connection, BytesMut) {
     let now = Instant::now();
     let mut c = Connection::new(Config::new(socket_type), now);
