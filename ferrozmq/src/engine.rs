@@ -48,6 +48,18 @@ pub(crate) enum End {
     Io(#[from] io::Error),
 }
 
+impl From<End> for crate::monitor::Reason {
+    fn from(end: End) -> Self {
+        match end {
+            End::Eof => Self::PeerClosed,
+            End::Flushed => Self::Closed,
+            End::LingerExpired => Self::LingerExpired,
+            End::Protocol(e) => Self::Protocol(e),
+            End::Io(e) => Self::Io(e.kind()),
+        }
+    }
+}
+
 /// What one step of the engine produced.
 enum Step {
     /// The handshake completed: the caller attaches a pipe.

@@ -26,6 +26,7 @@ mod context;
 mod endpoint;
 mod engine;
 mod error;
+mod monitor;
 mod options;
 mod pattern;
 mod pipe;
@@ -34,7 +35,8 @@ mod transport;
 
 pub use context::Context;
 pub use error::{Error, Result, SendError};
-pub use ferrozmq_proto::{Message, SocketType};
+pub use ferrozmq_proto::{Message, ProtocolError, SocketType};
+pub use monitor::{Event, Monitor, Reason};
 pub use socket::{AsyncSocket, Socket};
 
 pub use bytes::Bytes;

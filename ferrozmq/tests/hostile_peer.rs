@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use ferrozmq::{Context, Socket, SocketType};
+use ferrozmq::{Context, Event, Monitor, ProtocolError, Reason, Socket, SocketType};
 
 const SIGNATURE: [u8; 10] = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F];
 
@@ -51,15 +51,43 @@ fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
     all
 }
 
-fn server() -> (Context, Socket, String) {
+struct Server {
+    ctx: Context,
+    rep: Socket,
+    ep: String,
+    monitor: Monitor,
+}
+
+fn server() -> Server {
     let ctx = Context::new();
     let rep = ctx.socket(SocketType::Rep).unwrap();
     rep.set_handshake_ivl(Some(Duration::from_millis(300)))
         .unwrap();
     rep.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    let monitor = rep.monitor();
     rep.bind("tcp://127.0.0.1:*").unwrap();
     let ep = rep.last_endpoint().unwrap();
-    (ctx, rep, ep)
+    Server {
+        ctx,
+        rep,
+        ep,
+        monitor,
+    }
+}
+
+/// Why the server dropped the connection from `raw`, as its monitor says.
+fn why(monitor: &mut Monitor, raw: &TcpStream) -> Reason {
+    let ours = raw.local_addr().unwrap();
+    loop {
+        match monitor.recv_timeout(Some(Duration::from_secs(20))) {
+            Some(
+                Event::HandshakeFailed { peer, reason, .. }
+                | Event::Disconnected { peer, reason, .. },
+            ) if peer == ours => return reason,
+            Some(_) => {}
+            None => panic!("no monitor event for the dropped connection"),
+        }
+    }
 }
 
 /// The good client that must still be served after each bad one.
@@ -79,7 +107,7 @@ fn still_serves(ctx: &Context, rep: &mut Socket, ep: &str) {
 /// delimiter.
 #[test]
 fn greeting_handshake_and_envelope_byte_for_byte() {
-    let (_ctx, mut rep, ep) = server();
+    let Server { mut rep, ep, .. } = server();
     let mut s = raw(&ep);
     let mut sig = [0u8; 10];
     s.read_exact(&mut sig).unwrap();
@@ -104,21 +132,39 @@ fn greeting_handshake_and_envelope_byte_for_byte() {
 
 #[test]
 fn garbage_instead_of_a_greeting_is_dropped() {
-    let (ctx, mut rep, ep) = server();
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
     let mut s = raw(&ep);
     s.write_all(&[0x42; 64]).unwrap();
     read_to_close(&mut s);
+    assert_eq!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::BadSignature)
+    );
     still_serves(&ctx, &mut rep, &ep);
 }
 
 /// RELIABILITY 2: a ZMTP 2.0 peer (major version 1) is refused.
 #[test]
 fn zmtp_2_greeting_is_dropped() {
-    let (ctx, mut rep, ep) = server();
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
     let mut s = raw(&ep);
     s.write_all(&SIGNATURE).unwrap();
     s.write_all(&[1, 3]).unwrap();
     read_to_close(&mut s);
+    assert_eq!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::UnsupportedVersion { major: 1 })
+    );
     still_serves(&ctx, &mut rep, &ep);
 }
 
@@ -126,11 +172,20 @@ fn zmtp_2_greeting_is_dropped() {
 /// `handshake_ivl`, and never holds a pipe meanwhile.
 #[test]
 fn truncated_greeting_then_silence_is_dropped_at_the_handshake_interval() {
-    let (ctx, mut rep, ep) = server();
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
     let mut s = raw(&ep);
     s.write_all(&SIGNATURE[..5]).unwrap();
     still_serves(&ctx, &mut rep, &ep);
     read_to_close(&mut s);
+    assert_eq!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::HandshakeTimeout)
+    );
 }
 
 fn handshaken(ep: &str, socket_type: &str) -> TcpStream {
@@ -145,12 +200,21 @@ fn handshaken(ep: &str, socket_type: &str) -> TcpStream {
 /// is allocated for it.
 #[test]
 fn frame_declaring_2_pow_63_bytes_is_dropped() {
-    let (ctx, mut rep, ep) = server();
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
     let mut s = handshaken(&ep, "REQ");
     let mut frame = vec![0x02];
     frame.extend((1u64 << 63).to_be_bytes());
     s.write_all(&frame).unwrap();
     read_to_close(&mut s);
+    assert!(matches!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::FrameTooLarge { size, .. }) if size == 1 << 63
+    ));
     still_serves(&ctx, &mut rep, &ep);
 }
 
@@ -161,6 +225,7 @@ fn frame_over_max_msg_size_is_dropped() {
     let mut rep = ctx.socket(SocketType::Rep).unwrap();
     rep.set_max_msg_size(Some(1000)).unwrap();
     rep.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut monitor = rep.monitor();
     rep.bind("tcp://127.0.0.1:*").unwrap();
     let ep = rep.last_endpoint().unwrap();
     let mut s = handshaken(&ep, "REQ");
@@ -168,15 +233,31 @@ fn frame_over_max_msg_size_is_dropped() {
     frame.extend(1001u64.to_be_bytes());
     s.write_all(&frame).unwrap();
     read_to_close(&mut s);
+    assert_eq!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::FrameTooLarge {
+            size: 1001,
+            limit: 1000
+        })
+    );
     still_serves(&ctx, &mut rep, &ep);
 }
 
 /// RELIABILITY 9: an incompatible socket type gets an ERROR, then the drop.
 #[test]
 fn incompatible_socket_type_gets_an_error_command() {
-    let (ctx, mut rep, ep) = server();
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
     let mut s = handshaken(&ep, "PUB");
     let sent = read_to_close(&mut s);
+    assert!(matches!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::IncompatibleSocketType { .. })
+    ));
     let tail = &sent[64..];
     let error_at = tail
         .windows(6)
@@ -189,13 +270,22 @@ fn incompatible_socket_type_gets_an_error_command() {
 /// RELIABILITY 10: data before READY is never delivered.
 #[test]
 fn data_before_ready_is_dropped() {
-    let (ctx, mut rep, ep) = server();
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
     let mut s = raw(&ep);
     s.write_all(&SIGNATURE).unwrap();
     s.write_all(&greeting_rest()).unwrap();
     s.write_all(&[0x01, 0x00, 0x00, 0x03, b'b', b'a', b'd'])
         .unwrap();
     read_to_close(&mut s);
+    assert_eq!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::DataBeforeReady)
+    );
     still_serves(&ctx, &mut rep, &ep);
 }
 
@@ -203,11 +293,17 @@ fn data_before_ready_is_dropped() {
 /// delivered; the next message the socket gets is a whole one.
 #[test]
 fn half_a_multipart_message_then_eof_is_discarded() {
-    let (ctx, mut rep, ep) = server();
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
     let mut s = handshaken(&ep, "REQ");
     s.write_all(&[0x01, 0x00, 0x01, 0x04, b'h', b'a', b'l', b'f'])
         .unwrap();
     s.shutdown(std::net::Shutdown::Write).unwrap();
     read_to_close(&mut s);
+    assert_eq!(why(&mut monitor, &s), Reason::PeerClosed);
     still_serves(&ctx, &mut rep, &ep);
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferrozmq::{Context, Error, Message, Socket, SocketType};
+use ferrozmq::{Context, Error, Event, Message, Socket, SocketType};
 
 fn bound(ctx: &Context, t: SocketType) -> (Socket, String) {
     let s = ctx.socket(t).unwrap();
@@ -232,5 +232,64 @@ fn bad_option_values_are_errors() {
     assert!(matches!(
         Context::with_io_threads(0),
         Err(Error::InvalidOption(_))
+    ));
+}
+
+/// The monitor reports each step of a connection's life, on both sides.
+#[test]
+fn monitor_reports_the_life_of_a_connection() {
+    let ctx = Context::new();
+    let rep = ctx.socket(SocketType::Rep).unwrap();
+    let mut server = rep.monitor();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = rep.last_endpoint().unwrap();
+    let next = |m: &mut ferrozmq::Monitor| m.recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(
+        next(&mut server),
+        Event::Listening {
+            endpoint: ep.clone()
+        }
+    );
+
+    let req = ctx.socket(SocketType::Req).unwrap();
+    let mut client = req.monitor();
+    req.connect(&ep).unwrap();
+    assert!(matches!(next(&mut client), Event::Connected { endpoint, .. } if endpoint == ep));
+    assert!(matches!(
+        next(&mut client),
+        Event::HandshakeSucceeded { .. }
+    ));
+    let Event::Accepted { peer, .. } = next(&mut server) else {
+        panic!("accepted first");
+    };
+    assert_eq!(
+        next(&mut server),
+        Event::HandshakeSucceeded {
+            endpoint: ep.clone(),
+            peer
+        }
+    );
+    drop(req);
+    assert_eq!(
+        next(&mut server),
+        Event::Disconnected {
+            endpoint: ep.clone(),
+            peer,
+            reason: ferrozmq::Reason::PeerClosed
+        }
+    );
+    rep.unbind(&ep).unwrap();
+    assert_eq!(next(&mut server), Event::Closed { endpoint: ep });
+
+    let lonely = ctx.socket(SocketType::Req).unwrap();
+    let mut retries = lonely.monitor();
+    let nobody = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("tcp://{}", l.local_addr().unwrap())
+    };
+    lonely.connect(&nobody).unwrap();
+    assert!(matches!(
+        next(&mut retries),
+        Event::ConnectRetried { delay, .. } if delay == Duration::from_millis(100)
     ));
 }

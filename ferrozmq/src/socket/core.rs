@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::shared::Shared;
 use crate::context::{ContextInner, Spawner};
 use crate::endpoint::Endpoint;
+use crate::monitor::Event;
 use crate::options::Options;
 use crate::pipe::{Closing, PipeId};
 use crate::transport::tcp;
@@ -98,8 +99,12 @@ impl SocketCore {
             tokio::net::TcpListener::from_std(listener)?
         };
         let (lifecycle, watch) = watch::channel(Closing::Open);
+        self.shared.emit(Event::Listening {
+            endpoint: resolved.clone(),
+        });
         self.spawner.spawn(tcp::accept_loop(
             listener,
+            resolved.as_str().into(),
             self.shared.clone(),
             watch,
             self.spawner.clone(),
@@ -122,6 +127,7 @@ impl SocketCore {
         let (lifecycle, watch) = watch::channel(Closing::Open);
         self.spawner.spawn(tcp::connect_loop(
             endpoint,
+            given.into(),
             pipe,
             self.shared.clone(),
             watch,

@@ -29,6 +29,13 @@ macro_rules! common_methods {
             self.core.last_endpoint()
         }
 
+        /// A stream of this socket's connection events: what happened to
+        /// each connection and, when one was dropped, why. Several
+        /// monitors may be open; events come from the moment of the call.
+        pub fn monitor(&self) -> crate::Monitor {
+            self.core.shared.monitor()
+        }
+
         /// Send high-water mark: messages queued per peer before `send`
         /// blocks (or drops, per socket type). 0 = unlimited. Default 1000.
         pub fn set_sndhwm(&self, messages: usize) -> Result<()> {

@@ -7,6 +7,9 @@ use std::task::{Context, Poll, Waker};
 
 use ferrozmq_proto::SocketType;
 
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+use crate::monitor::{Event, Monitor};
 use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::pipe::{Closing, PipeId, Pipes, register};
@@ -25,6 +28,7 @@ pub(crate) struct State {
     pattern: Pattern,
     pub(crate) options: Options,
     closed: bool,
+    monitors: Vec<mpsc::Sender<Event>>,
 }
 
 impl Shared {
@@ -36,6 +40,7 @@ impl Shared {
                 pattern: Pattern::new(socket_type)?,
                 options: Options::default(),
                 closed: false,
+                monitors: Vec::new(),
             }),
         })
     }
@@ -55,6 +60,23 @@ impl Shared {
         // A panic under the lock cannot leave the queues half-updated in a
         // way that matters more than losing the socket, so keep going.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A new receiver of this socket's events.
+    pub(crate) fn monitor(&self) -> Monitor {
+        let (tx, monitor) = Monitor::new();
+        self.with(|state| state.monitors.push(tx));
+        monitor
+    }
+
+    /// Tells every monitor; a full one misses the event, a dropped one is
+    /// forgotten.
+    pub(crate) fn emit(&self, event: Event) {
+        self.with(|state| {
+            state
+                .monitors
+                .retain(|tx| !matches!(tx.try_send(event.clone()), Err(TrySendError::Closed(_))));
+        });
     }
 
     pub(crate) fn options(&self) -> Options {

@@ -5,13 +5,14 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrozmq_proto::Connection;
+use ferrozmq_proto::{Connection, PeerInfo};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::{Lifecycle, closing};
 use crate::context::Spawner;
 use crate::endpoint::Endpoint;
 use crate::engine::{End, Engine};
+use crate::monitor::{Event, Reason};
 use crate::pipe::{Closing, PipeId};
 use crate::socket::shared::Shared;
 use crate::{Error, Result};
@@ -63,6 +64,7 @@ fn bind_error(e: io::Error, endpoint: &str) -> Error {
 /// task, and a pipe only once its handshake completes.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
+    endpoint: Arc<str>,
     shared: Arc<Shared>,
     mut lifecycle: Lifecycle,
     spawner: Spawner,
@@ -70,41 +72,30 @@ pub(crate) async fn accept_loop(
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = closing(&mut lifecycle) => return,
+            _ = closing(&mut lifecycle) => break,
         };
         match accepted {
             Ok((stream, peer)) => {
-                tracing::debug!(%peer, "accepted");
-                spawner.spawn(serve_accepted(stream, shared.clone(), lifecycle.clone()));
+                let link = Link {
+                    shared: shared.clone(),
+                    endpoint: endpoint.clone(),
+                    peer,
+                };
+                link.emit(|endpoint, peer| Event::Accepted { endpoint, peer });
+                spawner.spawn(link.serve_accepted(stream, lifecycle.clone()));
             }
             Err(e) => {
-                tracing::warn!(error = %e, "accept failed; backing off");
+                tracing::warn!(%endpoint, error = %e, "accept failed; backing off");
                 tokio::select! {
                     _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
-                    _ = closing(&mut lifecycle) => return,
+                    _ = closing(&mut lifecycle) => break,
                 }
             }
         }
     }
-}
-
-/// One accepted connection: handshake (abandoned if the endpoint closes),
-/// then a pipe of its own until either side ends it.
-async fn serve_accepted(stream: TcpStream, shared: Arc<Shared>, mut lifecycle: Lifecycle) {
-    let mut engine = new_engine(stream, &shared);
-    let peer = tokio::select! {
-        peer = engine.handshake() => peer,
-        _ = closing(&mut lifecycle) => return,
-    };
-    if let Err(end) = peer {
-        return log_end(&end);
-    }
-    let Some(pipe) = shared.attach_accepted() else {
-        return;
-    };
-    let end = run_until_closed(&mut engine, pipe, &shared, &mut lifecycle).await;
-    shared.detach(pipe);
-    log_end(&end);
+    shared.emit(Event::Closed {
+        endpoint: endpoint.to_string(),
+    });
 }
 
 /// Connects, serves the connection, and reconnects after `reconnect_ivl`
@@ -112,6 +103,7 @@ async fn serve_accepted(stream: TcpStream, shared: Arc<Shared>, mut lifecycle: L
 /// outlives each connection, so queued messages wait for the next one.
 pub(crate) async fn connect_loop(
     endpoint: Endpoint,
+    name: Arc<str>,
     pipe: PipeId,
     shared: Arc<Shared>,
     mut lifecycle: Lifecycle,
@@ -136,23 +128,30 @@ pub(crate) async fn connect_loop(
             }
             _ => connect.await,
         };
-        match connected {
-            Ok(stream) => {
-                let mut engine = new_engine(stream, &shared);
-                match engine.handshake().await {
-                    Ok(_) => {
-                        attempt = 0;
-                        let end =
-                            run_until_closed(&mut engine, pipe, &shared, &mut lifecycle).await;
-                        log_end(&end);
-                    }
-                    Err(end) => log_end(&end),
+        let delay = shared.options().reconnect_delay(attempt);
+        match connected.and_then(|stream| Ok((stream.peer_addr()?, stream))) {
+            Ok((peer, stream)) => {
+                let link = Link {
+                    shared: shared.clone(),
+                    endpoint: name.clone(),
+                    peer,
+                };
+                link.emit(|endpoint, peer| Event::Connected { endpoint, peer });
+                if link.serve_connected(stream, pipe, &mut lifecycle).await {
+                    attempt = 0;
+                } else {
+                    attempt = attempt.saturating_add(1);
                 }
             }
-            Err(e) => tracing::debug!(%endpoint, error = %e, "connect failed"),
+            Err(e) => {
+                tracing::debug!(%endpoint, error = %e, "connect failed");
+                attempt = attempt.saturating_add(1);
+                shared.emit(Event::ConnectRetried {
+                    endpoint: name.to_string(),
+                    delay,
+                });
+            }
         }
-        let delay = shared.options().reconnect_delay(attempt);
-        attempt = attempt.saturating_add(1);
         let state = *lifecycle.borrow();
         match state {
             // Closing already: retry (to flush) no faster than usual.
@@ -169,15 +168,105 @@ pub(crate) async fn connect_loop(
     shared.detach(pipe);
 }
 
-fn new_engine(stream: TcpStream, shared: &Arc<Shared>) -> Engine {
-    // Small messages must not wait for Nagle; libzmq sets this too.
-    let _ = stream.set_nodelay(true);
-    let config = shared.options().protocol_config(shared.socket_type);
-    Engine::new(
-        stream,
-        Connection::new(config, Instant::now()),
-        shared.clone(),
-    )
+/// One connection of an endpoint: what its events name.
+struct Link {
+    shared: Arc<Shared>,
+    endpoint: Arc<str>,
+    peer: SocketAddr,
+}
+
+impl Link {
+    fn emit(&self, event: impl FnOnce(String, SocketAddr) -> Event) {
+        self.shared
+            .emit(event(self.endpoint.to_string(), self.peer));
+    }
+
+    /// An accepted connection: handshake (abandoned if the endpoint
+    /// closes), then a pipe of its own until either side ends it.
+    async fn serve_accepted(self, stream: TcpStream, mut lifecycle: Lifecycle) {
+        let mut engine = self.engine(stream);
+        let handshake = tokio::select! {
+            handshake = engine.handshake() => handshake,
+            _ = closing(&mut lifecycle) => return,
+        };
+        if !self.handshaken(handshake) {
+            return;
+        }
+        let Some(pipe) = self.shared.attach_accepted() else {
+            return;
+        };
+        let end = run_until_closed(&mut engine, pipe, &self.shared, &lifecycle).await;
+        self.shared.detach(pipe);
+        self.ended(end);
+    }
+
+    /// A connect-side connection serving `pipe`; false when its handshake
+    /// failed.
+    async fn serve_connected(
+        &self,
+        stream: TcpStream,
+        pipe: PipeId,
+        lifecycle: &mut Lifecycle,
+    ) -> bool {
+        let mut engine = self.engine(stream);
+        if !self.handshaken(engine.handshake().await) {
+            return false;
+        }
+        let end = run_until_closed(&mut engine, pipe, &self.shared, lifecycle).await;
+        self.ended(end);
+        true
+    }
+
+    fn engine(&self, stream: TcpStream) -> Engine {
+        // Small messages must not wait for Nagle; libzmq sets this too.
+        let _ = stream.set_nodelay(true);
+        let config = self
+            .shared
+            .options()
+            .protocol_config(self.shared.socket_type);
+        Engine::new(
+            stream,
+            Connection::new(config, Instant::now()),
+            self.shared.clone(),
+        )
+    }
+
+    /// Reports the handshake's outcome; true when it succeeded.
+    fn handshaken(&self, handshake: Result<PeerInfo, End>) -> bool {
+        match handshake {
+            Ok(_) => {
+                self.emit(|endpoint, peer| Event::HandshakeSucceeded { endpoint, peer });
+                true
+            }
+            Err(end) => {
+                let reason = Reason::from(end);
+                tracing::info!(endpoint = %self.endpoint, peer = %self.peer, %reason, "handshake failed");
+                self.emit(|endpoint, peer| Event::HandshakeFailed {
+                    endpoint,
+                    peer,
+                    reason,
+                });
+                false
+            }
+        }
+    }
+
+    fn ended(&self, end: End) {
+        let reason = Reason::from(end);
+        match reason {
+            Reason::PeerClosed | Reason::Closed => {
+                tracing::debug!(endpoint = %self.endpoint, peer = %self.peer, %reason, "connection ended");
+            }
+            _ => {
+                tracing::info!(endpoint = %self.endpoint, peer = %self.peer, %reason, "connection dropped")
+            }
+        }
+        self.emit(|endpoint, peer| Event::Disconnected {
+            endpoint,
+            peer,
+            reason,
+        });
+    }
 }
 
 /// Runs the engine; when the endpoint is asked to close, tells the pipe to
@@ -186,7 +275,7 @@ async fn run_until_closed(
     engine: &mut Engine,
     pipe: PipeId,
     shared: &Shared,
-    lifecycle: &mut Lifecycle,
+    lifecycle: &Lifecycle,
 ) -> End {
     let mut watch = lifecycle.clone();
     let run = engine.run(pipe);
@@ -197,12 +286,5 @@ async fn run_until_closed(
             shared.close_pipe(pipe, how);
             run.await
         }
-    }
-}
-
-fn log_end(end: &End) {
-    match end {
-        End::Eof | End::Flushed => tracing::debug!(%end, "connection ended"),
-        _ => tracing::info!(%end, "connection dropped"),
     }
 }

@@ -1,0 +1,125 @@
+//! [`Monitor`]: a stream of connection events of one socket, saying what
+//! happened to each connection and, when one was dropped, why.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ferrozmq_proto::ProtocolError;
+use tokio::sync::mpsc;
+
+use crate::blocking::block_on;
+
+/// Events a monitor queues before it drops new ones (a monitor nobody
+/// reads must not grow without bound; libzmq's monitor socket drops too).
+const MONITOR_QUEUE: usize = 1024;
+
+/// Something that happened to one of a socket's endpoints or connections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A `bind` is listening (`endpoint` is resolved: the real port).
+    Listening {
+        /// The bound endpoint.
+        endpoint: String,
+    },
+    /// A listener accepted a connection; its handshake starts.
+    Accepted {
+        /// The bound endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: SocketAddr,
+    },
+    /// A `connect` reached its peer; the handshake starts.
+    Connected {
+        /// The connected endpoint.
+        endpoint: String,
+        /// The peer's address.
+        peer: SocketAddr,
+    },
+    /// A `connect` attempt failed; the next one follows after `delay`.
+    ConnectRetried {
+        /// The connected endpoint.
+        endpoint: String,
+        /// The wait before the next attempt.
+        delay: Duration,
+    },
+    /// The ZMTP handshake completed: messages flow.
+    HandshakeSucceeded {
+        /// The endpoint the connection belongs to.
+        endpoint: String,
+        /// The peer's address.
+        peer: SocketAddr,
+    },
+    /// The handshake failed; the connection was dropped.
+    HandshakeFailed {
+        /// The endpoint the connection belongs to.
+        endpoint: String,
+        /// The peer's address.
+        peer: SocketAddr,
+        /// Why.
+        reason: Reason,
+    },
+    /// An established connection ended.
+    Disconnected {
+        /// The endpoint the connection belongs to.
+        endpoint: String,
+        /// The peer's address.
+        peer: SocketAddr,
+        /// Why.
+        reason: Reason,
+    },
+    /// A listener closed (`unbind`, or the socket closed).
+    Closed {
+        /// The endpoint it was bound to.
+        endpoint: String,
+    },
+}
+
+/// Why a connection ended.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The peer closed the connection.
+    #[error("peer closed the connection")]
+    PeerClosed,
+    /// Our side closed it (socket closed, `unbind` or `disconnect`) after
+    /// flushing what was queued.
+    #[error("closed")]
+    Closed,
+    /// Our side closed it, and the linger period ran out before every
+    /// queued message was sent.
+    #[error("linger period expired with messages unsent")]
+    LingerExpired,
+    /// The peer broke the protocol, or timed out.
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// The operating system reported an error.
+    #[error("i/o error: {0}")]
+    Io(io::ErrorKind),
+}
+
+/// The receiving end of a socket's events, from [`crate::Socket::monitor`]
+/// or [`crate::AsyncSocket::monitor`]. Dropping it stops the events.
+#[derive(Debug)]
+pub struct Monitor {
+    events: mpsc::Receiver<Event>,
+}
+
+impl Monitor {
+    pub(crate) fn new() -> (mpsc::Sender<Event>, Self) {
+        let (tx, events) = mpsc::channel(MONITOR_QUEUE);
+        (tx, Self { events })
+    }
+
+    /// The next event, waiting up to `timeout` (`None`: forever). `None`
+    /// when the timeout passed or the socket is gone.
+    pub fn recv_timeout(&mut self, timeout: Option<Duration>) -> Option<Event> {
+        block_on(self.events.recv(), timeout.map(|t| Instant::now() + t)).flatten()
+    }
+
+    /// The next event; `None` once the socket is gone.
+    pub async fn recv(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+}
