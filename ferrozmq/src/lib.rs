@@ -2,7 +2,9 @@
 //!
 //! It speaks ZMTP 3.1 byte for byte, so a ferrozmq program and a
 //! pyzmq/libzmq program talk without either knowing. This release has the
-//! REQ, REP, PUSH and PULL socket types over TCP.
+//! REQ, REP, PUSH and PULL socket types over TCP, a blocking ([`Socket`])
+//! and an async ([`AsyncSocket`]) API over one core, and a [`Monitor`] of
+//! connection events.
 //!
 //! ```
 //! use ferrozmq::{Context, Message, SocketType};
