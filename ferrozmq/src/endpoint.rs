@@ -1,7 +1,7 @@
 //! Endpoint strings: `tcp://host:port` (more transports come later).
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use crate::{Error, Result};
 
@@ -47,13 +47,14 @@ impl Endpoint {
         Ok(Self::Tcp { host, port })
     }
 
-    /// The IP address to bind when the host is a literal (or `*`).
-    pub(crate) fn literal_ip(&self) -> Option<IpAddr> {
-        let Self::Tcp { host, .. } = self;
+    /// The addresses to bind: `*` is every IPv4 interface; a literal
+    /// address is taken as it is, a name is resolved.
+    pub(crate) fn bind_addrs(&self) -> std::io::Result<Vec<SocketAddr>> {
+        let Self::Tcp { host, port } = self;
         if host == "*" {
-            return Some(IpAddr::from([0, 0, 0, 0]));
+            return Ok(vec![SocketAddr::from(([0, 0, 0, 0], *port))]);
         }
-        host.parse().ok()
+        Ok(self.authority().to_socket_addrs()?.collect())
     }
 
     /// The `host:port` string handed to the resolver.
@@ -117,7 +118,14 @@ mod tests {
             tcp("localhost", 9)
         );
         assert_eq!(tcp("::1", 80).to_string(), "tcp://[::1]:80");
-        assert_eq!(tcp("*", 0).literal_ip(), Some(IpAddr::from([0, 0, 0, 0])));
+        assert_eq!(
+            tcp("*", 0).bind_addrs().unwrap(),
+            [SocketAddr::from(([0, 0, 0, 0], 0))]
+        );
+        assert_eq!(
+            tcp("::1", 7).bind_addrs().unwrap(),
+            [SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 7))]
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! TCP: bind and accept, connect and reconnect with backoff.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,19 +21,15 @@ use crate::{Error, Result};
 /// neither spins nor allocates while the condition lasts.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Binds a listening socket; returns it and the address it got.
+/// Binds a listening socket to the first of the endpoint's addresses that
+/// works.
 ///
 /// Binding is synchronous so that "address in use" is the caller's error,
 /// not a background task's.
 pub(crate) fn bind(endpoint: &Endpoint, original: &str) -> Result<std::net::TcpListener> {
-    let addrs: Vec<SocketAddr> = match endpoint.literal_ip() {
-        Some(ip) => vec![SocketAddr::new(ip, port(endpoint))],
-        None => endpoint
-            .authority()
-            .to_socket_addrs()
-            .map_err(|_| Error::InvalidEndpoint(original.to_owned()))?
-            .collect(),
-    };
+    let addrs = endpoint
+        .bind_addrs()
+        .map_err(|_| Error::InvalidEndpoint(original.to_owned()))?;
     let mut last = Error::InvalidEndpoint(original.to_owned());
     for addr in addrs {
         match std::net::TcpListener::bind(addr) {
@@ -45,11 +41,6 @@ pub(crate) fn bind(endpoint: &Endpoint, original: &str) -> Result<std::net::TcpL
         }
     }
     Err(last)
-}
-
-fn port(endpoint: &Endpoint) -> u16 {
-    let Endpoint::Tcp { port, .. } = endpoint;
-    *port
 }
 
 fn bind_error(e: io::Error, endpoint: &str) -> Error {
