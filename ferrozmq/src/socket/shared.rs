@@ -131,26 +131,13 @@ impl Shared {
     /// A pipe for a `connect`: it exists (and takes messages) before the
     /// peer does, and lives across reconnections.
     pub(crate) fn add_connect_pipe(&self) -> PipeId {
-        self.with(|state| {
-            let id = state.pipes.add(state.options.sndhwm, state.options.rcvhwm);
-            state.pattern.attach(id);
-            state.pipes.wake_sender();
-            id
-        })
+        self.with(add_pipe)
     }
 
     /// An accepted connection finished its handshake: give it a pipe.
     /// `None` when the socket is closed.
     pub(crate) fn attach_accepted(&self) -> Option<PipeId> {
-        self.with(|state| {
-            if state.closed {
-                return None;
-            }
-            let id = state.pipes.add(state.options.sndhwm, state.options.rcvhwm);
-            state.pattern.attach(id);
-            state.pipes.wake_sender();
-            Some(id)
-        })
+        self.with(|state| (!state.closed).then(|| add_pipe(state)))
     }
 
     /// No new message is routed to the pipe; its engine may still flush.
@@ -210,4 +197,13 @@ impl Shared {
             state.pipes.to_wake.extend(recv);
         });
     }
+}
+
+/// Adds a pipe with the current high-water marks and lets the pattern route
+/// to it; a sender waiting for a peer may go on.
+fn add_pipe(state: &mut State) -> PipeId {
+    let id = state.pipes.add(state.options.sndhwm, state.options.rcvhwm);
+    state.pattern.attach(id);
+    state.pipes.wake_sender();
+    id
 }
