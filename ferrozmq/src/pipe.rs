@@ -61,6 +61,12 @@ impl Pipe {
         !self.detached && (self.sndhwm == 0 || self.outbound.len() < self.sndhwm)
     }
 
+    fn close(&mut self, closing: Closing, to_wake: &mut Vec<Waker>) {
+        self.closing = closing;
+        self.inbound.clear();
+        to_wake.extend(self.engine_waker.take());
+    }
+
     fn inbound_full(&self) -> bool {
         self.rcvhwm != 0 && self.inbound.len() >= self.rcvhwm
     }
@@ -114,10 +120,6 @@ impl Pipes {
 
     pub(crate) fn get(&self, id: PipeId) -> Option<&Pipe> {
         self.map.get(&id)
-    }
-
-    pub(crate) fn ids(&self) -> impl Iterator<Item = PipeId> + '_ {
-        self.map.keys().copied()
     }
 
     /// Marks a pipe as served by no engine any more. Its inbound messages
@@ -226,13 +228,22 @@ impl Pipes {
         self.to_wake.extend(self.send_waker.take());
     }
 
-    /// Asks a pipe's engine to flush and stop.
+    /// Asks a pipe's engine to flush and stop; what it received and the
+    /// socket did not read is dropped.
     pub(crate) fn close(&mut self, id: PipeId, closing: Closing) {
         if let Some(pipe) = self.map.get_mut(&id) {
-            pipe.closing = closing;
-            pipe.inbound.clear();
-            self.to_wake.extend(pipe.engine_waker.take());
+            pipe.close(closing, &mut self.to_wake);
         }
+    }
+
+    /// The socket closed: every engine flushes and stops, and a caller
+    /// blocked in `send` or `recv` wakes up to see it.
+    pub(crate) fn close_all(&mut self, closing: Closing) {
+        for pipe in self.map.values_mut() {
+            pipe.close(closing, &mut self.to_wake);
+        }
+        self.to_wake.extend(self.send_waker.take());
+        self.to_wake.extend(self.recv_waker.take());
     }
 }
 

@@ -188,13 +188,7 @@ impl Shared {
     pub(crate) fn close(&self, closing: Closing) {
         self.with(|state| {
             state.closed = true;
-            let ids: Vec<PipeId> = state.pipes.ids().collect();
-            for id in ids {
-                state.pipes.close(id, closing);
-            }
-            state.pipes.wake_sender();
-            let recv = state.pipes.recv_waker.take();
-            state.pipes.to_wake.extend(recv);
+            state.pipes.close_all(closing);
         });
     }
 }
