@@ -245,13 +245,8 @@ impl Engine {
         } else {
             return Ok(false);
         }
-        // Grow towards a large frame's size only as fast as its bytes
-        // arrive: never allocate what a peer merely declared.
-        let want = self
-            .conn
-            .read_hint()
-            .min(self.read_buf.len().max(READ_CHUNK));
-        self.read_buf.reserve(want.max(READ_CHUNK));
+        let room = read_reserve(self.conn.read_hint(), self.read_buf.len());
+        self.read_buf.reserve(room);
         match self.stream.try_read_buf(&mut self.read_buf) {
             Ok(0) => {
                 self.eof = true;
@@ -313,6 +308,37 @@ impl Engine {
         let n = self.conn.out().io_slices(&mut slices);
         if n > 0 {
             let _ = self.stream.try_write_vectored(&slices[..n]);
+        }
+    }
+}
+
+/// Room to make in the read buffer before a read: one chunk, or, for a
+/// large frame, at most as much again as is already buffered. A frame's
+/// buffer grows only as fast as its bytes arrive, never to the size a peer
+/// merely declared (RELIABILITY row 6).
+fn read_reserve(frame_needs: usize, buffered: usize) -> usize {
+    frame_needs.min(buffered.max(READ_CHUNK)).max(READ_CHUNK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_buffer_grows_with_bytes_received_not_bytes_declared() {
+        let declared = 1 << 30;
+        assert_eq!(read_reserve(declared, 0), READ_CHUNK);
+        assert_eq!(read_reserve(declared, 10), READ_CHUNK);
+        assert_eq!(read_reserve(declared, 1 << 20), 1 << 20);
+        assert_eq!(read_reserve(100, 0), READ_CHUNK);
+        assert_eq!(read_reserve(3 << 20, 2 << 20), 2 << 20);
+        // However the bytes trickle in, room made never exceeds what has
+        // arrived by more than one chunk or a doubling.
+        let mut buffered = 0usize;
+        for arrived in [1, 1000, READ_CHUNK, 3 * READ_CHUNK, 1 << 20] {
+            let room = read_reserve(declared, buffered);
+            assert!(room <= buffered.max(READ_CHUNK), "{room} for {buffered}");
+            buffered += arrived.min(room);
         }
     }
 }
