@@ -143,9 +143,11 @@ impl From<Bytes> for Message {
     }
 }
 
-impl From<&'static str> for Message {
-    fn from(part: &'static str) -> Self {
-        Bytes::from_static(part.as_bytes()).into()
+/// Copies the text; for a `&'static str` without a copy, use
+/// `Bytes::from_static`.
+impl From<&str> for Message {
+    fn from(part: &str) -> Self {
+        Bytes::copy_from_slice(part.as_bytes()).into()
     }
 }
 

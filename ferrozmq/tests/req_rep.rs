@@ -293,3 +293,47 @@ fn monitor_reports_the_life_of_a_connection() {
         Event::ConnectRetried { delay, .. } if delay == Duration::from_millis(100)
     ));
 }
+
+#[test]
+fn one_socket_serves_several_binds() {
+    let ctx = Context::new();
+    let mut rep = ctx.socket(SocketType::Rep).unwrap();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let first = rep.last_endpoint().unwrap();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let second = rep.last_endpoint().unwrap();
+    assert_ne!(first, second);
+    for ep in [&first, &second] {
+        let mut req = connected(&ctx, SocketType::Req, ep);
+        req.send(ep.as_str()).unwrap();
+        assert_eq!(text(&rep.recv().unwrap()), [ep.as_str()]);
+        rep.send("ok").unwrap();
+        assert_eq!(text(&req.recv().unwrap()), ["ok"]);
+    }
+}
+
+/// libzmq: failed connects are retried after `reconnect_ivl`, doubling up
+/// to `reconnect_ivl_max`.
+#[test]
+fn reconnect_backs_off_to_the_maximum() {
+    let ctx = Context::new();
+    let req = ctx.socket(SocketType::Req).unwrap();
+    req.set_reconnect_ivl(Duration::from_millis(10)).unwrap();
+    req.set_reconnect_ivl_max(Some(Duration::from_millis(40)))
+        .unwrap();
+    let mut monitor = req.monitor();
+    let nobody = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("tcp://{}", l.local_addr().unwrap())
+    };
+    req.connect(&nobody).unwrap();
+    let delays: Vec<u64> = (0..5)
+        .map(
+            |_| match monitor.recv_timeout(Some(Duration::from_secs(10))) {
+                Some(Event::ConnectRetried { delay, .. }) => delay.as_millis() as u64,
+                other => panic!("{other:?}"),
+            },
+        )
+        .collect();
+    assert_eq!(delays, [10, 20, 40, 40, 40]);
+}
