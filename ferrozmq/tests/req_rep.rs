@@ -19,6 +19,12 @@ fn connected(ctx: &Context, t: SocketType, ep: &str) -> Socket {
     s
 }
 
+/// An endpoint on a port nobody listens on right now.
+fn unused_endpoint() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("tcp://{}", l.local_addr().unwrap())
+}
+
 fn text(m: &Message) -> Vec<String> {
     m.iter()
         .map(|p| String::from_utf8_lossy(p).into_owned())
@@ -104,11 +110,7 @@ fn rep_serves_many_clients_and_routes_each_reply_back() {
 #[test]
 fn connect_before_bind_delivers_once_the_server_appears() {
     let ctx = Context::new();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let ep = format!("tcp://127.0.0.1:{port}");
+    let ep = unused_endpoint();
     let mut req = connected(&ctx, SocketType::Req, &ep);
     req.send("early").unwrap();
     let mut rep = ctx.socket(SocketType::Rep).unwrap();
@@ -283,10 +285,7 @@ fn monitor_reports_the_life_of_a_connection() {
 
     let lonely = ctx.socket(SocketType::Req).unwrap();
     let mut retries = lonely.monitor();
-    let nobody = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("tcp://{}", l.local_addr().unwrap())
-    };
+    let nobody = unused_endpoint();
     lonely.connect(&nobody).unwrap();
     assert!(matches!(
         next(&mut retries),
@@ -322,10 +321,7 @@ fn reconnect_backs_off_to_the_maximum() {
     req.set_reconnect_ivl_max(Some(Duration::from_millis(40)))
         .unwrap();
     let mut monitor = req.monitor();
-    let nobody = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("tcp://{}", l.local_addr().unwrap())
-    };
+    let nobody = unused_endpoint();
     req.connect(&nobody).unwrap();
     let delays: Vec<u64> = (0..5)
         .map(
