@@ -1,17 +1,38 @@
-//! libzmq through the `zmq` crate: the reference.
+//! libzmq through the `zmq` crate: the reference. Threads, as its users
+//! write them. Each end has its own context (one I/O thread, the default),
+//! as when `local_thr` and `remote_thr` run as two processes.
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::Library;
+use crate::{LINGER, Library, Params};
 
 pub(crate) struct Libzmq;
 
-fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> zmq::Socket {
+/// Where the libzmq this process runs comes from: the shared library's
+/// path, or a note that zmq-sys linked its vendored static copy.
+pub(crate) fn loaded_from() -> String {
+    std::fs::read_to_string("/proc/self/maps")
+        .ok()
+        .and_then(|maps| {
+            maps.lines()
+                .filter_map(|l| l.split_whitespace().nth(5))
+                .find(|path| path.contains("/libzmq.so"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| {
+            "zmq-sys's vendored static copy, NOT Debian's libzmq: build in bench/ \
+             or with --config bench/.cargo/config.toml (see README)"
+                .into()
+        })
+}
+
+fn socket(ctx: &zmq::Context, kind: zmq::SocketType, p: Params) -> zmq::Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_sndhwm(1000).expect("sndhwm");
-    s.set_rcvhwm(1000).expect("rcvhwm");
-    s.set_linger(1000).expect("linger");
+    let hwm = i32::try_from(p.hwm).expect("hwm fits an int");
+    s.set_sndhwm(hwm).expect("sndhwm");
+    s.set_rcvhwm(hwm).expect("rcvhwm");
+    s.set_linger(LINGER.as_millis() as i32).expect("linger");
     s
 }
 
@@ -25,46 +46,51 @@ impl Library for Libzmq {
         "libzmq"
     }
 
-    fn throughput(&self, size: usize, count: u64) -> Duration {
-        let ctx = zmq::Context::new();
-        let pull = socket(&ctx, zmq::PULL);
+    fn throughput(&self, p: Params) -> Duration {
+        let pull = socket(&zmq::Context::new(), zmq::PULL, p);
         let ep = bound(&pull);
-        let push = socket(&ctx, zmq::PUSH);
+        let push = socket(&zmq::Context::new(), zmq::PUSH, p);
         push.connect(&ep).expect("connect");
-        let payload = vec![7u8; size];
+        let payload = vec![7u8; p.size];
         let sender = thread::spawn(move || {
-            for _ in 0..count {
+            for _ in 0..p.count {
+                // The crate's way to send a slice: copied into a zmq_msg,
+                // as zmq_send does.
                 push.send(&payload[..], 0).expect("send");
             }
         });
-        pull.recv_bytes(0).expect("recv");
+        // One message object reused, as local_thr does.
+        let mut msg = zmq::Message::new();
+        pull.recv(&mut msg, 0).expect("recv");
         let start = Instant::now();
-        for _ in 1..count {
-            pull.recv_bytes(0).expect("recv");
+        for _ in 1..p.count {
+            pull.recv(&mut msg, 0).expect("recv");
+            assert_eq!(msg.len(), p.size, "message size");
         }
         let elapsed = start.elapsed();
         sender.join().expect("sender");
         elapsed
     }
 
-    fn latency(&self, size: usize, count: u64) -> Vec<Duration> {
-        let ctx = zmq::Context::new();
-        let rep = socket(&ctx, zmq::REP);
+    fn latency(&self, p: Params) -> Vec<Duration> {
+        let rep = socket(&zmq::Context::new(), zmq::REP, p);
         let ep = bound(&rep);
         let server = thread::spawn(move || {
-            for _ in 0..count {
-                let m = rep.recv_bytes(0).expect("recv");
-                rep.send(m, 0).expect("send");
+            for _ in 0..p.count {
+                let mut msg = zmq::Message::new();
+                rep.recv(&mut msg, 0).expect("recv");
+                rep.send(msg, 0).expect("send");
             }
         });
-        let req = socket(&ctx, zmq::REQ);
+        let req = socket(&zmq::Context::new(), zmq::REQ, p);
         req.connect(&ep).expect("connect");
-        let payload = vec![7u8; size];
-        let samples = (0..count)
+        let payload = vec![7u8; p.size];
+        let mut reply = zmq::Message::new();
+        let samples = (0..p.count)
             .map(|_| {
                 let t = Instant::now();
                 req.send(&payload[..], 0).expect("send");
-                req.recv_bytes(0).expect("recv");
+                req.recv(&mut reply, 0).expect("recv");
                 t.elapsed()
             })
             .collect();
