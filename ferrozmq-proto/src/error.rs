@@ -36,6 +36,10 @@ pub enum ProtocolError {
         /// The limit it broke.
         limit: u64,
     },
+    /// A message larger than `max_message_size` in total, or with more
+    /// parts than that many bytes (which bounds a flood of empty frames).
+    #[error("message exceeds the maximum message size")]
+    MessageTooLarge,
     /// A command frame with the MORE flag.
     #[error("command frame with the more flag")]
     CommandWithMore,
@@ -77,8 +81,10 @@ pub enum ProtocolError {
     /// The handshake did not complete within `handshake_ivl`.
     #[error("handshake timed out")]
     HandshakeTimeout,
-    /// Nothing arrived within the heartbeat timeout after a PING, or within
-    /// the TTL the peer announced.
+    /// Nothing arrived within the heartbeat timeout after our PING.
     #[error("heartbeat timed out")]
     HeartbeatTimeout,
+    /// Nothing arrived within the TTL of the peer's last PING.
+    #[error("peer ttl expired")]
+    TtlExpired,
 }

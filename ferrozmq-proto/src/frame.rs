@@ -45,7 +45,7 @@ pub struct Frame {
 
 /// The largest size a frame may declare at all: its body must fit in
 /// memory as one buffer.
-const ABSOLUTE_LIMIT: u64 = i64::MAX as u64;
+pub(crate) const ABSOLUTE_LIMIT: u64 = i64::MAX as u64;
 
 /// Splits frames off the front of a read buffer.
 #[derive(Clone, Debug, Default)]
@@ -59,6 +59,12 @@ struct Header {
 }
 
 impl FrameDecoder {
+    /// A decoder. It keeps no state between frames: a partial frame stays
+    /// in the caller's buffer until the rest of it arrives.
+    pub fn new() -> Self {
+        Self
+    }
+
     /// Takes the next whole frame from `buf`; `Ok(None)` when more bytes
     /// are needed (they stay in `buf`). A size over `limit` is an error as
     /// soon as the header is in, before any byte of the body is awaited.

@@ -12,6 +12,9 @@ pub const SIGNATURE: [u8; 10] = [0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x7F];
 /// The size of the whole greeting.
 pub(crate) const GREETING_LEN: usize = 64;
 
+/// The size of the greeting's mechanism field.
+const MECHANISM_LEN: usize = 20;
+
 /// A security mechanism named in the greeting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -34,16 +37,25 @@ impl Mechanism {
         }
     }
 
-    /// Parses the 20-byte, zero-padded mechanism field.
-    fn from_field(field: &[u8]) -> Option<Self> {
-        let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-        let (name, padding) = field.split_at(len);
-        if padding.iter().any(|&b| b != 0) {
-            return None;
-        }
+    /// The mechanism whose wire name is exactly `name` (`b"NULL"`,
+    /// `b"PLAIN"`, `b"CURVE"`): one place maps names to mechanisms, for
+    /// the greeting and for a ZWS subprotocol alike.
+    pub fn from_name(name: &[u8]) -> Option<Self> {
         [Self::Null, Self::Plain, Self::Curve]
             .into_iter()
             .find(|m| m.as_str().as_bytes() == name)
+    }
+
+    /// Parses the greeting's 20-byte mechanism field: a name, then zeros
+    /// only. libzmq compares all 20 bytes, so trailing garbage after the
+    /// name is an unknown mechanism, not a match.
+    pub fn parse(field: &[u8; MECHANISM_LEN]) -> Result<Self, ProtocolError> {
+        let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+        let (name, padding) = field.split_at(len);
+        if padding.iter().any(|&b| b != 0) {
+            return Err(ProtocolError::UnknownMechanism);
+        }
+        Self::from_name(name).ok_or(ProtocolError::UnknownMechanism)
     }
 }
 
@@ -108,8 +120,9 @@ impl Greeting {
         // A newer major version speaks 3.1 to us (RFC 23: "the peer SHALL
         // use the lower of the two versions").
         let minor = if major > 3 { 1 } else { bytes[11] };
-        let mechanism =
-            Mechanism::from_field(&bytes[12..32]).ok_or(ProtocolError::UnknownMechanism)?;
+        let mut field = [0u8; MECHANISM_LEN];
+        field.copy_from_slice(&bytes[12..12 + MECHANISM_LEN]);
+        let mechanism = Mechanism::parse(&field)?;
         Ok(Self {
             major: 3,
             minor: minor.min(1),
@@ -193,5 +206,19 @@ mod tests {
         let mut g = Greeting::new(Mechanism::Null, false).encode();
         g[20] = b'X';
         assert_eq!(Greeting::parse(&g), Err(ProtocolError::UnknownMechanism));
+    }
+
+    #[test]
+    fn mechanism_names() {
+        assert_eq!(Mechanism::from_name(b"CURVE"), Some(Mechanism::Curve));
+        assert_eq!(Mechanism::from_name(b"curve"), None);
+        let mut field = [0u8; MECHANISM_LEN];
+        field[..5].copy_from_slice(b"PLAIN");
+        assert_eq!(Mechanism::parse(&field), Ok(Mechanism::Plain));
+        assert_eq!(
+            Mechanism::parse(&[0; MECHANISM_LEN]),
+            Err(ProtocolError::UnknownMechanism)
+        );
+        assert_eq!(Mechanism::Null.to_string(), "NULL");
     }
 }

@@ -138,4 +138,22 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(out.io_slices(&mut [IoSlice::new(&[])]), 0);
     }
+
+    /// Steady-state small traffic reuses one allocation: once everything
+    /// was written, the next batch goes where the last one went.
+    #[test]
+    fn tail_allocation_is_reused_after_a_full_write() {
+        let mut out = OutBuffer::new();
+        out.push_body(&Bytes::from_static(&[1; 100]));
+        let first = flatten(&out).len();
+        let ptr = out.tail.as_ptr();
+        out.advance(first);
+        for _ in 0..10 {
+            out.push_body(&Bytes::from_static(&[2; 100]));
+            assert_eq!(out.tail.as_ptr(), ptr);
+            out.advance(40);
+            out.advance(60);
+        }
+        assert!(out.is_empty());
+    }
 }

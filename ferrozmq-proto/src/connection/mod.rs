@@ -3,10 +3,10 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::command::{Command, Ping, Pong};
-use crate::frame::{FrameDecoder, FrameFlags, encode_frame_header};
+use crate::frame::{ABSOLUTE_LIMIT, FrameDecoder, FrameFlags, encode_frame_header};
 use crate::greeting::{GREETING_LEN, Greeting, Mechanism, SIGNATURE};
 use crate::{Message, Metadata, ProtocolError, SocketType};
 
@@ -24,16 +24,22 @@ pub struct Config {
     /// (REQ, DEALER, ROUTER; also when empty, as libzmq does).
     pub routing_id: Bytes,
     /// Largest message (all frames together) and command accepted; `None`
-    /// is unlimited (libzmq's -1).
+    /// is unlimited (libzmq's -1). It is checked from each frame's header,
+    /// before its body is awaited. An incomplete message may also hold no
+    /// more parts than this many, so a flood of empty MORE frames is
+    /// bounded too (an empty part costs nothing against the byte count).
     pub max_message_size: Option<u64>,
-    /// Time for the greeting and handshake to complete; `None` is no limit.
+    /// Time for the greeting and handshake to complete; `None` or zero is
+    /// no limit (as libzmq's 0).
     pub handshake_ivl: Option<Duration>,
-    /// Send a PING this often once ready; `None` is no heartbeats.
+    /// Send a PING this often once ready; `None` or zero is no heartbeats.
     pub heartbeat_ivl: Option<Duration>,
     /// After a PING, drop the connection if nothing arrives within this;
-    /// `None` means `heartbeat_ivl`.
+    /// `None` means `heartbeat_ivl`, zero means never.
     pub heartbeat_timeout: Option<Duration>,
-    /// The TTL our PINGs announce; `None` is zero (no TTL).
+    /// The TTL our PINGs announce; `None` is zero (no TTL). The wire
+    /// carries deciseconds in a u16: it is truncated to 0.1 s and capped at
+    /// 6553.5 s.
     pub heartbeat_ttl: Option<Duration>,
     /// Extra properties for our READY.
     pub metadata: Metadata,
@@ -146,7 +152,7 @@ impl Connection {
         out.tail().extend_from_slice(&SIGNATURE);
         out.wrote(SIGNATURE.len());
         Self {
-            handshake_deadline: config.handshake_ivl.map(|ivl| now + ivl),
+            handshake_deadline: deadline(now, config.handshake_ivl),
             config,
             state: State::Signature,
             failed: None,
@@ -221,7 +227,15 @@ impl Connection {
                     };
                     let bytes: &[u8; GREETING_LEN] =
                         bytes.try_into().map_err(|_| ProtocolError::BadSignature)?;
-                    let greeting = Greeting::parse(bytes)?;
+                    let greeting = match Greeting::parse(bytes) {
+                        Ok(greeting) => greeting,
+                        Err(e) => {
+                            if e == ProtocolError::UnknownMechanism {
+                                self.queue_error("security mechanism mismatch");
+                            }
+                            return Err(e);
+                        }
+                    };
                     let _ = buf.split_to(GREETING_LEN);
                     if greeting.mechanism != Mechanism::Null {
                         self.queue_error("security mechanism mismatch");
@@ -253,13 +267,22 @@ impl Connection {
                     }
                 }
                 State::Ready => {
-                    let limit = self
-                        .config
-                        .max_message_size
-                        .map_or(u64::MAX, |max| max.saturating_sub(self.message_size));
-                    let Some(frame) = self.decoder.decode(buf, limit)? else {
-                        self.need = self.decoder.needed(buf);
-                        return Ok(());
+                    // A command is bounded alone; a data frame by what is
+                    // left of the message's budget.
+                    let command = buf.first().is_some_and(|&f| FrameFlags(f).command());
+                    let max = self.config.max_message_size.unwrap_or(u64::MAX);
+                    let limit = if command {
+                        max
+                    } else {
+                        max.saturating_sub(self.message_size)
+                    };
+                    let frame = match self.decoder.decode(buf, limit) {
+                        Ok(Some(frame)) => frame,
+                        Ok(None) => {
+                            self.need = self.decoder.needed(buf);
+                            return Ok(());
+                        }
+                        Err(e) => return Err(self.oversized(e, command)),
                     };
                     // Any frame is a sign of life (libzmq cancels both timers).
                     self.ping_deadline = None;
@@ -270,7 +293,8 @@ impl Connection {
                         }
                         self.on_command(Command::parse(frame.body)?, now)?;
                     } else {
-                        self.message_size += frame.body.len() as u64;
+                        self.message_size =
+                            self.message_size.saturating_add(frame.body.len() as u64);
                         if !frame.flags.more() {
                             self.message_size = 0;
                             // A single-frame message needs no part vector.
@@ -282,11 +306,33 @@ impl Connection {
                             };
                             self.events.push_back(Event::Message(msg));
                         } else {
+                            if self.parts.len() as u64 >= max {
+                                return Err(ProtocolError::MessageTooLarge);
+                            }
                             self.parts.push(frame.body);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Names the limit a frame broke: a data frame that fits
+    /// `max_message_size` alone only broke the whole message's.
+    fn oversized(&self, e: ProtocolError, command: bool) -> ProtocolError {
+        let cap = self
+            .config
+            .max_message_size
+            .unwrap_or(u64::MAX)
+            .min(ABSOLUTE_LIMIT);
+        match e {
+            ProtocolError::FrameTooLarge { size, .. } if !command && size <= cap => {
+                ProtocolError::MessageTooLarge
+            }
+            ProtocolError::FrameTooLarge { size, .. } => {
+                ProtocolError::FrameTooLarge { size, limit: cap }
+            }
+            e => e,
         }
     }
 
@@ -315,7 +361,7 @@ impl Connection {
         });
         self.state = State::Ready;
         self.handshake_deadline = None;
-        self.next_ping = self.config.heartbeat_ivl.map(|ivl| now + ivl);
+        self.next_ping = deadline(now, self.config.heartbeat_ivl);
         if let Some(peer) = &self.peer {
             self.events.push_back(Event::Ready(peer.clone()));
         }
@@ -326,9 +372,8 @@ impl Connection {
         match command {
             Command::Ping(Ping { ttl, context }) => {
                 self.send_command(&Command::Pong(Pong { context }));
-                if !ttl.is_zero() {
-                    self.ttl_deadline = Some(now + ttl);
-                }
+                // Zero means no TTL; else at most 6553.5 s from now.
+                self.ttl_deadline = deadline(now, Some(ttl));
             }
             Command::Pong(_) | Command::Unknown { .. } => {}
             Command::Subscribe(topic) => self.events.push_back(Event::Subscribe(topic)),
@@ -350,8 +395,10 @@ impl Connection {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         let result = if due(self.handshake_deadline) && self.state != State::Ready {
             Err(ProtocolError::HandshakeTimeout)
-        } else if due(self.ping_deadline) || due(self.ttl_deadline) {
+        } else if due(self.ping_deadline) {
             Err(ProtocolError::HeartbeatTimeout)
+        } else if due(self.ttl_deadline) {
+            Err(ProtocolError::TtlExpired)
         } else {
             if due(self.next_ping) {
                 self.send_ping(now);
@@ -364,18 +411,17 @@ impl Connection {
         result
     }
 
+    /// Sends a PING and arms the timeout that waits for any traffic (only
+    /// if none is armed: libzmq does not push it back on every PING).
     fn send_ping(&mut self, now: Instant) {
-        let Some(ivl) = self.config.heartbeat_ivl else {
-            return;
-        };
         self.send_command(&Command::Ping(Ping {
             ttl: self.config.heartbeat_ttl.unwrap_or_default(),
             context: Bytes::new(),
         }));
-        self.next_ping = Some(now + ivl);
+        self.next_ping = deadline(now, self.config.heartbeat_ivl);
         if self.ping_deadline.is_none() {
-            let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
-            self.ping_deadline = Some(now + timeout);
+            let timeout = self.config.heartbeat_timeout.or(self.config.heartbeat_ivl);
+            self.ping_deadline = deadline(now, timeout);
         }
     }
 
@@ -443,18 +489,23 @@ impl Connection {
         self.send_subscription(topic, false);
     }
 
+    /// Writes the subscription straight into the tail: one copy of the
+    /// topic, no intermediate buffer.
     fn send_subscription(&mut self, topic: &[u8], subscribe: bool) {
-        let topic = Bytes::copy_from_slice(topic);
+        let tail = self.out.tail();
+        let before = tail.len();
         if self.peer.as_ref().is_some_and(|p| p.minor_version == 0) {
-            let mut body = Vec::with_capacity(topic.len() + 1);
-            body.push(u8::from(subscribe));
-            body.extend_from_slice(&topic);
-            self.send_message(&Message::from(body));
-        } else if subscribe {
-            self.send_command(&Command::Subscribe(topic));
+            encode_frame_header(0, 1 + topic.len(), tail);
+            tail.put_u8(u8::from(subscribe));
         } else {
-            self.send_command(&Command::Cancel(topic));
+            let name: &[u8] = if subscribe { b"SUBSCRIBE" } else { b"CANCEL" };
+            encode_frame_header(FrameFlags::COMMAND, 1 + name.len() + topic.len(), tail);
+            tail.put_u8(name.len() as u8);
+            tail.put_slice(name);
         }
+        tail.put_slice(topic);
+        let written = tail.len() - before;
+        self.out.wrote(written);
     }
 
     fn send_ready(&mut self) {
@@ -502,6 +553,12 @@ fn check_ready(
         _ => None,
     };
     Ok((peer, routing_id))
+}
+
+/// `now + d`, or none for no duration, a zero one (libzmq's "off") or one
+/// past what `Instant` can hold.
+fn deadline(now: Instant, d: Option<Duration>) -> Option<Instant> {
+    d.filter(|d| !d.is_zero()).and_then(|d| now.checked_add(d))
 }
 
 fn peer_error(reason: &[u8]) -> ProtocolError {
