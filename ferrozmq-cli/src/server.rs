@@ -1,15 +1,23 @@
 //! `ferrozmq server`: a REP socket answering every request.
 
-use std::io::Write;
-
 use ferrozmq::{Context, SocketType};
 
-use crate::text::message_line;
+use crate::Failure;
+use crate::text::{message_line, print_line};
 
 /// Options of `ferrozmq server`.
 #[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  ferrozmq server
+  ferrozmq server --bind tcp://*:5555 --reply pong
+  ferrozmq server --bind tcp://127.0.0.1:5555 --bind tcp://127.0.0.1:5556
+
+Each request is printed as \"Received request: <message>\" (frames joined by
+a tab, bytes that are not printable UTF-8 escaped as \\xNN) and answered.
+A request \"stop\" is answered too, then the server exits.")]
 pub(crate) struct Args {
-    /// Endpoint to bind (repeatable).
+    /// Endpoint to bind; repeat to listen on several.
     #[arg(
         long = "bind",
         value_name = "EP",
@@ -21,24 +29,23 @@ pub(crate) struct Args {
     reply: String,
 }
 
-/// Prints `Received request: <message>` per request and replies; exits
+/// Prints `Received request: <message>` per request and replies; returns
 /// after answering a request `stop`.
-pub(crate) fn run(args: Args) -> Result<(), ferrozmq::Error> {
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let ctx = Context::new();
     let mut socket = ctx.socket(SocketType::Rep)?;
     for endpoint in &args.binds {
         socket.bind(endpoint)?;
     }
-    let mut stdout = std::io::stdout();
     loop {
         let request = socket.recv()?;
         let line = message_line(&request);
-        let _ = writeln!(stdout, "Received request: {line}");
-        let _ = stdout.flush();
+        print_line(&format!("Received request: {line}"));
         socket.send(args.reply.clone())?;
         if line == "stop" {
-            // Dropping the socket and context waits (up to the linger
-            // period) until the reply is out.
+            // The socket is dropped before the context, and dropping the
+            // context waits (up to the socket's linger, 30 s by default)
+            // until the reply is written out.
             return Ok(());
         }
     }

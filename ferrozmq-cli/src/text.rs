@@ -1,7 +1,8 @@
-//! How messages are printed: frames joined by a tab, bytes that are not
-//! printable UTF-8 escaped as `\xNN`.
+//! How messages are printed: one line each, frames joined by a tab, bytes
+//! that are not printable UTF-8 escaped as `\xNN`.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 use ferrozmq::Message;
 
@@ -15,6 +16,15 @@ pub(crate) fn message_line(msg: &Message) -> String {
         escape_into(&mut line, part);
     }
     line
+}
+
+/// Writes `line` and a newline to stdout and flushes it, so that whoever
+/// reads our output sees each line at once. A closed stdout is not an error
+/// worth stopping for.
+pub(crate) fn print_line(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
 }
 
 fn escape_into(out: &mut String, bytes: &[u8]) {

@@ -1,134 +1,278 @@
 //! Runs the `ferrozmq` binary: server and client against each other, and
-//! the one-line errors. Tests wait on printed lines, never on sleeps.
+//! the one-line errors.
+//!
+//! Tests wait on printed lines, never on sleeps; every wait has a deadline,
+//! and every child is killed when its test ends, however it ends.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferrozmq");
 
-/// A port nobody listens on right now.
-fn free_endpoint() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    format!("tcp://{}", l.local_addr().unwrap())
+/// How long a test may wait on one child: far longer than any step needs.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running `ferrozmq`, killed when dropped. Threads read its stdout and
+/// stderr into channels, so that a test can wait for a line with a deadline.
+struct Proc {
+    args: Vec<String>,
+    child: Child,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    deadline: Instant,
 }
 
-/// A child process killed when the test ends, whatever happens.
-struct Server(Child);
+/// What a finished `ferrozmq` left: its exit code and the lines it printed
+/// (those not yet read with [`Proc::line`]).
+struct Finished {
+    code: Option<i32>,
+    stdout: Vec<String>,
+    stderr: Vec<String>,
+}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+fn spawn(args: &[&str]) -> Proc {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    Proc {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        stdout: lines_of(child.stdout.take().unwrap()),
+        stderr: lines_of(child.stderr.take().unwrap()),
+        child,
+        deadline: Instant::now() + DEADLINE,
     }
 }
 
-fn server(endpoint: &str) -> Server {
-    Server(
-        Command::new(BIN)
-            .args(["server", "--bind", endpoint])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    )
+/// Runs `ferrozmq args` to the end.
+fn run(args: &[&str]) -> Finished {
+    spawn(args).finish()
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
-fn stdout_lines(server: &mut Server, n: usize) -> Vec<String> {
-    let out = BufReader::new(server.0.stdout.take().unwrap());
-    out.lines().take(n).map(Result::unwrap).collect()
+impl Proc {
+    /// The next line of stdout; `None` once the child closed it (exited).
+    fn line(&self) -> Option<String> {
+        next_line(&self.stdout, self.deadline, &self.args)
+    }
+
+    /// Waits for the child to exit, and collects what it printed.
+    fn finish(mut self) -> Finished {
+        let stdout = std::iter::from_fn(|| self.line()).collect();
+        let stderr = std::iter::from_fn(|| next_line(&self.stderr, self.deadline, &self.args));
+        let stderr = stderr.collect();
+        // Both pipes are closed: the child is exiting. Poll for its status
+        // until the deadline (a bound, not a synchronisation).
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code();
+            }
+            assert!(
+                Instant::now() < self.deadline,
+                "{:?} never exited",
+                self.args
+            );
+            thread::sleep(Duration::from_millis(5));
+        };
+        Finished {
+            code,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+fn next_line(rx: &Receiver<String>, deadline: Instant, args: &[String]) -> Option<String> {
+    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(line) => Some(line),
+        Err(RecvTimeoutError::Disconnected) => None,
+        Err(RecvTimeoutError::Timeout) => panic!("{args:?}: nothing printed before the deadline"),
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An endpoint on a port that nobody listened on a moment ago.
+fn free_endpoint() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("tcp://{}", listener.local_addr().unwrap())
+}
+
+/// Starts `ferrozmq server --bind <free port> <extra>...` and returns it
+/// once it answered a probe request (whose line it has printed). When
+/// someone took the port between our pick and the server's bind, tries
+/// another one.
+fn start_server(extra: &[&str]) -> (Proc, String) {
+    for _ in 0..5 {
+        let ep = free_endpoint();
+        let server = spawn(&[&["server", "--bind", &ep][..], extra].concat());
+        let probe = run(&["client", "--connect", &ep, "--timeout", "20", "probe"]);
+        if server.line().as_deref() == Some("Received request: probe") {
+            assert_eq!(probe.code, Some(0), "{:?}", probe.stderr);
+            return (server, ep);
+        }
+        let server = server.finish();
+        assert!(
+            server.stderr.concat().contains("address in use"),
+            "server died: {:?}",
+            server.stderr
+        );
+    }
+    panic!("no free port in five tries");
+}
+
+/// `ferrozmq client --connect ep stop`: the server answers and exits.
+fn stop(server: Proc, ep: &str) -> Finished {
+    let client = run(&["client", "--connect", ep, "stop"]);
+    assert_eq!(client.code, Some(0), "{:?}", client.stderr);
+    assert_eq!(server.line().as_deref(), Some("Received request: stop"));
+    let server = server.finish();
+    assert_eq!(server.code, Some(0), "server exits 0 after stop");
+    assert!(server.stdout.is_empty() && server.stderr.is_empty());
+    client
 }
 
 #[test]
 fn client_and_server_talk_and_stop_ends_the_server() {
-    let ep = free_endpoint();
-    let mut srv = server(&ep);
-    let out = run(&["client", "--connect", &ep, "--count", "2", "hi there"]);
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "Received: Message Received\nReceived: Message Received\n"
-    );
-    let out = run(&["client", "--connect", &ep, "stop"]);
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "Received: Message Received\n"
-    );
-    assert_eq!(
-        stdout_lines(&mut srv, 3),
-        [
-            "Received request: hi there",
-            "Received request: hi there",
-            "Received request: stop"
-        ]
-    );
-    assert!(srv.0.wait().unwrap().success(), "server exits 0 after stop");
-}
-
-#[test]
-fn client_round_robins_over_several_servers() {
-    let (a, b) = (free_endpoint(), free_endpoint());
-    let mut servers = [server(&a), server(&b)];
-    let out = run(&["client", "--connect", &a, "--connect", &b, "--count", "4"]);
-    assert!(out.status.success());
-    for (srv, ep) in servers.iter_mut().zip([&a, &b]) {
-        run(&["client", "--connect", ep, "stop"]);
-        assert_eq!(
-            stdout_lines(srv, 3),
-            [
-                "Received request: Hello",
-                "Received request: Hello",
-                "Received request: stop"
-            ]
-        );
+    let (server, ep) = start_server(&[]);
+    let client = run(&["client", "--connect", &ep, "--count", "2", "hi there"]);
+    assert_eq!(client.code, Some(0), "{:?}", client.stderr);
+    assert_eq!(client.stdout, ["Received: Message Received"; 2]);
+    assert!(client.stderr.is_empty());
+    for _ in 0..2 {
+        assert_eq!(server.line().as_deref(), Some("Received request: hi there"));
     }
+    let client = stop(server, &ep);
+    assert_eq!(client.stdout, ["Received: Message Received"]);
 }
 
 #[test]
 fn server_reply_text_is_configurable() {
-    let ep = free_endpoint();
-    let _srv = Server(
-        Command::new(BIN)
-            .args(["server", "--bind", &ep, "--reply", "pong"])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let out = run(&["client", "--connect", &ep, "stop"]);
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "Received: pong\n");
+    let (server, ep) = start_server(&["--reply", "pong"]);
+    assert_eq!(stop(server, &ep).stdout, ["Received: pong"]);
 }
 
-fn one_line_error(out: &Output, expected: &str) {
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8(out.stderr.clone()).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("ferrozmq: error: "), "{err}");
-    assert!(err.contains(expected), "{err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "{err}"
+#[test]
+fn client_round_robins_over_several_servers() {
+    let (a, a_ep) = start_server(&[]);
+    let (b, b_ep) = start_server(&[]);
+    let client = run(&[
+        "client",
+        "--connect",
+        &a_ep,
+        "--connect",
+        &b_ep,
+        "--count",
+        "4",
+    ]);
+    assert_eq!(client.code, Some(0), "{:?}", client.stderr);
+    assert_eq!(client.stdout, ["Received: Message Received"; 4]);
+    // Each server printed two requests: the next line of each is the stop.
+    for (server, ep) in [(a, a_ep), (b, b_ep)] {
+        for _ in 0..2 {
+            assert_eq!(server.line().as_deref(), Some("Received request: Hello"));
+        }
+        stop(server, &ep);
+    }
+}
+
+/// Checks a one-line error, exit status 1, and nothing on stdout.
+#[track_caller]
+fn assert_one_line_error(out: &Finished, expected: &str) {
+    assert_eq!(out.code, Some(1), "{:?}", out.stderr);
+    assert!(out.stdout.is_empty(), "{:?}", out.stdout);
+    let [line] = &out.stderr[..] else {
+        panic!("expected one line on stderr, got {:?}", out.stderr);
+    };
+    assert!(line.starts_with("ferrozmq: error: "), "{line}");
+    assert!(line.contains(expected), "{line:?} lacks {expected:?}");
+}
+
+#[test]
+fn bad_endpoints_are_one_line_errors() {
+    assert_one_line_error(
+        &run(&["server", "--bind", "tcp://nowhere"]),
+        "invalid endpoint: tcp://nowhere",
+    );
+    assert_one_line_error(
+        &run(&["server", "--bind", "udp://127.0.0.1:5555"]),
+        "udp://127.0.0.1:5555",
+    );
+    assert_one_line_error(
+        &run(&["client", "--connect", "tcp://127.0.0.1"]),
+        "invalid endpoint: tcp://127.0.0.1",
     );
 }
 
 #[test]
-fn bad_endpoint_address_in_use_and_timeout_are_one_line_errors() {
-    one_line_error(
-        &run(&["server", "--bind", "tcp://nowhere"]),
-        "invalid endpoint: tcp://nowhere",
+fn address_in_use_is_a_one_line_error() {
+    let (server, ep) = start_server(&[]);
+    assert_one_line_error(
+        &run(&["server", "--bind", &ep]),
+        &format!("address in use: {ep}"),
     );
-    one_line_error(
-        &run(&["client", "--connect", "tcp://[::1%:5"]),
-        "invalid endpoint",
+    stop(server, &ep);
+}
+
+#[test]
+fn client_timeout_without_a_server_is_a_one_line_error() {
+    let ep = free_endpoint();
+    let started = Instant::now();
+    assert_one_line_error(
+        &run(&["client", "--connect", &ep, "--timeout", "1"]),
+        &format!("timed out waiting for a reply from {ep}"),
     );
-    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
-    let ep = format!("tcp://{}", taken.local_addr().unwrap());
-    one_line_error(&run(&["server", "--bind", &ep]), "address in use");
-    let silent = free_endpoint();
-    one_line_error(
-        &run(&["client", "--connect", &silent, "--timeout", "0.3"]),
-        "timed out waiting for a reply",
-    );
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[test]
+fn usage_errors_keep_clap_status_2() {
+    for args in [
+        &["client", "--timeout", "-1"][..],
+        &["client", "--timeout", "soon"],
+        &["client", "--count", "many"],
+        &["server", "--frobnicate"],
+        &["nonsense"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.code, Some(2), "{args:?}: {:?}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_shows_examples() {
+    for args in [
+        &["--help"][..],
+        &["server", "--help"],
+        &["client", "--help"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.code, Some(0));
+        assert!(out.stdout.iter().any(|l| l == "Examples:"), "{args:?}");
+    }
 }
