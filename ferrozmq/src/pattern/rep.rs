@@ -15,8 +15,8 @@ pub(crate) struct Rep {
 impl Rep {
     /// RFC 28: "SHALL receive incoming messages from its peers using a
     /// fair-queuing strategy", removes the envelope (every frame up to and
-    /// including the empty delimiter) and keeps it for the reply; a message
-    /// without a delimiter is discarded.
+    /// including the empty delimiter) and keeps it for the reply. A message
+    /// without a delimiter followed by a body is discarded, as libzmq does.
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
         if self.replying_to.is_some() {
             return Err(Error::State(
@@ -25,7 +25,10 @@ impl Rep {
         }
         while let Some((id, msg)) = pipes.pop_inbound() {
             let mut parts = msg.into_parts();
-            let Some(delimiter) = parts.iter().position(Bytes::is_empty) else {
+            let Some((_, envelope)) = parts.split_last() else {
+                continue;
+            };
+            let Some(delimiter) = envelope.iter().position(Bytes::is_empty) else {
                 continue;
             };
             let body = parts.split_off(delimiter + 1);
@@ -49,5 +52,51 @@ impl Rep {
             pipes.push_outbound(id, envelope.into());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::task::Waker;
+
+    use super::*;
+
+    fn arrive(pipes: &mut Pipes, id: PipeId, parts: &[&'static str]) {
+        let msg: Message = parts.iter().copied().collect();
+        pipes.push_inbound(id, &mut VecDeque::from([msg]), Waker::noop());
+    }
+
+    /// RFC 28: the reply carries the request's envelope back to its pipe.
+    #[test]
+    fn reply_goes_back_with_the_envelope() {
+        let mut pipes = Pipes::default();
+        let id = pipes.add(10, 10);
+        let mut rep = Rep::default();
+        arrive(&mut pipes, id, &["hop", "", "body", "more"]);
+        let request = rep.recv(&mut pipes).unwrap();
+        assert_eq!(request, Message::from_iter(["body", "more"]));
+        rep.send(&mut pipes, "reply".into()).unwrap();
+        let sent = &pipes.get(id).unwrap().outbound;
+        assert_eq!(sent[0], Message::from_iter(["hop", "", "reply"]));
+    }
+
+    /// libzmq discards a request whose only empty frame is its last one:
+    /// a delimiter has a body after it. Nothing is left to reply to.
+    #[test]
+    fn requests_without_a_delimited_body_are_discarded() {
+        let mut pipes = Pipes::default();
+        let id = pipes.add(10, 10);
+        let mut rep = Rep::default();
+        arrive(&mut pipes, id, &["no delimiter"]);
+        arrive(&mut pipes, id, &["hop", ""]);
+        arrive(&mut pipes, id, &[""]);
+        assert!(matches!(rep.recv(&mut pipes), Err(Error::WouldBlock)));
+        assert!(matches!(
+            rep.send(&mut pipes, "x".into()),
+            Err((Error::State(_), _))
+        ));
+        arrive(&mut pipes, id, &["", ""]);
+        assert_eq!(rep.recv(&mut pipes).unwrap(), Message::from(""));
     }
 }

@@ -41,7 +41,8 @@ impl Req {
     /// RFC 28: "SHALL accept an incoming message only from the last peer
     /// that it sent a request to" and "SHALL discard silently any messages
     /// received from other peers"; the empty delimiter is stripped, and a
-    /// reply without one is discarded.
+    /// reply that does not start with one followed by a body is discarded,
+    /// as libzmq does.
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
         let Some(expected) = self.waiting_on else {
             return Err(Error::State(
@@ -53,12 +54,51 @@ impl Req {
                 continue;
             }
             let mut parts = msg.into_parts();
-            if parts.first().is_some_and(Bytes::is_empty) {
+            if parts.len() > 1 && parts[0].is_empty() {
                 parts.remove(0);
                 self.waiting_on = None;
                 return Ok(parts.into());
             }
         }
         Err(Error::WouldBlock)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::task::Waker;
+
+    use super::*;
+
+    fn arrive(pipes: &mut Pipes, id: PipeId, parts: &[&'static str]) {
+        let msg: Message = parts.iter().copied().collect();
+        pipes.push_inbound(id, &mut VecDeque::from([msg]), Waker::noop());
+    }
+
+    /// RFC 28: only the asked peer's reply counts, and a reply must start
+    /// with an empty delimiter followed by a body (libzmq skips `[""]`).
+    #[test]
+    fn only_a_well_formed_reply_from_the_asked_peer_is_taken() {
+        let mut pipes = Pipes::default();
+        let (a, b) = (pipes.add(10, 10), pipes.add(10, 10));
+        let mut req = Req::default();
+        req.lb.attach(a);
+        req.lb.attach(b);
+        req.send(&mut pipes, "q".into()).unwrap();
+        assert_eq!(
+            pipes.get(a).unwrap().outbound[0],
+            Message::from_iter(["", "q"])
+        );
+        arrive(&mut pipes, b, &["", "from b"]);
+        arrive(&mut pipes, a, &[""]);
+        arrive(&mut pipes, a, &["x", "no delimiter"]);
+        assert!(matches!(req.recv(&mut pipes), Err(Error::WouldBlock)));
+        arrive(&mut pipes, a, &["", "from a", ""]);
+        assert_eq!(
+            req.recv(&mut pipes).unwrap(),
+            Message::from_iter(["from a", ""])
+        );
+        assert!(matches!(req.recv(&mut pipes), Err(Error::State(_))));
     }
 }
