@@ -1,5 +1,7 @@
 //! PUSH/PULL semantics (RFC 30) between ferrozmq sockets over TCP.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ferrozmq::{Context, Error, Socket, SocketType};
@@ -186,4 +188,30 @@ async fn async_sockets_run_on_the_callers_runtime() {
     sender.await.unwrap();
     pull.set_recv_timeout(Some(Duration::ZERO)).unwrap();
     assert!(matches!(pull.recv().await, Err(Error::WouldBlock)));
+}
+
+/// A send loop that never has to wait (no high-water mark) still gives way
+/// to the runtime, so that the connection tasks on the same thread get to
+/// write (zmq.rs's PUB queued a gigabyte and starved its writer).
+#[tokio::test(flavor = "current_thread")]
+async fn an_async_send_loop_gives_way_to_other_tasks() {
+    let ctx = Context::new();
+    let mut pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let mut push = ctx.async_socket(SocketType::Push).unwrap();
+    push.set_sndhwm(0).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    for i in 0..10_000u32 {
+        push.send(i.to_be_bytes().to_vec()).await.unwrap();
+    }
+    assert!(ran.load(Ordering::SeqCst), "the send loop never yielded");
+    for i in 0..10_000u32 {
+        assert_eq!(
+            pull.recv().await.unwrap().first().unwrap()[..],
+            i.to_be_bytes()
+        );
+    }
 }

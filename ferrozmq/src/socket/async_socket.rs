@@ -4,6 +4,8 @@ use std::future::poll_fn;
 use std::task::Poll;
 use std::time::Duration;
 
+use tokio::task::coop::cooperative;
+
 use super::{SocketCore, common_methods, expired};
 use crate::{Error, Message, Result, SendError, SocketType};
 
@@ -87,10 +89,17 @@ impl AsyncSocket {
 }
 
 /// Runs `future` for at most `timeout`; zero polls it exactly once.
+///
+/// A send or receive that could go on at once still spends tokio's task
+/// budget, as tokio's own channels do: a loop of them gives way to the
+/// runtime every so often, so that connection tasks on the same thread (and
+/// everything else there) are not starved while the queues have room.
 async fn within<F: Future>(timeout: Option<Duration>, future: F) -> Option<F::Output> {
     match timeout {
-        None => Some(future.await),
+        None => Some(cooperative(future).await),
         Some(Duration::ZERO) => {
+            // Not budgeted: a spent budget must not turn a try into a
+            // WouldBlock.
             let mut future = std::pin::pin!(future);
             poll_fn(|cx| match future.as_mut().poll(cx) {
                 Poll::Ready(out) => Poll::Ready(Some(out)),
@@ -98,6 +107,6 @@ async fn within<F: Future>(timeout: Option<Duration>, future: F) -> Option<F::Ou
             })
             .await
         }
-        Some(t) => tokio::time::timeout(t, future).await.ok(),
+        Some(t) => tokio::time::timeout(t, cooperative(future)).await.ok(),
     }
 }
