@@ -1,7 +1,7 @@
 //! ZMTP frames (RFC 23 section "Framing"): a flags octet, a 1- or 8-octet
 //! size, then the body.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::ProtocolError;
 
@@ -88,7 +88,7 @@ impl FrameDecoder {
         if (buf.len() as u64) < total {
             return Ok(None);
         }
-        let _ = buf.split_to(header.header_len);
+        buf.advance(header.header_len);
         let body = buf.split_to(header.body_len as usize).freeze();
         Ok(Some(Frame {
             flags: header.flags,

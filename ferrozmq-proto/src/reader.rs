@@ -1,7 +1,7 @@
 //! A borrowing reader over untrusted bytes: every read is bounds-checked
 //! and fails with the caller's error instead of panicking.
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 
 /// Reads from the front of a body; slices share the body (no copy).
 pub(crate) struct Reader {
@@ -15,7 +15,7 @@ impl Reader {
 
     pub(crate) fn u8(&mut self) -> Option<u8> {
         let b = *self.rest.first()?;
-        let _ = self.rest.split_to(1);
+        self.rest.advance(1);
         Some(b)
     }
 

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::command::{Command, Ping, Pong};
 use crate::frame::{ABSOLUTE_LIMIT, FrameDecoder, FrameFlags, encode_frame_header};
@@ -236,7 +236,7 @@ impl Connection {
                             return Err(e);
                         }
                     };
-                    let _ = buf.split_to(GREETING_LEN);
+                    buf.advance(GREETING_LEN);
                     if greeting.mechanism != Mechanism::Null {
                         self.queue_error("security mechanism mismatch");
                         return Err(ProtocolError::MechanismMismatch {
