@@ -76,3 +76,18 @@ impl Pattern {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::VecDeque;
+    use std::task::Waker;
+
+    use super::*;
+
+    /// A message of `parts` arrives on pipe `id`, as its engine would
+    /// deliver it.
+    pub(crate) fn arrive(pipes: &mut Pipes, id: PipeId, parts: &[&'static str]) {
+        let msg: Message = parts.iter().copied().collect();
+        pipes.push_inbound(id, &mut VecDeque::from([msg]), Waker::noop());
+    }
+}

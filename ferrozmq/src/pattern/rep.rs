@@ -57,15 +57,8 @@ impl Rep {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
-    use std::task::Waker;
-
     use super::*;
-
-    fn arrive(pipes: &mut Pipes, id: PipeId, parts: &[&'static str]) {
-        let msg: Message = parts.iter().copied().collect();
-        pipes.push_inbound(id, &mut VecDeque::from([msg]), Waker::noop());
-    }
+    use crate::pattern::tests::arrive;
 
     /// RFC 28: the reply carries the request's envelope back to its pipe.
     #[test]

@@ -66,15 +66,8 @@ impl Req {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
-    use std::task::Waker;
-
     use super::*;
-
-    fn arrive(pipes: &mut Pipes, id: PipeId, parts: &[&'static str]) {
-        let msg: Message = parts.iter().copied().collect();
-        pipes.push_inbound(id, &mut VecDeque::from([msg]), Waker::noop());
-    }
+    use crate::pattern::tests::arrive;
 
     /// RFC 28: only the asked peer's reply counts, and a reply must start
     /// with an empty delimiter followed by a body (libzmq skips `[""]`).
