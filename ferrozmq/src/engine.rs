@@ -158,19 +158,21 @@ impl Engine {
         Poll::Pending
     }
 
-    /// Takes queued messages from the pipe and encodes them.
+    /// Takes queued messages from the pipe, as many as fit under
+    /// [`WRITE_HIGH`] unwritten bytes, and encodes them. Even when there is
+    /// no room it asks the pipe, so that a close (and its linger deadline)
+    /// is seen while a peer that stopped reading holds the output back.
     fn pull_outbound(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(pipe) = self.pipe else {
             return false;
         };
-        if self.conn.out().len() >= WRITE_HIGH {
-            return false;
-        }
-        self.closing = self
+        let room = WRITE_HIGH.saturating_sub(self.conn.out().len());
+        let pulled = self
             .shared
-            .pull_outbound(pipe, &mut self.outbound, cx.waker());
-        self.pipe_drained = self.outbound.is_empty();
-        if self.pipe_drained {
+            .pull_outbound(pipe, &mut self.outbound, room, cx.waker());
+        self.closing = pulled.closing;
+        self.pipe_drained = pulled.drained;
+        if self.outbound.is_empty() {
             return false;
         }
         for msg in self.outbound.drain(..) {

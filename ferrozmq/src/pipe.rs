@@ -27,6 +27,15 @@ pub(crate) enum Closing {
     Linger(Option<Instant>),
 }
 
+/// What an engine learns when it pulls from its pipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pulled {
+    /// Whether, and how, the pipe is closing.
+    pub(crate) closing: Closing,
+    /// Nothing is left in the pipe.
+    pub(crate) drained: bool,
+}
+
 /// One peer's pair of queues. A connect-side pipe outlives its
 /// connections: messages queued while the peer is away wait for the next.
 #[derive(Debug)]
@@ -38,6 +47,10 @@ pub(crate) struct Pipe {
     /// The engine serving this pipe, when it waits for something the
     /// socket side will do (queue a message, drain a full queue, close).
     engine_waker: Option<Waker>,
+    /// The engine stopped reading because `inbound` was full; it is woken
+    /// once the queue drains to its low-water mark, and not on every
+    /// message taken.
+    reader_blocked: bool,
     /// No engine will ever serve the pipe again: it goes once drained.
     pub(crate) detached: bool,
     pub(crate) closing: Closing,
@@ -51,6 +64,7 @@ impl Pipe {
             sndhwm,
             rcvhwm,
             engine_waker: None,
+            reader_blocked: false,
             detached: false,
             closing: Closing::Open,
         }
@@ -163,7 +177,8 @@ impl Pipes {
             }
             // Wake a reader blocked on a full queue once it has drained to
             // half, not on every message (libzmq's low-water mark).
-            if pipe.engine_waker.is_some() && pipe.inbound.len() <= pipe.rcvhwm / 2 {
+            if pipe.reader_blocked && pipe.inbound.len() <= pipe.rcvhwm / 2 {
+                pipe.reader_blocked = false;
                 self.to_wake.extend(pipe.engine_waker.take());
             }
             return Some((id, msg));
@@ -198,29 +213,47 @@ impl Pipes {
         if batch.is_empty() {
             true
         } else {
+            pipe.reader_blocked = true;
             register(&mut pipe.engine_waker, waker);
             false
         }
     }
 
-    /// Engine side: takes every queued outbound message. When there are
-    /// none, keeps the engine's waker to call when one is queued.
+    /// Engine side: takes queued outbound messages, in order, until they
+    /// hold `max_bytes` (the one that crosses it included). What is left
+    /// stays in the pipe, where it survives the loss of this connection.
+    /// When it takes nothing, the engine's waker is kept, to be called when
+    /// a message is queued or the pipe is closed.
     pub(crate) fn pull_outbound(
         &mut self,
         id: PipeId,
         into: &mut VecDeque<Message>,
+        max_bytes: usize,
         waker: &Waker,
-    ) -> Closing {
+    ) -> Pulled {
         let Some(pipe) = self.map.get_mut(&id) else {
-            return Closing::Linger(Some(Instant::now()));
+            return Pulled {
+                closing: Closing::Linger(Some(Instant::now())),
+                drained: true,
+            };
         };
-        if pipe.outbound.is_empty() {
+        let mut bytes = 0;
+        while bytes < max_bytes {
+            let Some(msg) = pipe.outbound.pop_front() else {
+                break;
+            };
+            bytes += msg.size().max(1);
+            into.push_back(msg);
+        }
+        if bytes == 0 {
             register(&mut pipe.engine_waker, waker);
         } else {
-            std::mem::swap(&mut pipe.outbound, into);
             self.to_wake.extend(self.send_waker.take());
         }
-        pipe.closing
+        Pulled {
+            closing: pipe.closing,
+            drained: pipe.outbound.is_empty(),
+        }
     }
 
     /// A new pipe can take messages: wake a blocked sender.
@@ -252,5 +285,75 @@ pub(crate) fn register(slot: &mut Option<Waker>, waker: &Waker) {
     match slot {
         Some(w) if w.will_wake(waker) => {}
         _ => *slot = Some(waker.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use super::*;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn wakes(pipes: &mut Pipes) -> usize {
+        std::mem::take(&mut pipes.to_wake)
+            .into_iter()
+            .map(Waker::wake)
+            .count()
+    }
+
+    /// An engine waiting for outbound messages is not woken by every
+    /// `recv`; one blocked on a full inbound queue is woken once, at the
+    /// low-water mark.
+    #[test]
+    fn receiving_wakes_the_engine_only_when_it_stopped_reading() {
+        let mut pipes = Pipes::default();
+        let id = pipes.add(10, 10);
+        let engine = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
+        let mut batch: VecDeque<Message> = (0..4).map(|i| Message::from(vec![i])).collect();
+        assert!(pipes.push_inbound(id, &mut batch, &engine));
+        pipes.pull_outbound(id, &mut VecDeque::new(), 1000, &engine);
+        wakes(&mut pipes);
+        while pipes.pop_inbound().is_some() {}
+        assert_eq!(wakes(&mut pipes), 0, "idle engine left alone");
+
+        let mut batch: VecDeque<Message> = (0..15).map(|i| Message::from(vec![i])).collect();
+        assert!(!pipes.push_inbound(id, &mut batch, &engine), "full at 10");
+        wakes(&mut pipes);
+        let mut woken = Vec::new();
+        while pipes.pop_inbound().is_some() {
+            woken.push(wakes(&mut pipes));
+        }
+        assert_eq!(woken, [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], "once, at 5 left");
+    }
+
+    /// A pull takes what fits in its byte budget and leaves the rest, so
+    /// that a lost connection loses only what it had taken.
+    #[test]
+    fn pulls_take_a_bounded_batch_and_always_report_closing() {
+        let mut pipes = Pipes::default();
+        let id = pipes.add(0, 0);
+        for _ in 0..5 {
+            pipes.push_outbound(id, Message::from(vec![0u8; 100]));
+        }
+        let mut into = VecDeque::new();
+        let pulled = pipes.pull_outbound(id, &mut into, 250, Waker::noop());
+        assert_eq!((into.len(), pulled.drained), (3, false));
+        let pulled = pipes.pull_outbound(id, &mut into, 0, Waker::noop());
+        assert_eq!((into.len(), pulled.closing), (3, Closing::Open));
+        pipes.close(id, Closing::Linger(None));
+        let pulled = pipes.pull_outbound(id, &mut into, 0, Waker::noop());
+        assert_eq!(pulled.closing, Closing::Linger(None), "seen with no room");
+        let pulled = pipes.pull_outbound(id, &mut into, usize::MAX, Waker::noop());
+        assert_eq!((into.len(), pulled.drained), (5, true));
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use crate::monitor::{Event, Monitor};
 use crate::options::Options;
 use crate::pattern::Pattern;
-use crate::pipe::{Closing, PipeId, Pipes, register};
+use crate::pipe::{Closing, PipeId, Pipes, Pulled, register};
 use crate::{Error, Message, SendError};
 
 /// One socket's pipes, routing state and options.
@@ -173,9 +173,10 @@ impl Shared {
         &self,
         id: PipeId,
         into: &mut VecDeque<Message>,
+        max_bytes: usize,
         waker: &Waker,
-    ) -> Closing {
-        self.with(|state| state.pipes.pull_outbound(id, into, waker))
+    ) -> Pulled {
+        self.with(|state| state.pipes.pull_outbound(id, into, max_bytes, waker))
     }
 
     /// Asks one pipe's engine to flush and stop.
