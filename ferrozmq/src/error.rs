@@ -41,6 +41,10 @@ pub enum Error {
     /// An option value out of range.
     #[error("invalid option value: {0}")]
     InvalidOption(&'static str),
+    /// A message with no parts: there is nothing to put on the wire (an
+    /// empty message is one empty part, `Message::from("")`).
+    #[error("a message needs at least one part")]
+    EmptyMessage,
     /// A routed message names a peer that is not connected.
     #[error("host unreachable")]
     HostUnreachable,

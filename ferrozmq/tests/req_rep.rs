@@ -333,3 +333,23 @@ fn reconnect_backs_off_to_the_maximum() {
         .collect();
     assert_eq!(delays, [10, 20, 40, 40, 40]);
 }
+
+/// A message with no parts has no wire form: sending one is an error that
+/// hands it back and leaves the socket's state as it was.
+#[test]
+fn a_message_with_no_parts_is_refused() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut req = connected(&ctx, SocketType::Req, &ep);
+    let e = req.send(Message::new()).unwrap_err();
+    assert!(matches!(e.error, Error::EmptyMessage));
+    assert!(e.message.is_empty());
+    req.send("").unwrap();
+    assert_eq!(text(&rep.recv().unwrap()), [""]);
+    assert!(matches!(
+        rep.send(Message::new()).unwrap_err().error,
+        Error::EmptyMessage
+    ));
+    rep.send("still my turn").unwrap();
+    assert_eq!(text(&req.recv().unwrap()), ["still my turn"]);
+}

@@ -100,6 +100,12 @@ impl Shared {
                     message,
                 }));
             }
+            if message.is_empty() {
+                return Poll::Ready(Err(SendError {
+                    error: Error::EmptyMessage,
+                    message,
+                }));
+            }
             match state.pattern.send(&mut state.pipes, message) {
                 Ok(()) => Poll::Ready(Ok(())),
                 Err((Error::WouldBlock, message)) => {
