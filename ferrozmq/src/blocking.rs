@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 struct ThreadWaker(Thread);
 
@@ -26,10 +26,17 @@ thread_local! {
     static WAKER: Waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
 }
 
-/// Runs `future` to completion on this thread, or until `deadline` passes
-/// (then `None`). A spurious or stale unpark only costs one more poll.
-pub(crate) fn block_on<F: Future>(future: F, deadline: Option<Instant>) -> Option<F::Output> {
-    WAKER.with(|waker| run(future, deadline, waker))
+/// Runs `future` to completion on this thread, or for at most `timeout`
+/// (then `None`; no timeout waits forever). A spurious or stale unpark only
+/// costs one more poll.
+pub(crate) fn block_on<F: Future>(future: F, timeout: Option<Duration>) -> Option<F::Output> {
+    WAKER.with(|waker| run(future, deadline(timeout), waker))
+}
+
+/// The instant `timeout` from now; none for no timeout, or for one so long
+/// that no clock reaches it (`Duration::MAX` is "forever", not a panic).
+pub(crate) fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.and_then(|t| Instant::now().checked_add(t))
 }
 
 fn run<F: Future>(future: F, deadline: Option<Instant>, waker: &Waker) -> Option<F::Output> {
@@ -56,13 +63,15 @@ fn run<F: Future>(future: F, deadline: Option<Instant>, waker: &Waker) -> Option
 mod tests {
     use super::*;
     use std::future::pending;
-    use std::time::Duration;
 
     #[test]
     fn ready_future_returns_and_pending_one_times_out() {
         assert_eq!(block_on(async { 7 }, None), Some(7));
-        let deadline = Instant::now() + Duration::from_millis(5);
-        assert_eq!(block_on(pending::<()>(), Some(deadline)), None);
-        assert!(Instant::now() >= deadline);
+        let start = Instant::now();
+        let wait = Duration::from_millis(5);
+        assert_eq!(block_on(pending::<()>(), Some(wait)), None);
+        assert!(start.elapsed() >= wait);
+        assert_eq!(block_on(async { 8 }, Some(Duration::MAX)), Some(8));
+        assert_eq!(deadline(Some(Duration::MAX)), None);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrozmq_proto::ProtocolError;
 use tokio::sync::mpsc;
@@ -115,7 +115,7 @@ impl Monitor {
     /// The next event, waiting up to `timeout` (`None`: forever). `None`
     /// when the timeout passed or the socket is gone.
     pub fn recv_timeout(&mut self, timeout: Option<Duration>) -> Option<Event> {
-        block_on(self.events.recv(), timeout.map(|t| Instant::now() + t)).flatten()
+        block_on(self.events.recv(), timeout).flatten()
     }
 
     /// The next event; `None` once the socket is gone.

@@ -3,12 +3,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
 use super::shared::Shared;
+use crate::blocking::deadline;
 use crate::context::{ContextInner, Spawner};
 use crate::endpoint::Endpoint;
 use crate::monitor::Event;
@@ -170,7 +171,7 @@ impl SocketCore {
     }
 
     fn linger_deadline(&self) -> Closing {
-        Closing::Linger(self.options().linger.map(|d| Instant::now() + d))
+        Closing::Linger(deadline(self.options().linger))
     }
 }
 

@@ -9,7 +9,7 @@ pub use async_socket::AsyncSocket;
 pub(crate) use core::SocketCore;
 
 use std::future::poll_fn;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::blocking::block_on;
 use crate::{Error, Message, Result, SendError, SocketType};
@@ -215,10 +215,7 @@ impl Socket {
     fn send_within(&mut self, msg: Message, timeout: Option<Duration>) -> Result<(), SendError> {
         let mut slot = Some(msg);
         let shared = &self.core.shared;
-        match block_on(
-            poll_fn(|cx| shared.poll_send(cx, &mut slot)),
-            deadline(timeout),
-        ) {
+        match block_on(poll_fn(|cx| shared.poll_send(cx, &mut slot)), timeout) {
             Some(result) => result,
             None => Err(SendError {
                 error: expired(timeout),
@@ -229,13 +226,9 @@ impl Socket {
 
     fn recv_within(&mut self, timeout: Option<Duration>) -> Result<Message> {
         let shared = &self.core.shared;
-        block_on(poll_fn(|cx| shared.poll_recv(cx)), deadline(timeout))
+        block_on(poll_fn(|cx| shared.poll_recv(cx)), timeout)
             .unwrap_or_else(|| Err(expired(timeout)))
     }
-}
-
-fn deadline(timeout: Option<Duration>) -> Option<Instant> {
-    timeout.map(|t| Instant::now() + t)
 }
 
 /// The error of a wait that ran out: zero means "don't wait".
