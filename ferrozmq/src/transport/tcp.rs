@@ -92,34 +92,30 @@ pub(crate) async fn accept_loop(
 /// Connects, serves the connection, and reconnects after `reconnect_ivl`
 /// (backing off to `reconnect_ivl_max`) until the endpoint closes. The pipe
 /// outlives each connection, so queued messages wait for the next one.
+///
+/// Once the endpoint closes, connecting goes on only while the pipe holds
+/// messages and the linger period lasts: a connect, a handshake or a wait
+/// in progress is abandoned as soon as either runs out.
 pub(crate) async fn connect_loop(
     endpoint: Endpoint,
     name: Arc<str>,
     pipe: PipeId,
     shared: Arc<Shared>,
-    mut lifecycle: Lifecycle,
+    lifecycle: Lifecycle,
 ) {
     let mut attempt = 0;
     loop {
-        let state = *lifecycle.borrow();
-        if let Closing::Linger(deadline) = state {
+        if let Closing::Linger(deadline) = *lifecycle.borrow() {
             let expired = deadline.is_some_and(|d| Instant::now() >= d);
             if expired || shared.outbound_empty(pipe) {
                 break;
             }
         }
-        let connect = TcpStream::connect(endpoint.authority());
-        let connected = match state {
-            // While lingering, a hanging connect must not outlive the deadline.
-            Closing::Linger(Some(deadline)) => {
-                match tokio::time::timeout_at(deadline.into(), connect).await {
-                    Ok(connected) => connected,
-                    Err(_) => continue,
-                }
-            }
-            _ => connect.await,
-        };
         let delay = shared.options().reconnect_delay(attempt);
+        let connected = tokio::select! {
+            connected = TcpStream::connect(endpoint.authority()) => connected,
+            () = give_up(lifecycle.clone(), &shared, pipe) => break,
+        };
         match connected.and_then(|stream| Ok((stream.peer_addr()?, stream))) {
             Ok((peer, stream)) => {
                 let link = Link {
@@ -128,10 +124,10 @@ pub(crate) async fn connect_loop(
                     peer,
                 };
                 link.emit(|endpoint, peer| Event::Connected { endpoint, peer });
-                if link.serve_connected(stream, pipe, &mut lifecycle).await {
-                    attempt = 0;
-                } else {
-                    attempt = attempt.saturating_add(1);
+                match link.serve_connected(stream, pipe, &lifecycle).await {
+                    Some(true) => attempt = 0,
+                    Some(false) => attempt = attempt.saturating_add(1),
+                    None => break,
                 }
             }
             Err(e) => {
@@ -143,20 +139,36 @@ pub(crate) async fn connect_loop(
                 });
             }
         }
-        let state = *lifecycle.borrow();
-        match state {
-            // Closing already: retry (to flush) no faster than usual.
-            Closing::Linger(_) => tokio::time::sleep(delay).await,
-            Closing::Open => {
-                let mut watch = lifecycle.clone();
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = closing(&mut watch) => {}
-                }
-            }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = give_up(lifecycle.clone(), &shared, pipe) => break,
         }
     }
     shared.detach(pipe);
+}
+
+/// Resolves when a connect-side endpoint should stop trying: it is closing
+/// and its pipe holds nothing to flush, or its linger deadline has passed.
+/// (The pipe cannot drain while no connection serves it, so it is looked
+/// at only when the endpoint starts closing.)
+async fn give_up(mut lifecycle: Lifecycle, shared: &Shared, pipe: PipeId) {
+    loop {
+        let state = *lifecycle.borrow_and_update();
+        if let Closing::Linger(deadline) = state {
+            if shared.outbound_empty(pipe) {
+                return;
+            }
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                // Linger forever: only a connection that flushes ends it.
+                None => std::future::pending().await,
+            }
+            return;
+        }
+        if lifecycle.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// One connection of an endpoint: what its events name.
@@ -191,21 +203,25 @@ impl Link {
         self.ended(end);
     }
 
-    /// A connect-side connection serving `pipe`; false when its handshake
-    /// failed.
+    /// A connect-side connection serving `pipe`: false when its handshake
+    /// failed, `None` when the endpoint gave up during the handshake.
     async fn serve_connected(
         &self,
         stream: TcpStream,
         pipe: PipeId,
-        lifecycle: &mut Lifecycle,
-    ) -> bool {
+        lifecycle: &Lifecycle,
+    ) -> Option<bool> {
         let mut engine = self.engine(stream);
-        if !self.handshaken(engine.handshake().await) {
-            return false;
+        let handshake = tokio::select! {
+            handshake = engine.handshake() => handshake,
+            () = give_up(lifecycle.clone(), &self.shared, pipe) => return None,
+        };
+        if !self.handshaken(handshake) {
+            return Some(false);
         }
         let end = run_until_closed(&mut engine, pipe, &self.shared, lifecycle).await;
         self.ended(end);
-        true
+        Some(true)
     }
 
     fn engine(&self, stream: TcpStream) -> Engine {

@@ -1,0 +1,186 @@
+//! Closing: linger, reconnection while closing, and what survives a lost
+//! connection. Every wait is bounded; none is a synchronisation by sleep.
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ferrozmq::{Bytes, Context, Error, Event, Message, Monitor, Reason, Socket, SocketType};
+
+/// Far longer than any step here needs; a bound, so that a hang fails.
+const BOUND: Duration = Duration::from_secs(20);
+
+/// Runs `f` on a thread and fails if it does not return within [`BOUND`].
+fn finishes(what: &str, f: impl FnOnce() + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = done.send(());
+    });
+    assert!(
+        finished.recv_timeout(BOUND).is_ok(),
+        "{what} did not finish"
+    );
+}
+
+fn socket(ctx: &Context, t: SocketType) -> Socket {
+    let s = ctx.socket(t).unwrap();
+    s.set_recv_timeout(Some(BOUND)).unwrap();
+    s.set_send_timeout(Some(BOUND)).unwrap();
+    s
+}
+
+/// The reason of the next `Disconnected` event.
+fn disconnected(monitor: &mut Monitor) -> Reason {
+    loop {
+        match monitor.recv_timeout(Some(BOUND)) {
+            Some(Event::Disconnected { reason, .. }) => return reason,
+            Some(_) => {}
+            None => panic!("no disconnection reported"),
+        }
+    }
+}
+
+/// A message of `size` bytes after an 8-byte sequence number; the body is
+/// shared, not copied, so thousands of them cost one buffer.
+fn numbered(i: u64, body: &Bytes) -> Message {
+    Message::from(vec![Bytes::copy_from_slice(&i.to_be_bytes()), body.clone()])
+}
+
+fn number(msg: &Message) -> u64 {
+    u64::from_be_bytes(msg.first().unwrap()[..8].try_into().unwrap())
+}
+
+/// libzmq: a closed socket's queued messages are sent for at most the
+/// linger period. A peer that stopped reading must not stretch it: the
+/// connection is given up when the period ends, and the monitor says so.
+#[test]
+fn linger_ends_even_while_the_peer_does_not_read() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, SocketType::Pull);
+    pull.set_rcvhwm(1).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_sndhwm(1).unwrap();
+    push.set_linger(Some(Duration::from_millis(200))).unwrap();
+    let mut monitor = push.monitor();
+    push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    while !matches!(
+        monitor.recv_timeout(Some(BOUND)),
+        Some(Event::HandshakeSucceeded { .. })
+    ) {}
+    // Fill the kernel's buffers and the connection's own until a send
+    // waits in vain: the connection is stuck behind a peer that won't read.
+    push.set_send_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let body = Bytes::from(vec![7u8; 64 * 1024]);
+    let mut sent = 0;
+    while push.send(numbered(sent, &body)).is_ok() {
+        sent += 1;
+        assert!(sent < 100_000, "the peer's high-water mark never held");
+    }
+    drop(push);
+    assert_eq!(disconnected(&mut monitor), Reason::LingerExpired);
+    finishes("the context's drop", move || drop((pull, ctx)));
+}
+
+/// Closing a socket whose connection is stuck in its handshake (a peer
+/// that accepts and says nothing, no handshake timeout) does not wait for
+/// the handshake: with nothing to send, there is nothing to linger for.
+#[test]
+fn close_abandons_a_handshake_that_never_completes() {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ep = format!("tcp://{}", silent.local_addr().unwrap());
+    let ctx = Context::new();
+    let req = socket(&ctx, SocketType::Req);
+    req.set_handshake_ivl(None).unwrap();
+    let mut monitor = req.monitor();
+    req.connect(&ep).unwrap();
+    let _accepted = silent.accept().unwrap();
+    assert!(matches!(
+        monitor.recv_timeout(Some(BOUND)),
+        Some(Event::Connected { .. })
+    ));
+    finishes("closing", move || drop((req, ctx)));
+}
+
+/// Closing with a message queued for a peer that is not there waits at
+/// most the linger period, however long the reconnect interval is.
+#[test]
+fn close_does_not_wait_out_the_reconnect_interval() {
+    let nobody = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ep = format!("tcp://{}", nobody.local_addr().unwrap());
+    drop(nobody);
+    let ctx = Context::new();
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_reconnect_ivl(Duration::from_secs(3600)).unwrap();
+    push.set_linger(Some(Duration::from_millis(100))).unwrap();
+    let mut monitor = push.monitor();
+    push.connect(&ep).unwrap();
+    push.send("never delivered").unwrap();
+    assert!(matches!(
+        monitor.recv_timeout(Some(BOUND)),
+        Some(Event::ConnectRetried { .. })
+    ));
+    finishes("closing", move || drop((push, ctx)));
+}
+
+/// `Duration::MAX` as a linger (or any timeout) means "forever", never a
+/// panic from clock arithmetic, in `disconnect` or in the socket's drop.
+#[test]
+fn an_endless_linger_is_not_a_panic() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint().unwrap();
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_linger(Some(Duration::MAX)).unwrap();
+    push.set_send_timeout(Some(Duration::MAX)).unwrap();
+    push.connect(&ep).unwrap();
+    push.send("flushed").unwrap();
+    push.disconnect(&ep).unwrap();
+    assert_eq!(pull.recv().unwrap().first().unwrap(), "flushed");
+    pull.set_recv_timeout(Some(Duration::MAX)).unwrap();
+    push.connect(&ep).unwrap();
+    push.send("again").unwrap();
+    drop(push);
+    assert_eq!(pull.recv().unwrap().first().unwrap(), "again");
+}
+
+/// RELIABILITY "peer restarts": messages still queued on the connect side
+/// when the connection is lost go to the next connection. A connection only
+/// takes what it can write soon; the rest waits in the pipe.
+#[test]
+fn messages_left_in_the_pipe_survive_a_reconnect() {
+    const COUNT: u64 = 1000;
+    let ctx = Context::new();
+    let ep = {
+        let free = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("tcp://{}", free.local_addr().unwrap())
+    };
+    // Everything is queued before the first peer exists.
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_sndhwm(0).unwrap();
+    push.connect(&ep).unwrap();
+    // 64 MB: more than the kernel's buffers and one connection's batch.
+    let body = Bytes::from(vec![1u8; 64 * 1024]);
+    for i in 0..COUNT {
+        push.send(numbered(i, &body)).unwrap();
+    }
+    let mut first = socket(&ctx, SocketType::Pull);
+    first.set_rcvhwm(1).unwrap();
+    first.bind(&ep).unwrap();
+    assert_eq!(number(&first.recv().unwrap()), 0);
+    first.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(first);
+    let mut second = socket(&ctx, SocketType::Pull);
+    while let Err(Error::AddrInUse(_)) = second.bind(&ep) {
+        std::thread::yield_now();
+    }
+    let mut last = number(&second.recv().unwrap());
+    while last < COUNT - 1 {
+        let next = number(&second.recv().unwrap());
+        assert!(next > last, "order kept: {next} after {last}");
+        last = next;
+    }
+}
