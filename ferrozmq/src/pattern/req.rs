@@ -18,6 +18,8 @@ impl Req {
     /// RFC 28: "SHALL route outgoing messages to connected peers using a
     /// round-robin strategy", "SHALL prefix the outgoing message with an
     /// empty delimiter frame", and a second send before the reply is an error.
+    /// Whatever arrived since the last reply is discarded, as libzmq does,
+    /// so that a stray old reply cannot pass for the answer to this request.
     pub(crate) fn send(
         &mut self,
         pipes: &mut Pipes,
@@ -32,6 +34,7 @@ impl Req {
         let Some(id) = self.lb.pick(pipes) else {
             return Err((Error::WouldBlock, msg));
         };
+        while pipes.pop_inbound().is_some() {}
         msg.push_front(Bytes::new());
         pipes.push_outbound(id, msg);
         self.waiting_on = Some(id);
@@ -40,9 +43,9 @@ impl Req {
 
     /// RFC 28: "SHALL accept an incoming message only from the last peer
     /// that it sent a request to" and "SHALL discard silently any messages
-    /// received from other peers"; the empty delimiter is stripped, and a
-    /// reply that does not start with one followed by a body is discarded,
-    /// as libzmq does.
+    /// received from other peers"; the empty delimiter is stripped. A reply
+    /// that does not start with one followed by a body is discarded (libzmq
+    /// goes further and drops the connection it came on).
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
         let Some(expected) = self.waiting_on else {
             return Err(Error::State(
@@ -93,5 +96,24 @@ mod tests {
             Message::from_iter(["from a", ""])
         );
         assert!(matches!(req.recv(&mut pipes), Err(Error::State(_))));
+    }
+
+    /// libzmq: a new request discards replies that came in since the last
+    /// one, so an extra reply sent while REQ was idle is never taken for
+    /// the answer to the next request.
+    #[test]
+    fn a_stale_reply_is_not_the_answer_to_a_new_request() {
+        let mut pipes = Pipes::default();
+        let a = pipes.add(10, 10);
+        let mut req = Req::default();
+        req.lb.attach(a);
+        req.send(&mut pipes, "first".into()).unwrap();
+        arrive(&mut pipes, a, &["", "answer"]);
+        assert_eq!(req.recv(&mut pipes).unwrap(), Message::from("answer"));
+        arrive(&mut pipes, a, &["", "stale"]);
+        req.send(&mut pipes, "second".into()).unwrap();
+        assert!(matches!(req.recv(&mut pipes), Err(Error::WouldBlock)));
+        arrive(&mut pipes, a, &["", "fresh"]);
+        assert_eq!(req.recv(&mut pipes).unwrap(), Message::from("fresh"));
     }
 }
