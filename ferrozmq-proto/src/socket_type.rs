@@ -91,6 +91,12 @@ impl SocketType {
         }
     }
 
+    /// Whether this type addresses its peers by the `Identity` they
+    /// announce (RFC 37: only ROUTER; every other type ignores it).
+    pub fn routes_by_identity(self) -> bool {
+        self == Self::Router
+    }
+
     /// Whether this type announces its routing id in the READY `Identity`
     /// property (libzmq does so for REQ, DEALER and ROUTER).
     pub fn sends_identity(self) -> bool {

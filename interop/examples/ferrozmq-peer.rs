@@ -33,6 +33,9 @@ struct Cli {
     /// ZMTP heartbeat timeout in milliseconds (0 = the interval).
     #[arg(long, global = true, default_value_t = 0)]
     heartbeat_timeout: u64,
+    /// The routing id announced to peers.
+    #[arg(long, global = true)]
+    routing_id: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -134,6 +137,9 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
     let ms = |v: u64| (v > 0).then(|| Duration::from_millis(v));
     socket.set_heartbeat_ivl(ms(cli.heartbeat_ivl))?;
     socket.set_heartbeat_timeout(ms(cli.heartbeat_timeout))?;
+    if let Some(id) = &cli.routing_id {
+        socket.set_routing_id(id.clone())?;
+    }
     for ep in &cli.binds {
         socket.bind(ep)?;
     }

@@ -142,3 +142,48 @@ def test_ferrozmq_req_heartbeats_against_pyzmq_rep_keep_the_connection(spawn, ct
         rep.send(b"ok")
         assert req.line() == b"ok".hex()
         assert disconnections(monitor, 0.8) == []
+
+
+def test_pyzmq_dealer_to_ferrozmq_rep_keeps_each_envelope(spawn, ctx):
+    """A DEALER speaks to REP with its own delimiter; REP answers along the
+    whole envelope, however many hops it has, and in order."""
+    ep = rep_peer(spawn)
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.connect(ep)
+    requests = [[b"", b"one"], [b"hop", b"", b"two"], [b"a", b"b", b"", b"x", b"y"]]
+    for parts in requests * 10:
+        dealer.send_multipart(parts)
+    for parts in requests * 10:
+        assert dealer.recv_multipart() == parts
+
+
+def test_ferrozmq_req_to_pyzmq_router_with_and_without_a_routing_id(spawn, ctx):
+    """ROUTER sees [routing id, "", body]: the id REQ announces in its READY,
+    or one ROUTER makes up when it announces none."""
+    router = ctx.socket(zmq.ROUTER)
+    router.bind("tcp://127.0.0.1:*")
+    ep = router.getsockopt(zmq.LAST_ENDPOINT).decode()
+    for extra, expected_id in [(["--routing-id", "fz-req-1"], b"fz-req-1"), ([], None)]:
+        req = spawn(PEER, "req", "--connect", ep, *extra, stdin=True)
+        req.ready()
+        req.write(hex_parts([b"hello"]))
+        routing_id, delimiter, body = router.recv_multipart()
+        assert (delimiter, body) == (b"", b"hello")
+        if expected_id is None:
+            assert len(routing_id) == 5 and routing_id[0] == 0, routing_id
+        else:
+            assert routing_id == expected_id
+        router.send_multipart([routing_id, b"", b"world"])
+        assert req.line() == b"world".hex()
+        req.kill()
+
+
+def test_pyzmq_req_whose_routing_id_starts_with_zero_is_served(spawn, ctx):
+    """RFC 37: only a ROUTER uses the Identity; REP ignores it, as
+    libzmq's REP does, even where it starts with a zero octet."""
+    ep = rep_peer(spawn)
+    req = ctx.socket(zmq.REQ)
+    req.setsockopt(zmq.ROUTING_ID, b"\x00abc")
+    req.connect(ep)
+    req.send(b"zero")
+    assert req.recv() == b"zero"

@@ -66,7 +66,9 @@ impl Config {
 pub struct PeerInfo {
     /// The peer's socket type.
     pub socket_type: SocketType,
-    /// The peer's `Identity`, when it sent a non-empty one.
+    /// The peer's `Identity`, when it sent a non-empty one and our socket
+    /// type routes by it (ROUTER). Other types ignore the property, as RFC
+    /// 37 says; it is still in `metadata`.
     pub routing_id: Option<Bytes>,
     /// Every property of its READY, including the two above.
     pub metadata: Metadata,
@@ -337,8 +339,8 @@ impl Connection {
     }
 
     /// Checks the peer's READY (RFC 23: Socket-Type required and
-    /// compatible; RFC 28: an Identity of at most 255 octets, libzmq
-    /// refusing one that starts with a zero octet).
+    /// compatible; RFC 37: an Identity of at most 255 octets, not starting
+    /// with a zero octet, where it is used).
     fn on_ready(
         &mut self,
         metadata: Metadata,
@@ -541,6 +543,11 @@ fn check_ready(
     let peer = SocketType::from_wire(name).ok_or(ProtocolError::UnknownSocketType)?;
     if !ours.is_compatible(peer) {
         return Err(ProtocolError::IncompatibleSocketType { ours, peer });
+    }
+    // RFC 37: "For all other socket types, the Identity property shall be
+    // ignored" (libzmq's REP serves a peer whose identity starts with 0).
+    if !ours.routes_by_identity() {
+        return Ok((peer, None));
     }
     if metadata.count("Identity") > 1 {
         return Err(ProtocolError::DuplicateProperty("Identity".into()));

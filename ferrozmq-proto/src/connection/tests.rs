@@ -259,21 +259,29 @@ fn ready_frame(props: &[(&str, &[u8])]) -> Vec<u8> {
     dst.to_vec()
 }
 
-/// RELIABILITY 9: wrong, duplicate or incompatible Socket-Type and bad
-/// identities get an ERROR and the drop.
+/// RELIABILITY 9: wrong, duplicate or incompatible Socket-Type, and bad
+/// identities where the identity is used (a ROUTER), get an ERROR and the
+/// drop.
 #[test]
 fn bad_ready_commands_are_refused() {
-    let cases: Vec<(Vec<u8>, ProtocolError)> = vec![
-        (ready_frame(&[]), ProtocolError::MissingSocketType),
+    let cases: Vec<(SocketType, Vec<u8>, ProtocolError)> = vec![
         (
+            SocketType::Rep,
+            ready_frame(&[]),
+            ProtocolError::MissingSocketType,
+        ),
+        (
+            SocketType::Rep,
             ready_frame(&[("Socket-Type", b"NOPE")]),
             ProtocolError::UnknownSocketType,
         ),
         (
+            SocketType::Rep,
             ready_frame(&[("Socket-Type", b"REQ"), ("socket-type", b"REQ")]),
             ProtocolError::DuplicateProperty("Socket-Type".into()),
         ),
         (
+            SocketType::Rep,
             ready_frame(&[("Socket-Type", b"PUB")]),
             ProtocolError::IncompatibleSocketType {
                 ours: SocketType::Rep,
@@ -281,16 +289,27 @@ fn bad_ready_commands_are_refused() {
             },
         ),
         (
+            SocketType::Router,
             ready_frame(&[("Socket-Type", b"REQ"), ("Identity", b"\0abc")]),
             ProtocolError::InvalidIdentity,
         ),
         (
+            SocketType::Router,
             ready_frame(&[("Socket-Type", b"REQ"), ("Identity", &[7u8; 256])]),
             ProtocolError::InvalidIdentity,
         ),
+        (
+            SocketType::Router,
+            ready_frame(&[
+                ("Socket-Type", b"DEALER"),
+                ("Identity", b"a"),
+                ("Identity", b"b"),
+            ]),
+            ProtocolError::DuplicateProperty("Identity".into()),
+        ),
     ];
-    for (frame, expected) in cases {
-        let (mut c, mut input) = after_greeting(SocketType::Rep);
+    for (ours, frame, expected) in cases {
+        let (mut c, mut input) = after_greeting(ours);
         input.extend_from_slice(&frame);
         assert_eq!(
             c.handle_input(&mut input, Instant::now()),
@@ -306,9 +325,10 @@ fn bad_ready_commands_are_refused() {
     }
 }
 
+/// A ROUTER learns the peer's identity; any type sees every property.
 #[test]
 fn identity_is_passed_through() {
-    let (mut c, mut input) = after_greeting(SocketType::Rep);
+    let (mut c, mut input) = after_greeting(SocketType::Router);
     input.extend_from_slice(&ready_frame(&[
         ("Socket-Type", b"DEALER"),
         ("Identity", b"abc"),
@@ -318,6 +338,24 @@ fn identity_is_passed_through() {
     let peer = c.peer().unwrap();
     assert_eq!(peer.routing_id.as_deref(), Some(&b"abc"[..]));
     assert_eq!(peer.metadata.get("x-custom").unwrap(), "v");
+}
+
+/// RFC 37: "For all other socket types, the Identity property shall be
+/// ignored": a REP serves a peer whose identity starts with a zero octet,
+/// is too long or comes twice, as libzmq's REP does.
+#[test]
+fn identity_is_ignored_where_it_is_not_used() {
+    for identity in [&b"\0abc"[..], &[7u8; 300]] {
+        let (mut c, mut input) = after_greeting(SocketType::Rep);
+        input.extend_from_slice(&ready_frame(&[
+            ("Socket-Type", b"REQ"),
+            ("Identity", identity),
+            ("Identity", b"again"),
+        ]));
+        c.handle_input(&mut input, Instant::now()).unwrap();
+        assert!(c.is_ready());
+        assert_eq!(c.peer().unwrap().routing_id, None);
+    }
 }
 
 /// RELIABILITY 7, 10: data before READY, commands with MORE, and a
