@@ -2,10 +2,13 @@
 //!
 //! Reader: read big chunks, decode every frame in them, push whole messages
 //! into the pipe; stop reading while the pipe is full (that is
-//! back-pressure, not a drop). Writer: take every queued message at once,
-//! encode them into one buffer (large frames by reference), write it with
-//! one vectored syscall. Both halves run in one `poll` so that the protocol
-//! state machine needs no lock.
+//! back-pressure, not a drop). Writer: take the queued messages (as many
+//! as fit in a bounded batch; the rest wait in the pipe, where they survive
+//! the loss of this connection), encode them into one buffer (large frames
+//! by reference), write it with one vectored syscall. Both halves run in one
+//! `poll` so that the protocol state machine needs no lock.
+
+mod read_buffer;
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
@@ -15,7 +18,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use bytes::BytesMut;
 use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
@@ -23,9 +25,8 @@ use tokio::time::Sleep;
 use crate::Message;
 use crate::pipe::{Closing, PipeId};
 use crate::socket::shared::Shared;
+use read_buffer::ReadBuffer;
 
-/// Bytes asked of the kernel per read.
-const READ_CHUNK: usize = 64 * 1024;
 /// Stop taking messages from the pipe while this much is still unwritten.
 const WRITE_HIGH: usize = 256 * 1024;
 /// Slices per vectored write.
@@ -74,7 +75,7 @@ pub(crate) struct Engine {
     conn: Connection,
     shared: Arc<Shared>,
     pipe: Option<PipeId>,
-    read_buf: BytesMut,
+    read_buf: ReadBuffer,
     /// Decoded messages not yet taken by the pipe (it was full).
     inbound: VecDeque<Message>,
     /// Messages taken from the pipe, to encode.
@@ -94,7 +95,7 @@ impl Engine {
             conn,
             shared,
             pipe: None,
-            read_buf: BytesMut::with_capacity(READ_CHUNK),
+            read_buf: ReadBuffer::new(),
             inbound: VecDeque::new(),
             outbound: VecDeque::new(),
             timer: Box::pin(tokio::time::sleep(std::time::Duration::from_secs(3600))),
@@ -247,15 +248,15 @@ impl Engine {
         } else {
             return Ok(false);
         }
-        let room = read_reserve(self.conn.read_hint(), self.read_buf.len());
-        self.read_buf.reserve(room);
-        match self.stream.try_read_buf(&mut self.read_buf) {
+        self.read_buf.reserve_for(self.conn.read_hint());
+        match self.stream.try_read_buf(&mut *self.read_buf) {
             Ok(0) => {
                 self.eof = true;
                 Ok(true)
             }
             Ok(_) => {
                 self.conn.handle_input(&mut self.read_buf, Instant::now())?;
+                self.read_buf.decoded(self.conn.read_hint());
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
@@ -310,37 +311,6 @@ impl Engine {
         let n = self.conn.out().io_slices(&mut slices);
         if n > 0 {
             let _ = self.stream.try_write_vectored(&slices[..n]);
-        }
-    }
-}
-
-/// Room to make in the read buffer before a read: one chunk, or, for a
-/// large frame, at most as much again as is already buffered. A frame's
-/// buffer grows only as fast as its bytes arrive, never to the size a peer
-/// merely declared (RELIABILITY row 6).
-fn read_reserve(frame_needs: usize, buffered: usize) -> usize {
-    frame_needs.min(buffered.max(READ_CHUNK)).max(READ_CHUNK)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn read_buffer_grows_with_bytes_received_not_bytes_declared() {
-        let declared = 1 << 30;
-        assert_eq!(read_reserve(declared, 0), READ_CHUNK);
-        assert_eq!(read_reserve(declared, 10), READ_CHUNK);
-        assert_eq!(read_reserve(declared, 1 << 20), 1 << 20);
-        assert_eq!(read_reserve(100, 0), READ_CHUNK);
-        assert_eq!(read_reserve(3 << 20, 2 << 20), 2 << 20);
-        // However the bytes trickle in, room made never exceeds what has
-        // arrived by more than one chunk or a doubling.
-        let mut buffered = 0usize;
-        for arrived in [1, 1000, READ_CHUNK, 3 * READ_CHUNK, 1 << 20] {
-            let room = read_reserve(declared, buffered);
-            assert!(room <= buffered.max(READ_CHUNK), "{room} for {buffered}");
-            buffered += arrived.min(room);
         }
     }
 }

@@ -1,0 +1,124 @@
+//! [`ReadBuffer`]: where a connection's bytes land, and how it grows and
+//! shrinks.
+//!
+//! Frames are split off the buffer without a copy, so a message shares the
+//! allocation it was read into and keeps it alive. Two rules follow: the
+//! buffer grows only as fast as a large frame's bytes arrive, never to the
+//! size a peer merely declared (RELIABILITY row 6); and once a large frame
+//! is out, reading starts over in a fresh chunk, so that later small
+//! messages do not pin the large allocation (and the connection does not
+//! keep its largest frame's worth of memory for good).
+
+use std::ops::{Deref, DerefMut};
+
+use bytes::BytesMut;
+
+/// Bytes asked of the kernel per read.
+pub(super) const READ_CHUNK: usize = 64 * 1024;
+
+/// A connection's read buffer.
+#[derive(Debug)]
+pub(super) struct ReadBuffer {
+    buf: BytesMut,
+    /// The buffer was grown past a chunk for a large frame.
+    grown: bool,
+}
+
+impl ReadBuffer {
+    pub(super) fn new() -> Self {
+        Self {
+            buf: BytesMut::with_capacity(READ_CHUNK),
+            grown: false,
+        }
+    }
+
+    /// Makes room for the next read, given how many more bytes the frame
+    /// being received needs (0 when unknown).
+    pub(super) fn reserve_for(&mut self, frame_needs: usize) {
+        let room = reserve(frame_needs, self.buf.len());
+        self.grown |= room > READ_CHUNK;
+        self.buf.reserve(room);
+    }
+
+    /// After decoding: if the buffer was grown for a frame that is now
+    /// out, moves what is left (less than a chunk) into a fresh chunk and
+    /// lets the large allocation go with the message that holds it.
+    pub(super) fn decoded(&mut self, frame_needs: usize) {
+        if self.grown && frame_needs <= READ_CHUNK && self.buf.len() <= READ_CHUNK {
+            let mut fresh = BytesMut::with_capacity(READ_CHUNK);
+            fresh.extend_from_slice(&self.buf);
+            self.buf = fresh;
+            self.grown = false;
+        }
+    }
+}
+
+impl Deref for ReadBuffer {
+    type Target = BytesMut;
+
+    fn deref(&self) -> &BytesMut {
+        &self.buf
+    }
+}
+
+impl DerefMut for ReadBuffer {
+    fn deref_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+}
+
+/// Room to make before a read: one chunk, or, for a large frame, at most
+/// as much again as is already buffered.
+fn reserve(frame_needs: usize, buffered: usize) -> usize {
+    frame_needs.min(buffered.max(READ_CHUNK)).max(READ_CHUNK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_with_bytes_received_not_bytes_declared() {
+        let declared = 1 << 30;
+        assert_eq!(reserve(declared, 0), READ_CHUNK);
+        assert_eq!(reserve(declared, 10), READ_CHUNK);
+        assert_eq!(reserve(declared, 1 << 20), 1 << 20);
+        assert_eq!(reserve(100, 0), READ_CHUNK);
+        assert_eq!(reserve(3 << 20, 2 << 20), 2 << 20);
+        // However the bytes trickle in, room made never exceeds what has
+        // arrived by more than one chunk or a doubling.
+        let mut buffered = 0usize;
+        for arrived in [1, 1000, READ_CHUNK, 3 * READ_CHUNK, 1 << 20] {
+            let room = reserve(declared, buffered);
+            assert!(room <= buffered.max(READ_CHUNK), "{room} for {buffered}");
+            buffered += arrived.min(room);
+        }
+    }
+
+    /// A small message read after a large one does not share (and pin)
+    /// the large one's allocation.
+    #[test]
+    fn a_large_frame_does_not_leave_its_allocation_behind() {
+        const LARGE: usize = 4 << 20;
+        let mut rb = ReadBuffer::new();
+        while rb.len() < LARGE {
+            rb.reserve_for(LARGE - rb.len());
+            let n = (rb.capacity() - rb.len()).min(LARGE - rb.len());
+            rb.extend_from_slice(&vec![1; n]);
+        }
+        rb.extend_from_slice(b"small");
+        let allocation = rb.as_ptr_range().start..rb.as_ptr().wrapping_add(rb.capacity());
+        let large = rb.split_to(LARGE).freeze();
+        rb.decoded(0);
+        rb.reserve_for(0);
+        let small = rb.split_to(5).freeze();
+        assert_eq!(small, "small");
+        assert!(!allocation.contains(&small.as_ptr()), "small pins large");
+        drop(large);
+        assert!(rb.capacity() <= 2 * READ_CHUNK);
+        // Small traffic keeps its chunk: nothing to shed.
+        let before = rb.as_ptr();
+        rb.decoded(0);
+        assert_eq!(rb.as_ptr(), before);
+    }
+}
