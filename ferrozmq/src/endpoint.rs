@@ -47,14 +47,19 @@ impl Endpoint {
         Ok(Self::Tcp { host, port })
     }
 
-    /// The addresses to bind: `*` is every IPv4 interface; a literal
-    /// address is taken as it is, a name is resolved.
+    /// The addresses to bind, best first: `*` is every IPv4 interface (as
+    /// in libzmq without its IPv6 option; `[::]` is every interface); a
+    /// literal address is taken as it is; a name is resolved, its IPv4
+    /// addresses first, so that `localhost` means 127.0.0.1 where libzmq
+    /// peers look for it.
     pub(crate) fn bind_addrs(&self) -> std::io::Result<Vec<SocketAddr>> {
         let Self::Tcp { host, port } = self;
         if host == "*" {
             return Ok(vec![SocketAddr::from(([0, 0, 0, 0], *port))]);
         }
-        Ok(self.authority().to_socket_addrs()?.collect())
+        let mut addrs: Vec<SocketAddr> = self.authority().to_socket_addrs()?.collect();
+        addrs.sort_by_key(SocketAddr::is_ipv6);
+        Ok(addrs)
     }
 
     /// The `host:port` string handed to the resolver.
