@@ -1,10 +1,12 @@
 //! [`Context`]: owns the I/O runtime that runs the connection tasks.
 
 use std::future::Future;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 
 use tokio::runtime::{Handle, Runtime};
+use tokio::sync::mpsc;
 
+use crate::blocking::block_on;
 use crate::socket::{AsyncSocket, Socket, SocketCore};
 use crate::{Error, Result, SocketType};
 
@@ -14,7 +16,10 @@ use crate::{Error, Result, SocketType};
 /// Cloning is cheap and gives another handle to the same context. The
 /// runtime lives until the last context handle and the last socket are
 /// dropped; then the drop waits for closed sockets to flush what they still
-/// hold, each within its `linger` period.
+/// hold, each within its `linger` period (inside a tokio runtime, where it
+/// must not block, a thread of its own waits). The connections of an
+/// [`AsyncSocket`] made inside a runtime run on that runtime and end with
+/// it: [`AsyncSocket::close`] waits for their flush.
 #[derive(Clone, Debug)]
 pub struct Context {
     inner: Arc<ContextInner>,
@@ -23,7 +28,9 @@ pub struct Context {
 #[derive(Debug)]
 pub(crate) struct ContextInner {
     runtime: Option<Runtime>,
-    tasks: Arc<Tasks>,
+    /// The tasks on this context's own runtime (not those of async sockets
+    /// on a caller's runtime: nothing here could wait for those).
+    tasks: Option<TaskSet>,
 }
 
 impl Context {
@@ -49,7 +56,7 @@ impl Context {
         Ok(Self {
             inner: Arc::new(ContextInner {
                 runtime: Some(runtime),
-                tasks: Arc::default(),
+                tasks: Some(TaskSet::new()),
             }),
         })
     }
@@ -57,10 +64,10 @@ impl Context {
     /// A socket with the blocking API. Its connections run on this
     /// context's I/O threads.
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        let handle = self.inner.handle().clone();
+        let spawner = self.inner.spawner(None);
         Ok(Socket::new(SocketCore::new(
             self.inner.clone(),
-            handle,
+            spawner,
             socket_type,
         )?))
     }
@@ -69,10 +76,10 @@ impl Context {
     /// connections run on that runtime (no hop to another thread);
     /// otherwise on this context's I/O threads.
     pub fn async_socket(&self, socket_type: SocketType) -> Result<AsyncSocket> {
-        let handle = Handle::try_current().unwrap_or_else(|_| self.inner.handle().clone());
+        let spawner = self.inner.spawner(Handle::try_current().ok());
         Ok(AsyncSocket::new(SocketCore::new(
             self.inner.clone(),
-            handle,
+            spawner,
             socket_type,
         )?))
     }
@@ -85,96 +92,152 @@ impl Default for Context {
 }
 
 impl ContextInner {
-    fn handle(&self) -> &Handle {
-        // The runtime is only taken out in `drop`.
-        self.runtime
-            .as_ref()
-            .expect("runtime present until drop")
-            .handle()
+    /// A spawner for a new socket: on `callers` runtime if given, else on
+    /// this context's, whose tasks its drop waits for.
+    fn spawner(&self, callers: Option<Handle>) -> Spawner {
+        let socket = TaskSet::new();
+        let (handle, context) = match callers {
+            Some(handle) => (handle, None),
+            None => (
+                // The runtime and the task set are only taken out in `drop`.
+                self.runtime
+                    .as_ref()
+                    .expect("runtime present until drop")
+                    .handle()
+                    .clone(),
+                self.tasks.as_ref().map(TaskSet::token),
+            ),
+        };
+        Spawner {
+            handle,
+            tokens: Tokens {
+                _socket: socket.token(),
+                _context: context,
+            },
+            socket_tasks: Some(socket),
+        }
     }
 }
 
 impl Drop for ContextInner {
+    /// Waits for lingering sockets to flush (each within its linger
+    /// period), then stops the I/O threads.
     fn drop(&mut self) {
-        let Some(runtime) = self.runtime.take() else {
+        let (Some(runtime), Some(tasks)) = (self.runtime.take(), self.tasks.take()) else {
             return;
         };
-        if Handle::try_current().is_ok() {
-            // Blocking here would stall the caller's runtime.
-            runtime.shutdown_background();
-        } else {
-            self.tasks.wait_idle();
+        if Handle::try_current().is_err() {
+            block_on(tasks.wait(), None);
             drop(runtime);
+            return;
+        }
+        // Blocking here would stall the caller's runtime (and tokio forbids
+        // dropping a runtime there): a thread of its own waits instead.
+        let runtime = StopInBackground(Some(runtime));
+        let waiter = std::thread::Builder::new()
+            .name("ferrozmq-linger".into())
+            .spawn(move || {
+                block_on(tasks.wait(), None);
+                drop(runtime);
+            });
+        if let Err(e) = waiter {
+            tracing::warn!(error = %e, "no thread to wait for lingering sockets; they are cut short");
         }
     }
 }
 
-/// Spawns a socket's tasks on its runtime, counted by its context.
-#[derive(Clone, Debug)]
+/// A runtime that, when dropped, stops without waiting for its threads:
+/// the one way to stop it that is allowed inside another runtime.
+struct StopInBackground(Option<Runtime>);
+
+impl Drop for StopInBackground {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Spawns one socket's tasks on its runtime. Every task holds the socket's
+/// token, and on the context's runtime the context's too, so that closing
+/// either can wait for them.
+#[derive(Debug)]
 pub(crate) struct Spawner {
-    tasks: Arc<Tasks>,
     handle: Handle,
+    tokens: Tokens,
+    /// The socket's own set, taken by whoever waits for it to close.
+    socket_tasks: Option<TaskSet>,
+}
+
+/// Held, never read: what counts is when they are dropped.
+#[derive(Clone, Debug)]
+struct Tokens {
+    _socket: Token,
+    _context: Option<Token>,
 }
 
 impl Spawner {
-    pub(crate) fn new(ctx: &ContextInner, handle: Handle) -> Self {
-        Self {
-            tasks: ctx.tasks.clone(),
-            handle,
-        }
-    }
-
-    /// Spawns `future`, counted until it finishes or is dropped.
+    /// Spawns `future`, which holds the tokens until it finishes or is
+    /// dropped.
     pub(crate) fn spawn<F>(&self, future: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        *self.tasks.lock() += 1;
-        let guard = TaskGuard(self.tasks.clone());
+        let tokens = self.tokens.clone();
         self.handle.spawn(async move {
-            let _guard = guard;
+            let _tokens = tokens;
             future.await;
         });
+    }
+
+    /// A spawner for the tasks a task spawns (an accept loop's
+    /// connections): same runtime, same tokens.
+    pub(crate) fn child(&self) -> Self {
+        Self {
+            handle: self.handle.clone(),
+            tokens: self.tokens.clone(),
+            socket_tasks: None,
+        }
     }
 
     /// Enters the runtime, as creating a tokio socket needs.
     pub(crate) fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
         self.handle.enter()
     }
-}
 
-/// Counts the live connection tasks of a context, so that its drop can wait
-/// for lingering sockets.
-#[derive(Debug, Default)]
-struct Tasks {
-    count: Mutex<usize>,
-    idle: Condvar,
-}
-
-impl Tasks {
-    fn lock(&self) -> std::sync::MutexGuard<'_, usize> {
-        self.count.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn wait_idle(&self) {
-        let mut count = self.lock();
-        while *count > 0 {
-            count = self
-                .idle
-                .wait(count)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
+    /// The socket's task set, to wait for once the socket is closed; the
+    /// spawner's own token is dropped with it.
+    pub(crate) fn take_socket_tasks(&mut self) -> Option<TaskSet> {
+        self.socket_tasks.take()
     }
 }
 
-struct TaskGuard(Arc<Tasks>);
+/// Held by a task of a [`TaskSet`].
+type Token = mpsc::Sender<()>;
 
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        let mut count = self.0.lock();
-        *count -= 1;
-        if *count == 0 {
-            self.0.idle.notify_all();
-        }
+/// A set of tasks to wait for: each holds a [`Token`], and [`TaskSet::wait`]
+/// returns once every token is gone. Nothing is ever sent: a channel's
+/// receiver learns when its last sender is dropped.
+#[derive(Debug)]
+pub(crate) struct TaskSet {
+    token: Token,
+    gone: mpsc::Receiver<()>,
+}
+
+impl TaskSet {
+    fn new() -> Self {
+        let (token, gone) = mpsc::channel(1);
+        Self { token, gone }
+    }
+
+    fn token(&self) -> Token {
+        self.token.clone()
+    }
+
+    /// Resolves once every token handed out is dropped.
+    pub(crate) async fn wait(self) {
+        let Self { token, mut gone } = self;
+        drop(token);
+        while gone.recv().await.is_some() {}
     }
 }

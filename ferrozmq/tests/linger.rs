@@ -184,3 +184,113 @@ fn messages_left_in_the_pipe_survive_a_reconnect() {
         last = next;
     }
 }
+
+/// All events a monitor holds right now, without waiting.
+fn held(monitor: &mut Monitor) -> Vec<Event> {
+    std::iter::from_fn(|| monitor.recv_timeout(Some(Duration::ZERO))).collect()
+}
+
+/// `close` returns once the socket's connections have flushed and ended:
+/// by then the monitor holds the end of each.
+#[test]
+fn close_waits_for_the_flush() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = socket(&ctx, SocketType::Push);
+    let mut monitor = push.monitor();
+    push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    for i in 0..100u64 {
+        push.send(i.to_be_bytes().to_vec()).unwrap();
+    }
+    push.close();
+    let events = held(&mut monitor);
+    assert!(
+        events.contains(&Event::Disconnected {
+            endpoint: pull.last_endpoint().unwrap(),
+            peer: match events.iter().find(|e| matches!(e, Event::Connected { .. })) {
+                Some(Event::Connected { peer, .. }) => *peer,
+                _ => panic!("never connected: {events:?}"),
+            },
+            reason: Reason::Closed,
+        }),
+        "{events:?}"
+    );
+    for i in 0..100u64 {
+        assert_eq!(pull.recv().unwrap().first().unwrap()[..], i.to_be_bytes());
+    }
+}
+
+/// A socket made inside a runtime runs its connections on it; `close` lets
+/// them flush before the runtime ends.
+#[test]
+fn an_async_socket_flushes_on_close_before_its_runtime_ends() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut push = ctx.async_socket(SocketType::Push).unwrap();
+        push.connect(&ep).await.unwrap();
+        for i in 0..10u64 {
+            push.send(i.to_be_bytes().to_vec()).await.unwrap();
+        }
+        push.close().await;
+    });
+    drop(runtime);
+    for i in 0..10u64 {
+        assert_eq!(pull.recv().unwrap().first().unwrap()[..], i.to_be_bytes());
+    }
+}
+
+/// The context waits for its own I/O threads' tasks only: an async socket
+/// left lingering on a runtime nobody drives does not hang its drop.
+#[test]
+fn the_context_does_not_wait_for_tasks_of_another_runtime() {
+    let nobody = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ep = format!("tcp://{}", nobody.local_addr().unwrap());
+    drop(nobody);
+    let ctx = Context::new();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let push = runtime.block_on(async {
+        let mut push = ctx.async_socket(SocketType::Push).unwrap();
+        push.connect(&ep).await.unwrap();
+        push.send("lingers").await.unwrap();
+        push
+    });
+    finishes("dropping the context", move || {
+        drop(push);
+        drop(ctx);
+    });
+    drop(runtime);
+}
+
+/// A context dropped inside a runtime cannot block there; its sockets'
+/// queued messages are still flushed, by a thread of its own.
+#[test]
+fn a_context_dropped_inside_a_runtime_still_flushes() {
+    let receiver = Context::new();
+    let mut pull = socket(&receiver, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ctx = Context::new();
+        let mut push = ctx.socket(SocketType::Push).unwrap();
+        push.connect(&ep).unwrap();
+        push.send("queued at the drop").unwrap();
+        drop(push);
+        drop(ctx);
+    });
+    assert_eq!(pull.recv().unwrap().first().unwrap(), "queued at the drop");
+}

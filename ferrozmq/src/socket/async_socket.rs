@@ -61,6 +61,15 @@ impl AsyncSocket {
         self.core.disconnect(endpoint)
     }
 
+    /// Closes the socket and waits until what it had queued is sent, or
+    /// its linger period has passed. A socket made inside a runtime runs
+    /// its connections there, so they end when that runtime ends: close
+    /// it like this before returning from `main`, or messages still queued
+    /// are lost. Dropping it closes it without waiting.
+    pub async fn close(self) {
+        self.core.close().flushed().await;
+    }
+
     /// Sends a message, waiting while no peer can take it (up to the send
     /// timeout). On failure the message comes back in the error.
     pub async fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {

@@ -5,12 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::runtime::Handle;
 use tokio::sync::watch;
 
 use super::shared::Shared;
 use crate::blocking::deadline;
-use crate::context::{ContextInner, Spawner};
+use crate::context::{ContextInner, Spawner, TaskSet};
 use crate::endpoint::Endpoint;
 use crate::monitor::Event;
 use crate::options::Options;
@@ -59,12 +58,12 @@ enum Kind {
 impl SocketCore {
     pub(crate) fn new(
         ctx: Arc<ContextInner>,
-        handle: Handle,
+        spawner: Spawner,
         socket_type: SocketType,
     ) -> Result<Self> {
         Ok(Self {
             shared: Arc::new(Shared::new(socket_type)?),
-            spawner: Spawner::new(&ctx, handle),
+            spawner,
             endpoints: Mutex::default(),
             send_timeout: Timeout::default(),
             recv_timeout: Timeout::default(),
@@ -108,7 +107,7 @@ impl SocketCore {
             resolved.as_str().into(),
             self.shared.clone(),
             watch,
-            self.spawner.clone(),
+            self.spawner.child(),
         ));
         let mut endpoints = self.endpoints();
         endpoints.last = Some(resolved.clone());
@@ -200,6 +199,33 @@ impl Timeout {
                 .min(u64::MAX - 1)
         });
         self.0.store(nanos, Ordering::Relaxed);
+    }
+}
+
+impl SocketCore {
+    /// Closes the socket (as dropping it does) and returns what to wait on
+    /// for its tasks to end: each flushes within the linger period. The
+    /// context stays alive until the wait is over.
+    pub(crate) fn close(mut self) -> Closed {
+        let tasks = self.spawner.take_socket_tasks();
+        let ctx = self._ctx.clone();
+        drop(self);
+        Closed { tasks, _ctx: ctx }
+    }
+}
+
+/// A closed socket whose tasks may still be flushing.
+pub(crate) struct Closed {
+    tasks: Option<TaskSet>,
+    _ctx: Arc<ContextInner>,
+}
+
+impl Closed {
+    /// Resolves once every task of the socket has ended.
+    pub(crate) async fn flushed(self) {
+        if let Some(tasks) = self.tasks {
+            tasks.wait().await;
+        }
     }
 }
 

@@ -187,6 +187,15 @@ impl Socket {
         self.core.disconnect(endpoint)
     }
 
+    /// Closes the socket and waits until what it had queued is sent, or
+    /// its linger period has passed (libzmq's `zmq_close` and then
+    /// `zmq_ctx_term`, for this one socket). Dropping a socket closes it
+    /// without waiting: its messages are flushed in the background, and
+    /// the context's drop waits for them.
+    pub fn close(self) {
+        block_on(self.core.close().flushed(), None);
+    }
+
     /// Sends a message, blocking while no peer can take it (up to the send
     /// timeout). On failure the message comes back in the error.
     pub fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
