@@ -58,7 +58,8 @@ impl Metadata {
     }
 
     /// Parses a metadata block, checking every length against what is left.
-    /// Duplicates are kept (the caller decides which must be unique).
+    /// Duplicates are kept (the caller decides which must be unique). The
+    /// values are copies, not slices of `body`.
     pub fn parse(body: Bytes) -> Result<Self, ProtocolError> {
         use ProtocolError::MalformedMetadata as Bad;
         let mut r = Reader::new(body);
@@ -73,7 +74,9 @@ impl Metadata {
             let value_len = r.u32().ok_or(Bad("truncated value length"))?;
             let value_len = usize::try_from(value_len).map_err(|_| Bad("value too long"))?;
             let value = r.take(value_len).ok_or(Bad("value past the body"))?;
-            entries.push((name, value));
+            // Copied: the peer's properties live as long as its connection,
+            // and a slice would keep the whole read buffer it came in alive.
+            entries.push((name, Bytes::copy_from_slice(&value)));
         }
         Ok(Self { entries })
     }
@@ -115,6 +118,17 @@ mod tests {
         let parsed = Metadata::parse(dst.freeze()).unwrap();
         assert_eq!(parsed, m);
         assert_eq!(parsed.get("socket-type").unwrap(), "REQ");
+    }
+
+    /// A value outlives the read buffer its READY came in without keeping
+    /// it alive.
+    #[test]
+    fn values_are_copies_not_slices_of_the_body() {
+        let body = Bytes::from_static(b"\x0bSocket-Type\x00\x00\x00\x03REQ");
+        let parsed = Metadata::parse(body.clone()).unwrap();
+        let value = parsed.get("Socket-Type").unwrap();
+        assert_eq!(value, "REQ");
+        assert!(!body.as_ptr_range().contains(&value.as_ptr()));
     }
 
     /// RELIABILITY 8: lengths past the body and empty names are refused

@@ -36,7 +36,7 @@ impl ReadBuffer {
     /// being received needs (0 when unknown).
     pub(super) fn reserve_for(&mut self, frame_needs: usize) {
         let room = reserve(frame_needs, self.buf.len());
-        self.grown |= room > READ_CHUNK;
+        self.grown |= self.buf.len() + room > READ_CHUNK;
         self.buf.reserve(room);
     }
 
@@ -67,11 +67,20 @@ impl DerefMut for ReadBuffer {
     }
 }
 
-/// Room to make before a read: one chunk, or, for a large frame, at most
-/// as much again as is already buffered.
+/// Room to make before a read: the rest of a chunk (a partial frame left
+/// from the last read does not make the buffer grow), or, for a frame that
+/// needs more than that, at most as much again as is already buffered.
 fn reserve(frame_needs: usize, buffered: usize) -> usize {
-    frame_needs.min(buffered.max(READ_CHUNK)).max(READ_CHUNK)
+    let rest_of_chunk = READ_CHUNK.saturating_sub(buffered);
+    if frame_needs <= rest_of_chunk {
+        rest_of_chunk.max(MIN_READ)
+    } else {
+        frame_needs.min(buffered.max(READ_CHUNK))
+    }
 }
+
+/// The least room a read is given.
+const MIN_READ: usize = 4 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -85,6 +94,12 @@ mod tests {
         assert_eq!(reserve(declared, 1 << 20), 1 << 20);
         assert_eq!(reserve(100, 0), READ_CHUNK);
         assert_eq!(reserve(3 << 20, 2 << 20), 2 << 20);
+        // A partial frame (libzmq's 10-byte signature, say) left in the
+        // buffer does not double it: the next read fills the chunk.
+        assert_eq!(reserve(0, 10), READ_CHUNK - 10);
+        assert_eq!(reserve(100, 1000), READ_CHUNK - 1000);
+        assert_eq!(reserve(5000, READ_CHUNK - 1000), 5000);
+        assert_eq!(reserve(0, READ_CHUNK), MIN_READ);
         // However the bytes trickle in, room made never exceeds what has
         // arrived by more than one chunk or a doubling.
         let mut buffered = 0usize;
