@@ -17,6 +17,9 @@ pub struct OutBuffer {
     chunks: VecDeque<Bytes>,
     tail: BytesMut,
     len: usize,
+    /// Bytes written out since the start, so that a position in the stream
+    /// ([`OutBuffer::end`]) can later be known to be written.
+    written: u64,
 }
 
 impl OutBuffer {
@@ -52,10 +55,22 @@ impl OutBuffer {
         n
     }
 
+    /// Where the stream ends now: every byte queued so far is written once
+    /// [`OutBuffer::written`] reaches it.
+    pub fn end(&self) -> u64 {
+        self.written + self.len as u64
+    }
+
+    /// How many bytes were written out since the start.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
     /// Drops the first `n` bytes: they were written.
     pub fn advance(&mut self, mut n: usize) {
         n = n.min(self.len);
         self.len -= n;
+        self.written += n as u64;
         while n > 0 {
             let Some(front) = self.chunks.front_mut() else {
                 self.tail.advance(n);

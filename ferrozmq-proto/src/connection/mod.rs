@@ -145,6 +145,13 @@ pub struct Connection {
     ping_deadline: Option<Instant>,
     /// Set by the peer's PING TTL: drop unless something arrives by then.
     ttl_deadline: Option<Instant>,
+    /// Where our last PONG ends in the output: until it is written, a PING
+    /// gets no other (libzmq keeps one PONG pending), so a peer that floods
+    /// PINGs and reads nothing cannot make our output grow.
+    pong_end: u64,
+    /// Bytes left in the input buffer by the last call: more than that on
+    /// the next call means bytes arrived.
+    buffered: usize,
 }
 
 impl Connection {
@@ -168,6 +175,8 @@ impl Connection {
             next_ping: None,
             ping_deadline: None,
             ttl_deadline: None,
+            pong_end: 0,
+            buffered: 0,
         }
     }
 
@@ -189,11 +198,21 @@ impl Connection {
 
     /// Consumes every complete greeting part, frame and command at the
     /// front of `buf`; an incomplete one stays in `buf` for the next call.
+    /// Call it after each read, with the buffer the read appended to: bytes
+    /// beyond what the last call left count as a sign of the peer's life,
+    /// whole frame or not.
     pub fn handle_input(&mut self, buf: &mut BytesMut, now: Instant) -> Result<(), ProtocolError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        if buf.len() > self.buffered {
+            // Any byte is a sign of life (RFC 37: "any incoming traffic"),
+            // also part of a frame too large to arrive within a heartbeat.
+            self.ping_deadline = None;
+            self.ttl_deadline = None;
+        }
         let result = self.process(buf, now);
+        self.buffered = buf.len();
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
@@ -286,9 +305,6 @@ impl Connection {
                         }
                         Err(e) => return Err(self.oversized(e, command)),
                     };
-                    // Any frame is a sign of life (libzmq cancels both timers).
-                    self.ping_deadline = None;
-                    self.ttl_deadline = None;
                     if frame.flags.command() {
                         if frame.flags.more() {
                             return Err(ProtocolError::CommandWithMore);
@@ -373,7 +389,10 @@ impl Connection {
     fn on_command(&mut self, command: Command, now: Instant) -> Result<(), ProtocolError> {
         match command {
             Command::Ping(Ping { ttl, context }) => {
-                self.send_command(&Command::Pong(Pong { context }));
+                if self.out.written() >= self.pong_end {
+                    self.send_command(&Command::Pong(Pong { context }));
+                    self.pong_end = self.out.end();
+                }
                 // Zero means no TTL; else at most 6553.5 s from now.
                 self.ttl_deadline = deadline(now, Some(ttl));
             }

@@ -862,3 +862,59 @@ fn random_input_never_panics() {
         }
     }
 }
+
+/// RELIABILITY 11 and libzmq: one PONG at a time. A peer that floods PINGs
+/// and never reads gets one PONG until that one is written; our output does
+/// not grow with its flood.
+#[test]
+fn a_ping_flood_queues_one_pong_until_it_is_written() {
+    let mut c = ready_peer(SocketType::Pull, b"PUSH");
+    let ping = b"\x04\x07\x04PING\x00\x00";
+    let mut flood = BytesMut::new();
+    for _ in 0..10_000 {
+        flood.extend_from_slice(ping);
+    }
+    c.handle_input(&mut flood, Instant::now()).unwrap();
+    assert_eq!(Pair::drain(&mut c), b"\x04\x05\x04PONG");
+    let mut more = BytesMut::from(&ping[..]);
+    c.handle_input(&mut more, Instant::now()).unwrap();
+    assert_eq!(
+        Pair::drain(&mut c),
+        b"\x04\x05\x04PONG",
+        "answered again once written"
+    );
+}
+
+/// RELIABILITY "partition without RST": any received byte counts as
+/// liveness, so a frame larger than what arrives within a heartbeat
+/// timeout still gets through.
+#[test]
+fn part_of_a_frame_is_a_sign_of_life() {
+    let mut cfg = Config::new(SocketType::Pull);
+    cfg.heartbeat_ivl = Some(Duration::from_millis(100));
+    cfg.heartbeat_timeout = Some(Duration::from_millis(300));
+    let mut p = Pair::new(cfg, Config::new(SocketType::Push));
+    p.run(usize::MAX).unwrap();
+    events(&mut p.a);
+    let mut header = BytesMut::from(&[0x02][..]);
+    header.extend_from_slice(&100_000u64.to_be_bytes());
+    p.a_in.extend_from_slice(&header);
+    p.a.handle_input(&mut p.a_in, p.now).unwrap();
+    for _ in 0..50 {
+        // A PING goes out, then 100 bytes of the frame come in, every 100 ms.
+        p.advance(Duration::from_millis(100));
+        p.a.handle_timeout(p.now).unwrap();
+        Pair::drain(&mut p.a);
+        p.a_in.extend_from_slice(&[0; 100]);
+        p.a.handle_input(&mut p.a_in, p.now).unwrap();
+    }
+    assert!(p.a.is_ready());
+    // Silence now: the timeout applies again.
+    p.advance(Duration::from_millis(100));
+    p.a.handle_timeout(p.now).unwrap();
+    p.advance(Duration::from_millis(300));
+    assert_eq!(
+        p.a.handle_timeout(p.now),
+        Err(ProtocolError::HeartbeatTimeout)
+    );
+}
