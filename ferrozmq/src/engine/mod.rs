@@ -255,8 +255,11 @@ impl Engine {
                 Ok(true)
             }
             Ok(_) => {
-                self.conn.handle_input(&mut self.read_buf, Instant::now())?;
-                self.read_buf.decoded(self.conn.read_hint());
+                let conn = &mut self.conn;
+                self.read_buf.decode(|buf| {
+                    conn.handle_input(buf, Instant::now())?;
+                    Ok::<_, ProtocolError>(conn.read_hint())
+                })?;
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),

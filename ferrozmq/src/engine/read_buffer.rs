@@ -2,12 +2,16 @@
 //! shrinks.
 //!
 //! Frames are split off the buffer without a copy, so a message shares the
-//! allocation it was read into and keeps it alive. Two rules follow: the
-//! buffer grows only as fast as a large frame's bytes arrive, never to the
-//! size a peer merely declared (RELIABILITY row 6); and once a large frame
-//! is out, reading starts over in a fresh chunk, so that later small
-//! messages do not pin the large allocation (and the connection does not
-//! keep its largest frame's worth of memory for good).
+//! allocation it was read into and keeps it alive. Three rules follow:
+//! - the buffer grows only as fast as a large frame's bytes arrive, never
+//!   to the size a peer merely declared (RELIABILITY row 6);
+//! - once a large frame is out, reading starts over in a fresh chunk, so
+//!   that later small messages do not pin the large allocation (and the
+//!   connection does not keep its largest frame's worth of memory for good);
+//! - a read that brought only a few bytes is decoded from a copy of its own
+//!   size, so that a slow consumer holding one small message per read holds
+//!   that much memory, not a whole chunk per message; the chunk is read into
+//!   again. Busy connections, whose reads are large, copy nothing.
 
 use std::ops::{Deref, DerefMut};
 
@@ -40,16 +44,31 @@ impl ReadBuffer {
         self.buf.reserve(room);
     }
 
-    /// After decoding: if the buffer was grown for a frame that is now
-    /// out, moves what is left (less than a chunk) into a fresh chunk and
-    /// lets the large allocation go with the message that holds it.
-    pub(super) fn decoded(&mut self, frame_needs: usize) {
+    /// Hands what is buffered to `decode`, which takes the whole frames off
+    /// the front (leaving a partial one) and returns how many more bytes
+    /// that partial frame needs; then applies the rules above.
+    pub(super) fn decode<E>(
+        &mut self,
+        decode: impl FnOnce(&mut BytesMut) -> Result<usize, E>,
+    ) -> Result<(), E> {
+        if !self.grown && self.buf.len() <= SMALL_READ {
+            let mut small = BytesMut::from(&self.buf[..]);
+            self.buf.clear();
+            let result = decode(&mut small);
+            self.buf.extend_from_slice(&small);
+            return result.map(drop);
+        }
+        let frame_needs = decode(&mut self.buf)?;
         if self.grown && frame_needs <= READ_CHUNK && self.buf.len() <= READ_CHUNK {
+            // The large frame is out: what is left (less than a chunk) moves
+            // to a fresh chunk, and the large allocation goes with the
+            // message that holds it.
             let mut fresh = BytesMut::with_capacity(READ_CHUNK);
             fresh.extend_from_slice(&self.buf);
             self.buf = fresh;
             self.grown = false;
         }
+        Ok(())
     }
 }
 
@@ -81,6 +100,9 @@ fn reserve(frame_needs: usize, buffered: usize) -> usize {
 
 /// The least room a read is given.
 const MIN_READ: usize = 4 * 1024;
+
+/// Reads of at most this many bytes are decoded from a copy.
+const SMALL_READ: usize = 4 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -121,19 +143,57 @@ mod tests {
             let n = (rb.capacity() - rb.len()).min(LARGE - rb.len());
             rb.extend_from_slice(&vec![1; n]);
         }
-        rb.extend_from_slice(b"small");
+        rb.extend_from_slice(&[2; 100]);
         let allocation = rb.as_ptr_range().start..rb.as_ptr().wrapping_add(rb.capacity());
-        let large = rb.split_to(LARGE).freeze();
-        rb.decoded(0);
+        let mut large = None;
+        rb.decode(|buf| {
+            large = Some(buf.split_to(LARGE).freeze());
+            Ok::<_, ()>(0)
+        })
+        .unwrap();
         rb.reserve_for(0);
-        let small = rb.split_to(5).freeze();
-        assert_eq!(small, "small");
-        assert!(!allocation.contains(&small.as_ptr()), "small pins large");
-        drop(large);
+        let mut small = None;
+        rb.decode(|buf| {
+            small = Some(buf.split_to(100).freeze());
+            Ok::<_, ()>(0)
+        })
+        .unwrap();
+        assert_eq!(small.unwrap()[..], [2; 100]);
+        assert!(
+            !allocation.contains(&rb.as_ptr()),
+            "reads on in the large one"
+        );
         assert!(rb.capacity() <= 2 * READ_CHUNK);
-        // Small traffic keeps its chunk: nothing to shed.
-        let before = rb.as_ptr();
-        rb.decoded(0);
-        assert_eq!(rb.as_ptr(), before);
+        drop(large);
+    }
+
+    /// A read of a few bytes leaves the chunk alone: the frames in it do
+    /// not point into it, and the next read goes where this one went.
+    #[test]
+    fn a_small_read_is_decoded_from_a_copy_of_its_size() {
+        let mut rb = ReadBuffer::new();
+        rb.reserve_for(0);
+        let chunk = rb.as_ptr_range().start..rb.as_ptr().wrapping_add(rb.capacity());
+        rb.extend_from_slice(&[3; 150]);
+        let mut frame = None;
+        rb.decode(|buf| {
+            frame = Some(buf.split_to(100).freeze());
+            Ok::<_, ()>(40)
+        })
+        .unwrap();
+        let frame = frame.unwrap();
+        assert!(!chunk.contains(&frame.as_ptr()), "the frame pins the chunk");
+        assert_eq!(rb[..], [3; 50], "the partial frame stays for the next read");
+        rb.reserve_for(40);
+        assert_eq!(rb.as_ptr(), chunk.start, "the chunk is read into again");
+        // A large read is decoded in place.
+        rb.extend_from_slice(&vec![4; SMALL_READ]);
+        let mut frame = None;
+        rb.decode(|buf| {
+            frame = Some(buf.split_to(100).freeze());
+            Ok::<_, ()>(0)
+        })
+        .unwrap();
+        assert_eq!(frame.unwrap().as_ptr(), chunk.start);
     }
 }
