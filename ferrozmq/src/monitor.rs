@@ -91,6 +91,11 @@ pub enum Reason {
     /// queued message was sent.
     #[error("linger period expired with messages unsent")]
     LingerExpired,
+    /// Dropped during its handshake to make room: the listener had too
+    /// many handshakes in progress, or no file descriptor left, and this
+    /// was the oldest.
+    #[error("too many handshakes in progress")]
+    TooManyHandshakes,
     /// The peer broke the protocol, or timed out.
     #[error("protocol error: {0}")]
     Protocol(#[from] ProtocolError),

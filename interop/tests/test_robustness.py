@@ -44,3 +44,25 @@ def test_server_keeps_serving_while_a_raw_socket_misbehaves(spawn, ctx, bad):
         while raw.recv(4096):
             pass
     raw.close()
+
+
+def test_a_handshake_flood_does_not_lock_real_clients_out(spawn, ctx):
+    """RELIABILITY "handshake flood": with file descriptors to spare for
+    about 50 connections, 120 raw sockets send half a signature and wait.
+    Without a cap they would hold every descriptor until the 30 s
+    handshake interval; the oldest are dropped instead, and a real client
+    is served long before that."""
+    peer = spawn("sh", "-c", f'ulimit -n 64 && exec "{PEER}" rep --bind tcp://127.0.0.1:0')
+    ep = peer.ready()
+    host, port = ep.removeprefix("tcp://").rsplit(":", 1)
+    flood = []
+    for _ in range(120):
+        s = socket.create_connection((host, int(port)), timeout=WAIT)
+        s.sendall(SIGNATURE[:5])
+        flood.append(s)
+    req = ctx.socket(zmq.REQ)
+    req.connect(ep)
+    req.send(b"real client")
+    assert req.recv() == b"real client"
+    for s in flood:
+        s.close()

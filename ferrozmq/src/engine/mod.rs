@@ -43,6 +43,8 @@ pub(crate) enum End {
     Flushed,
     #[error("linger period expired with messages unsent")]
     LingerExpired,
+    #[error("too many handshakes in progress")]
+    Shed,
     #[error("protocol error: {0}")]
     Protocol(#[from] ProtocolError),
     #[error("i/o error: {0}")]
@@ -55,6 +57,7 @@ impl From<End> for crate::monitor::Reason {
             End::Eof => Self::PeerClosed,
             End::Flushed => Self::Closed,
             End::LingerExpired => Self::LingerExpired,
+            End::Shed => Self::TooManyHandshakes,
             End::Protocol(e) => Self::Protocol(e),
             End::Io(e) => Self::Io(e.kind()),
         }

@@ -2,6 +2,7 @@
 //! hands the engine a byte stream; the patterns never see which transport a
 //! pipe came from.
 
+mod handshakes;
 pub(crate) mod tcp;
 
 use std::time::Instant;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use ferrozmq_proto::{Connection, PeerInfo};
 use tokio::net::{TcpListener, TcpStream};
 
+use super::handshakes::{Handshakes, Shed};
 use super::{Lifecycle, closing};
 use crate::context::Spawner;
 use crate::endpoint::Endpoint;
@@ -20,6 +21,10 @@ use crate::{Error, Result};
 /// Pause after an accept error (e.g. out of file descriptors), so the loop
 /// neither spins nor allocates while the condition lasts.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The pause after an accept error that shed a handshake: long enough for
+/// it to close its descriptor, and each retry sheds one, so no spin.
+const SHED_BACKOFF: Duration = Duration::from_millis(1);
 
 /// Binds a listening socket to the first of the endpoint's addresses that
 /// works.
@@ -60,6 +65,7 @@ pub(crate) async fn accept_loop(
     mut lifecycle: Lifecycle,
     spawner: Spawner,
 ) {
+    let mut handshakes = Handshakes::default();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -73,12 +79,18 @@ pub(crate) async fn accept_loop(
                     peer,
                 };
                 link.emit(|endpoint, peer| Event::Accepted { endpoint, peer });
-                spawner.spawn(link.serve_accepted(stream, lifecycle.clone()));
+                let place = handshakes.admit();
+                spawner.spawn(link.serve_accepted(stream, place, lifecycle.clone()));
             }
             Err(e) => {
-                tracing::warn!(%endpoint, error = %e, "accept failed; backing off");
+                // Out of file descriptors, most likely: a straggling
+                // handshake gives its own back, and the next accept may
+                // use it at once.
+                let shed = handshakes.shed_oldest();
+                tracing::warn!(%endpoint, error = %e, shed, "accept failed; backing off");
+                let backoff = if shed { SHED_BACKOFF } else { ACCEPT_BACKOFF };
                 tokio::select! {
-                    _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                    _ = tokio::time::sleep(backoff) => {}
                     _ = closing(&mut lifecycle) => break,
                 }
             }
@@ -185,13 +197,17 @@ impl Link {
     }
 
     /// An accepted connection: handshake (abandoned if the endpoint
-    /// closes), then a pipe of its own until either side ends it.
-    async fn serve_accepted(self, stream: TcpStream, mut lifecycle: Lifecycle) {
+    /// closes, or the listener needs its place), then a pipe of its own
+    /// until either side ends it.
+    async fn serve_accepted(self, stream: TcpStream, mut place: Shed, mut lifecycle: Lifecycle) {
         let mut engine = self.engine(stream);
         let handshake = tokio::select! {
-            handshake = engine.handshake() => handshake,
+            biased;
             _ = closing(&mut lifecycle) => return,
+            handshake = engine.handshake() => handshake,
+            () = place.shed() => Err(End::Shed),
         };
+        drop(place);
         if !self.handshaken(handshake) {
             return;
         }
