@@ -114,7 +114,11 @@ macro_rules! common_methods {
         }
 
         /// Largest message accepted from a peer, in bytes, all parts
-        /// together; a peer that sends a larger one is disconnected.
+        /// together; a peer that sends a larger one is disconnected, as soon
+        /// as a frame header announces it. A message may also have no more
+        /// parts than this many bytes (so a flood of empty parts is cut
+        /// off too). libzmq's `ZMQ_MAXMSGSIZE` checks each frame on its own:
+        /// a multipart message it accepts may exceed this limit.
         /// `None` = unlimited (default).
         pub fn set_max_msg_size(&self, bytes: Option<u64>) -> Result<()> {
             self.core.set(|o| o.max_msg_size = bytes)
