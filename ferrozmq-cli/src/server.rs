@@ -43,9 +43,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         print_line(&format!("Received request: {line}"));
         socket.send(args.reply.clone())?;
         if line == "stop" {
-            // The socket is dropped before the context, and dropping the
-            // context waits (up to the socket's linger, 30 s by default)
-            // until the reply is written out.
+            // Waits (up to the linger, 30 s by default) until the reply is
+            // written out.
+            socket.close();
             return Ok(());
         }
     }
