@@ -102,6 +102,13 @@ fn close_abandons_a_handshake_that_never_completes() {
         Some(Event::Connected { .. })
     ));
     finishes("closing", move || drop((req, ctx)));
+    assert!(matches!(
+        monitor.recv_timeout(Some(BOUND)),
+        Some(Event::HandshakeFailed {
+            reason: Reason::Closed,
+            ..
+        })
+    ));
 }
 
 /// Closing with a message queued for a peer that is not there waits at

@@ -5,20 +5,28 @@
 //! row 1), but a half-open one still holds a file descriptor and a task
 //! until `handshake_ivl` runs out. A flood of them must not lock real
 //! clients out: past [`MAX_IN_PROGRESS`], and whenever the listener runs out
-//! of file descriptors, the oldest handshake in progress is dropped. A real
-//! client's handshake takes a round trip, so the oldest is a straggler.
+//! of file descriptors, the oldest handshake in progress is dropped, if it
+//! has had [`STRAGGLER`] to finish. A real client's handshake takes a round
+//! trip, so only stragglers are dropped: a burst of young handshakes may
+//! run over the cap for a moment, and an accept that fails with nothing
+//! old enough to drop waits out the usual backoff.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 /// Handshakes in progress per listener before the oldest is dropped.
 pub(crate) const MAX_IN_PROGRESS: usize = 1024;
 
+/// How long a handshake may take before it counts as a straggler that may
+/// be dropped to make room.
+pub(crate) const STRAGGLER: Duration = Duration::from_secs(1);
+
 /// The handshakes in progress, oldest first.
 #[derive(Debug, Default)]
 pub(crate) struct Handshakes {
-    in_progress: VecDeque<oneshot::Sender<()>>,
+    in_progress: VecDeque<(Instant, oneshot::Sender<()>)>,
 }
 
 /// Held by a handshake in progress; [`Shed::shed`] resolves when the
@@ -28,22 +36,29 @@ pub(crate) struct Handshakes {
 pub(crate) struct Shed(oneshot::Receiver<()>);
 
 impl Handshakes {
-    /// A place for a new handshake, shedding the oldest when all are taken.
-    pub(crate) fn admit(&mut self) -> Shed {
-        self.in_progress.retain(|place| !place.is_closed());
+    /// A place for a handshake that starts `now`, shedding the oldest
+    /// straggler when all are taken.
+    pub(crate) fn admit(&mut self, now: Instant) -> Shed {
+        self.in_progress.retain(|(_, place)| !place.is_closed());
         if self.in_progress.len() >= MAX_IN_PROGRESS {
-            self.shed_oldest();
+            self.shed_straggler(now);
         }
         let (place, shed) = oneshot::channel();
-        self.in_progress.push_back(place);
+        self.in_progress.push_back((now, place));
         Shed(shed)
     }
 
-    /// Drops the oldest handshake in progress (to free its file
-    /// descriptor); false when there is none.
-    pub(crate) fn shed_oldest(&mut self) -> bool {
-        while let Some(place) = self.in_progress.pop_front() {
-            if !place.is_closed() {
+    /// Drops the oldest handshake in progress if it started at least
+    /// [`STRAGGLER`] before `now` (to free its file descriptor); false
+    /// when there is none.
+    pub(crate) fn shed_straggler(&mut self, now: Instant) -> bool {
+        while let Some((started, place)) = self.in_progress.front() {
+            if place.is_closed() {
+                self.in_progress.pop_front();
+            } else if now.saturating_duration_since(*started) < STRAGGLER {
+                return false;
+            } else {
+                let (_, place) = self.in_progress.pop_front().expect("a front entry");
                 let _ = place.send(());
                 return true;
             }
@@ -72,18 +87,26 @@ mod tests {
         pin!(shed.shed()).poll(&mut cx) == Poll::Ready(())
     }
 
+    /// Past the cap, the oldest live straggler goes first; a young one is
+    /// never shed, so a burst of real clients runs over the cap instead.
     #[test]
-    fn the_oldest_live_handshake_goes_first() {
+    fn only_the_oldest_straggler_is_shed() {
+        let start = Instant::now();
         let mut handshakes = Handshakes::default();
-        let mut places: Vec<Shed> = (0..MAX_IN_PROGRESS).map(|_| handshakes.admit()).collect();
+        let mut places: Vec<Shed> = (0..MAX_IN_PROGRESS)
+            .map(|_| handshakes.admit(start))
+            .collect();
         // The first one finished its handshake: its place is free again.
         drop(places.remove(0));
-        let mut newest = handshakes.admit();
-        assert!(places.iter_mut().all(|p| !is_shed(p)), "room was left");
-        let _one_more = handshakes.admit();
-        assert!(is_shed(&mut places[0]), "the oldest live one is dropped");
+        let _fills_it = handshakes.admit(start);
+        let _young_burst = handshakes.admit(start);
+        assert!(places.iter_mut().all(|p| !is_shed(p)), "all too young");
+        assert!(!handshakes.shed_straggler(start + STRAGGLER / 2));
+        let later = start + STRAGGLER;
+        let mut newest = handshakes.admit(later);
+        assert!(is_shed(&mut places[0]), "the oldest live straggler");
         assert!(places[1..].iter_mut().all(|p| !is_shed(p)));
-        assert!(handshakes.shed_oldest());
+        assert!(handshakes.shed_straggler(later));
         assert!(is_shed(&mut places[1]));
         assert!(!is_shed(&mut newest));
     }

@@ -22,8 +22,10 @@ use crate::{Error, Result};
 /// neither spins nor allocates while the condition lasts.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The pause after an accept error that shed a handshake: long enough for
-/// it to close its descriptor, and each retry sheds one, so no spin.
+/// The pause after an accept error that shed a straggling handshake: long
+/// enough for it to close its descriptor. Each such retry sheds a
+/// handshake at least a second old, so the loop turns over no faster than
+/// stragglers come.
 const SHED_BACKOFF: Duration = Duration::from_millis(1);
 
 /// Binds a listening socket to the first of the endpoint's addresses that
@@ -79,14 +81,14 @@ pub(crate) async fn accept_loop(
                     peer,
                 };
                 link.emit(|endpoint, peer| Event::Accepted { endpoint, peer });
-                let place = handshakes.admit();
+                let place = handshakes.admit(Instant::now());
                 spawner.spawn(link.serve_accepted(stream, place, lifecycle.clone()));
             }
             Err(e) => {
                 // Out of file descriptors, most likely: a straggling
                 // handshake gives its own back, and the next accept may
                 // use it at once.
-                let shed = handshakes.shed_oldest();
+                let shed = handshakes.shed_straggler(Instant::now());
                 tracing::warn!(%endpoint, error = %e, shed, "accept failed; backing off");
                 let backoff = if shed { SHED_BACKOFF } else { ACCEPT_BACKOFF };
                 tokio::select! {
@@ -117,16 +119,11 @@ pub(crate) async fn connect_loop(
 ) {
     let mut attempt = 0;
     loop {
-        if let Closing::Linger(deadline) = *lifecycle.borrow() {
-            let expired = deadline.is_some_and(|d| Instant::now() >= d);
-            if expired || shared.outbound_empty(pipe) {
-                break;
-            }
-        }
         let delay = shared.options().reconnect_delay(attempt);
         let connected = tokio::select! {
+            biased;
+            _ = give_up(lifecycle.clone(), &shared, pipe) => break,
             connected = TcpStream::connect(endpoint.authority()) => connected,
-            () = give_up(lifecycle.clone(), &shared, pipe) => break,
         };
         match connected.and_then(|stream| Ok((stream.peer_addr()?, stream))) {
             Ok((peer, stream)) => {
@@ -152,33 +149,34 @@ pub(crate) async fn connect_loop(
             }
         }
         tokio::select! {
+            biased;
+            _ = give_up(lifecycle.clone(), &shared, pipe) => break,
             () = tokio::time::sleep(delay) => {}
-            () = give_up(lifecycle.clone(), &shared, pipe) => break,
         }
     }
     shared.detach(pipe);
 }
 
-/// Resolves when a connect-side endpoint should stop trying: it is closing
-/// and its pipe holds nothing to flush, or its linger deadline has passed.
-/// (The pipe cannot drain while no connection serves it, so it is looked
-/// at only when the endpoint starts closing.)
-async fn give_up(mut lifecycle: Lifecycle, shared: &Shared, pipe: PipeId) {
+/// Resolves when a connect-side endpoint should stop trying, with why: it
+/// is closing and its pipe holds nothing to flush, or its linger deadline
+/// has passed. (The pipe cannot drain while no connection serves it, so it
+/// is looked at only when the endpoint starts closing.)
+async fn give_up(mut lifecycle: Lifecycle, shared: &Shared, pipe: PipeId) -> Reason {
     loop {
         let state = *lifecycle.borrow_and_update();
         if let Closing::Linger(deadline) = state {
             if shared.outbound_empty(pipe) {
-                return;
+                return Reason::Closed;
             }
             match deadline {
                 Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
                 // Linger forever: only a connection that flushes ends it.
                 None => std::future::pending().await,
             }
-            return;
+            return Reason::LingerExpired;
         }
         if lifecycle.changed().await.is_err() {
-            return;
+            return Reason::Closed;
         }
     }
 }
@@ -203,7 +201,10 @@ impl Link {
         let mut engine = self.engine(stream);
         let handshake = tokio::select! {
             biased;
-            _ = closing(&mut lifecycle) => return,
+            _ = closing(&mut lifecycle) => {
+                self.handshake_failed(Reason::Closed);
+                return;
+            }
             handshake = engine.handshake() => handshake,
             () = place.shed() => Err(End::Shed),
         };
@@ -230,7 +231,10 @@ impl Link {
         let mut engine = self.engine(stream);
         let handshake = tokio::select! {
             handshake = engine.handshake() => handshake,
-            () = give_up(lifecycle.clone(), &self.shared, pipe) => return None,
+            reason = give_up(lifecycle.clone(), &self.shared, pipe) => {
+                self.handshake_failed(reason);
+                return None;
+            }
         };
         if !self.handshaken(handshake) {
             return Some(false);
@@ -262,16 +266,19 @@ impl Link {
                 true
             }
             Err(end) => {
-                let reason = Reason::from(end);
-                tracing::info!(endpoint = %self.endpoint, peer = %self.peer, %reason, "handshake failed");
-                self.emit(|endpoint, peer| Event::HandshakeFailed {
-                    endpoint,
-                    peer,
-                    reason,
-                });
+                self.handshake_failed(end.into());
                 false
             }
         }
+    }
+
+    fn handshake_failed(&self, reason: Reason) {
+        tracing::info!(endpoint = %self.endpoint, peer = %self.peer, %reason, "handshake failed");
+        self.emit(|endpoint, peer| Event::HandshakeFailed {
+            endpoint,
+            peer,
+            reason,
+        });
     }
 
     fn ended(&self, end: End) {
