@@ -1,7 +1,9 @@
 //! PUSH/PULL semantics (RFC 30) between ferrozmq sockets over TCP.
 
+use std::future::{Future, poll_fn};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use ferrozmq::{Context, Error, Socket, SocketType};
@@ -214,4 +216,35 @@ async fn an_async_send_loop_gives_way_to_other_tasks() {
             i.to_be_bytes()
         );
     }
+}
+
+/// Cancel safety: a send dropped while it waits (here: polled once, as a
+/// losing `select!` branch would be) has sent nothing, whatever made it
+/// wait, so counting completed sends counts what arrives.
+#[tokio::test(flavor = "current_thread")]
+async fn a_cancelled_async_send_has_sent_nothing() {
+    let ctx = Context::new();
+    let mut pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let mut push = ctx.async_socket(SocketType::Push).unwrap();
+    push.set_sndhwm(0).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
+    let (mut completed, mut cancelled) = (0u32, 0u32);
+    for i in 0..5000u32 {
+        let mut send = std::pin::pin!(push.send(i.to_be_bytes().to_vec()));
+        match poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await {
+            Poll::Ready(result) => {
+                result.unwrap();
+                completed += 1;
+            }
+            Poll::Pending => cancelled += 1,
+        }
+    }
+    assert!(cancelled > 0, "no send waited: nothing was cancelled");
+    push.send("end").await.unwrap();
+    let mut arrived = 0;
+    while pull.recv().await.unwrap().first().unwrap() != "end" {
+        arrived += 1;
+    }
+    assert_eq!(arrived, completed);
 }

@@ -83,7 +83,16 @@ impl AsyncSocket {
 
     /// Sends a message, waiting while no peer can take it (up to the send
     /// timeout). On failure the message comes back in the error.
+    ///
+    /// Cancel safety: a send dropped before it completes (a losing
+    /// `tokio::select!` branch) has not sent its message, which is dropped.
     pub async fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
+        if self.unhindered >= YIELD_EVERY {
+            // Before the message is queued, so that a send cancelled here
+            // (a losing `select!` branch) has sent nothing.
+            self.unhindered = 0;
+            tokio::task::yield_now().await;
+        }
         let timeout = self.core.send_timeout.get();
         let mut slot = Some(msg.into());
         let mut waited = false;
@@ -101,15 +110,14 @@ impl AsyncSocket {
             }),
         };
         self.unhindered = if waited { 0 } else { self.unhindered + 1 };
-        if self.unhindered >= YIELD_EVERY {
-            self.unhindered = 0;
-            tokio::task::yield_now().await;
-        }
         result
     }
 
     /// Receives a message, waiting until one arrives (up to the receive
     /// timeout).
+    ///
+    /// Cancel safety: a receive dropped before it completes has taken no
+    /// message; the next one gets it.
     pub async fn recv(&mut self) -> Result<Message> {
         let timeout = self.core.recv_timeout.get();
         let shared = &self.core.shared;
