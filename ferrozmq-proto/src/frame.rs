@@ -47,7 +47,9 @@ pub struct Frame {
 /// memory as one buffer.
 pub(crate) const ABSOLUTE_LIMIT: u64 = i64::MAX as u64;
 
-/// Splits frames off the front of a read buffer.
+/// Splits frames off the front of a read buffer. It keeps no state between
+/// frames: a partial frame stays in the caller's buffer until the rest of it
+/// arrives.
 #[derive(Clone, Debug, Default)]
 pub struct FrameDecoder;
 
@@ -59,12 +61,6 @@ struct Header {
 }
 
 impl FrameDecoder {
-    /// A decoder. It keeps no state between frames: a partial frame stays
-    /// in the caller's buffer until the rest of it arrives.
-    pub fn new() -> Self {
-        Self
-    }
-
     /// Takes the next whole frame from `buf`; `Ok(None)` when more bytes
     /// are needed (they stay in `buf`). A size over `limit` is an error as
     /// soon as the header is in, before any byte of the body is awaited.

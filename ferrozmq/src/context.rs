@@ -16,10 +16,12 @@ use crate::{Error, Result, SocketType};
 /// Cloning is cheap and gives another handle to the same context. The
 /// runtime lives until the last context handle and the last socket are
 /// dropped; then the drop waits for closed sockets to flush what they still
-/// hold, each within its `linger` period (inside a tokio runtime, where it
-/// must not block, a thread of its own waits). The connections of an
-/// [`AsyncSocket`] made inside a runtime run on that runtime and end with
-/// it: [`AsyncSocket::close`] waits for their flush.
+/// hold, each within its `linger` period. Inside a tokio runtime, where it
+/// must not block, it leaves the flush to a thread of its own, which a
+/// process that exits right after cuts short: there, close the sockets
+/// ([`Socket::close`], [`AsyncSocket::close`]) to be sure. The connections
+/// of an [`AsyncSocket`] made inside a runtime run on that runtime and end
+/// with it: close it before the runtime ends.
 #[derive(Clone, Debug)]
 pub struct Context {
     inner: Arc<ContextInner>,

@@ -210,13 +210,11 @@ impl Pipes {
             self.ready.push_back(id);
             self.to_wake.extend(self.recv_waker.take());
         }
-        if batch.is_empty() {
-            true
-        } else {
-            pipe.reader_blocked = true;
+        pipe.reader_blocked = !batch.is_empty();
+        if pipe.reader_blocked {
             register(&mut pipe.engine_waker, waker);
-            false
         }
+        !pipe.reader_blocked
     }
 
     /// Engine side: takes queued outbound messages, in order, until they

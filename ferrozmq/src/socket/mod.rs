@@ -99,7 +99,7 @@ macro_rules! common_methods {
         }
 
         /// Drop the connection when nothing arrives within this time of a
-        /// PING; `None` = the heartbeat interval (default).
+        /// PING; `None` = the heartbeat interval (default), zero = never.
         pub fn set_heartbeat_timeout(&self, timeout: Option<Duration>) -> Result<()> {
             self.core.set(|o| o.heartbeat_timeout = timeout)
         }
