@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what it needs, then runs every check and test.
 #   scripts/test.sh          everything
-#   scripts/test.sh --quick  skip clippy and the docs build
+#   scripts/test.sh --quick  skip clippy, the docs build and the fuzz smoke
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,12 +23,15 @@ fi
 section "format"
 cargo fmt --all --check
 cargo fmt --manifest-path bench/Cargo.toml --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 
 if [[ $quick == 0 ]]; then
     section "clippy"
     cargo clippy --workspace --all-targets -- -D warnings
     section "clippy (bench: compiled, not run; it links libzmq only when built)"
     (cd bench && cargo clippy --all-targets -- -D warnings)
+    section "clippy (fuzz targets)"
+    (cd fuzz && cargo clippy --all-targets -- -D warnings)
     section "docs"
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 fi
@@ -39,5 +42,9 @@ cargo test --workspace
 section "interop against pyzmq"
 cargo build --quiet -p ferrozmq-cli
 cargo build --quiet -p ferrozmq-interop --example ferrozmq-peer
-cd interop
-../.venv/bin/python -m pytest -v tests
+(cd interop && ../.venv/bin/python -m pytest -v tests)
+
+if [[ $quick == 0 ]]; then
+    section "fuzz smoke: every proto parser for 10 s (scripts/fuzz.sh N for longer)"
+    scripts/fuzz.sh 10
+fi
