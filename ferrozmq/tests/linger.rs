@@ -30,6 +30,21 @@ fn socket(ctx: &Context, t: SocketType) -> Socket {
     s
 }
 
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A PULL on an ephemeral port, and its endpoint.
+fn bound_pull(ctx: &Context) -> (Socket, String) {
+    let pull = socket(ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint().unwrap();
+    (pull, ep)
+}
+
 /// The reason of the next `Disconnected` event.
 fn disconnected(monitor: &mut Monitor) -> Reason {
     loop {
@@ -137,9 +152,7 @@ fn close_does_not_wait_out_the_reconnect_interval() {
 #[test]
 fn an_endless_linger_is_not_a_panic() {
     let ctx = Context::new();
-    let mut pull = socket(&ctx, SocketType::Pull);
-    pull.bind("tcp://127.0.0.1:*").unwrap();
-    let ep = pull.last_endpoint().unwrap();
+    let (mut pull, ep) = bound_pull(&ctx);
     let mut push = socket(&ctx, SocketType::Push);
     push.set_linger(Some(Duration::MAX)).unwrap();
     push.set_send_timeout(Some(Duration::MAX)).unwrap();
@@ -233,13 +246,8 @@ fn close_waits_for_the_flush() {
 #[test]
 fn an_async_socket_flushes_on_close_before_its_runtime_ends() {
     let ctx = Context::new();
-    let mut pull = socket(&ctx, SocketType::Pull);
-    pull.bind("tcp://127.0.0.1:*").unwrap();
-    let ep = pull.last_endpoint().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (mut pull, ep) = bound_pull(&ctx);
+    let runtime = current_thread_runtime();
     runtime.block_on(async {
         let mut push = ctx.async_socket(SocketType::Push).unwrap();
         push.connect(&ep).await.unwrap();
@@ -262,10 +270,7 @@ fn the_context_does_not_wait_for_tasks_of_another_runtime() {
     let ep = format!("tcp://{}", nobody.local_addr().unwrap());
     drop(nobody);
     let ctx = Context::new();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread_runtime();
     let push = runtime.block_on(async {
         let mut push = ctx.async_socket(SocketType::Push).unwrap();
         push.connect(&ep).await.unwrap();
@@ -284,13 +289,8 @@ fn the_context_does_not_wait_for_tasks_of_another_runtime() {
 #[test]
 fn a_context_dropped_inside_a_runtime_still_flushes() {
     let receiver = Context::new();
-    let mut pull = socket(&receiver, SocketType::Pull);
-    pull.bind("tcp://127.0.0.1:*").unwrap();
-    let ep = pull.last_endpoint().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (mut pull, ep) = bound_pull(&receiver);
+    let runtime = current_thread_runtime();
     runtime.block_on(async {
         let ctx = Context::new();
         let mut push = ctx.socket(SocketType::Push).unwrap();

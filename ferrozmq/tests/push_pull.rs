@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use ferrozmq::{Context, Error, Socket, SocketType};
+use ferrozmq::{AsyncSocket, Context, Error, Socket, SocketType};
 
 fn socket(ctx: &Context, t: SocketType) -> Socket {
     let s = ctx.socket(t).unwrap();
@@ -192,17 +192,24 @@ async fn async_sockets_run_on_the_callers_runtime() {
     assert!(matches!(pull.recv().await, Err(Error::WouldBlock)));
 }
 
+/// An async PULL on an ephemeral port, and an async PUSH with no
+/// high-water mark connected to it.
+async fn unbounded_async_pipeline(ctx: &Context) -> (AsyncSocket, AsyncSocket) {
+    let pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = ctx.async_socket(SocketType::Push).unwrap();
+    push.set_sndhwm(0).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
+    (pull, push)
+}
+
 /// A send loop that never has to wait (no high-water mark) still gives way
 /// to the runtime, so that the connection tasks on the same thread get to
 /// write (zmq.rs's PUB queued a gigabyte and starved its writer).
 #[tokio::test(flavor = "current_thread")]
 async fn an_async_send_loop_gives_way_to_other_tasks() {
     let ctx = Context::new();
-    let mut pull = ctx.async_socket(SocketType::Pull).unwrap();
-    pull.bind("tcp://127.0.0.1:*").await.unwrap();
-    let mut push = ctx.async_socket(SocketType::Push).unwrap();
-    push.set_sndhwm(0).unwrap();
-    push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
+    let (mut pull, mut push) = unbounded_async_pipeline(&ctx).await;
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
     tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
@@ -224,11 +231,7 @@ async fn an_async_send_loop_gives_way_to_other_tasks() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_cancelled_async_send_has_sent_nothing() {
     let ctx = Context::new();
-    let mut pull = ctx.async_socket(SocketType::Pull).unwrap();
-    pull.bind("tcp://127.0.0.1:*").await.unwrap();
-    let mut push = ctx.async_socket(SocketType::Push).unwrap();
-    push.set_sndhwm(0).unwrap();
-    push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
+    let (mut pull, mut push) = unbounded_async_pipeline(&ctx).await;
     let (mut completed, mut cancelled) = (0u32, 0u32);
     for i in 0..5000u32 {
         let mut send = std::pin::pin!(push.send(i.to_be_bytes().to_vec()));
