@@ -245,7 +245,9 @@ impl Pipes {
         }
         if bytes == 0 {
             register(&mut pipe.engine_waker, waker);
-        } else {
+        } else if pipe.outbound.len() <= pipe.sndhwm / 2 {
+            // A sender blocked on a full pipe goes on once it has drained to
+            // half, not after every batch (libzmq's low-water mark).
             self.to_wake.extend(self.send_waker.take());
         }
         Pulled {

@@ -5,9 +5,12 @@
 //! allocation it was read into and keeps it alive. Three rules follow:
 //! - the buffer grows only as fast as a large frame's bytes arrive, never
 //!   to the size a peer merely declared (RELIABILITY row 6);
-//! - once a large frame is out, reading starts over in a fresh chunk, so
-//!   that later small messages do not pin the large allocation (and the
-//!   connection does not keep its largest frame's worth of memory for good);
+//! - once a large frame (one that grew the buffer past [`SHRINK_ABOVE`]) is
+//!   out, reading starts over in a fresh chunk, so that later small
+//!   messages do not pin the large allocation (and the connection does not
+//!   keep its largest frame's worth of memory for good); frames of a few
+//!   chunks just grow the buffer a little, as copying what follows each one
+//!   into a fresh chunk would cost more than the memory it saves;
 //! - a read that brought only a few bytes is decoded from a copy of its own
 //!   size, so that a slow consumer holding one small message per read holds
 //!   that much memory, not a whole chunk per message; the chunk is read into
@@ -24,7 +27,7 @@ pub(super) const READ_CHUNK: usize = 64 * 1024;
 #[derive(Debug)]
 pub(super) struct ReadBuffer {
     buf: BytesMut,
-    /// The buffer was grown past a chunk for a large frame.
+    /// The buffer was grown past [`SHRINK_ABOVE`] for a large frame.
     grown: bool,
 }
 
@@ -40,7 +43,7 @@ impl ReadBuffer {
     /// being received needs (0 when unknown).
     pub(super) fn reserve_for(&mut self, frame_needs: usize) {
         let room = reserve(frame_needs, self.buf.len());
-        self.grown |= self.buf.len() + room > READ_CHUNK;
+        self.grown |= self.buf.len() + room > SHRINK_ABOVE;
         self.buf.reserve(room);
     }
 
@@ -88,18 +91,25 @@ impl DerefMut for ReadBuffer {
 
 /// Room to make before a read: the rest of a chunk (a partial frame left
 /// from the last read does not make the buffer grow), or, for a frame that
-/// needs more than that, at most as much again as is already buffered.
+/// needs more than that, a whole chunk, or for a larger frame at most as
+/// much again as is already buffered. A read never gets less than a chunk
+/// because a frame needs only its last few bytes: it would bring just
+/// those, and cost a syscall per frame.
 fn reserve(frame_needs: usize, buffered: usize) -> usize {
     let rest_of_chunk = READ_CHUNK.saturating_sub(buffered);
     if frame_needs <= rest_of_chunk {
         rest_of_chunk.max(MIN_READ)
     } else {
-        frame_needs.min(buffered.max(READ_CHUNK))
+        frame_needs.min(buffered.max(READ_CHUNK)).max(READ_CHUNK)
     }
 }
 
 /// The least room a read is given.
 const MIN_READ: usize = 4 * 1024;
+
+/// A buffer grown past this for a large frame is replaced by a fresh chunk
+/// once the frame is out.
+const SHRINK_ABOVE: usize = 16 * READ_CHUNK;
 
 /// Reads of at most this many bytes are decoded from a copy.
 const SMALL_READ: usize = 4 * 1024;
@@ -120,7 +130,9 @@ mod tests {
         // buffer does not double it: the next read fills the chunk.
         assert_eq!(reserve(0, 10), READ_CHUNK - 10);
         assert_eq!(reserve(100, 1000), READ_CHUNK - 1000);
-        assert_eq!(reserve(5000, READ_CHUNK - 1000), 5000);
+        assert_eq!(reserve(5000, READ_CHUNK - 1000), READ_CHUNK);
+        // The last bytes of a 64 KiB frame: a whole chunk, not 18 bytes.
+        assert_eq!(reserve(18, READ_CHUNK - 9), READ_CHUNK);
         assert_eq!(reserve(0, READ_CHUNK), MIN_READ);
         // However the bytes trickle in, room made never exceeds what has
         // arrived by more than one chunk or a doubling.
