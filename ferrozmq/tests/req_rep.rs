@@ -353,3 +353,17 @@ fn a_message_with_no_parts_is_refused() {
     rep.send("still my turn").unwrap();
     assert_eq!(text(&req.recv().unwrap()), ["still my turn"]);
 }
+
+/// Sockets, their context and their messages move between threads and can
+/// be shared (options and endpoints take `&self`).
+#[test]
+fn public_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Context>();
+    send_sync::<Socket>();
+    send_sync::<ferrozmq::AsyncSocket>();
+    send_sync::<Message>();
+    send_sync::<ferrozmq::Monitor>();
+    send_sync::<Error>();
+    send_sync::<ferrozmq::SendError>();
+}
