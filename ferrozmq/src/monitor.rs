@@ -30,6 +30,15 @@ pub enum Event {
         /// The peer's address.
         peer: SocketAddr,
     },
+    /// A listener failed to accept a connection (out of file descriptors,
+    /// say); it tries again after a pause, and, where a handshake has been
+    /// straggling, drops that one to free its descriptor.
+    AcceptFailed {
+        /// The bound endpoint.
+        endpoint: String,
+        /// What the operating system said.
+        error: io::ErrorKind,
+    },
     /// A `connect` reached its peer; the handshake starts.
     Connected {
         /// The connected endpoint.

@@ -36,6 +36,9 @@ struct Cli {
     /// The routing id announced to peers.
     #[arg(long, global = true)]
     routing_id: Option<String>,
+    /// Print every monitor event to stderr, one `EVENT <event>` line each.
+    #[arg(long, global = true)]
+    monitor: bool,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +142,14 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
     socket.set_heartbeat_timeout(ms(cli.heartbeat_timeout))?;
     if let Some(id) = &cli.routing_id {
         socket.set_routing_id(id.clone())?;
+    }
+    if cli.monitor {
+        let mut monitor = socket.monitor();
+        std::thread::spawn(move || {
+            while let Some(event) = monitor.recv_timeout(None) {
+                eprintln!("EVENT {event:?}");
+            }
+        });
     }
     for ep in &cli.binds {
         socket.bind(ep)?;

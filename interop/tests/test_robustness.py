@@ -52,7 +52,7 @@ def test_a_handshake_flood_does_not_lock_real_clients_out(spawn, ctx):
     Without a cap they would hold every descriptor until the 30 s
     handshake interval; the oldest are dropped instead, and a real client
     is served long before that."""
-    peer = spawn("sh", "-c", f'ulimit -n 64 && exec "{PEER}" rep --bind tcp://127.0.0.1:0')
+    peer = spawn("sh", "-c", f'ulimit -n 64 && exec "{PEER}" rep --monitor --bind tcp://127.0.0.1:0')
     ep = peer.ready()
     host, port = ep.removeprefix("tcp://").rsplit(":", 1)
     flood = []
@@ -66,3 +66,7 @@ def test_a_handshake_flood_does_not_lock_real_clients_out(spawn, ctx):
     assert req.recv() == b"real client"
     for s in flood:
         s.close()
+    peer.kill()
+    events = peer.stderr()
+    assert "AcceptFailed" in events, "the monitor says why accepts failed"
+    assert "TooManyHandshakes" in events, "and which handshakes made room"

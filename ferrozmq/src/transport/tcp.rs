@@ -90,6 +90,10 @@ pub(crate) async fn accept_loop(
                 // use it at once.
                 let shed = handshakes.shed_straggler(Instant::now());
                 tracing::warn!(%endpoint, error = %e, shed, "accept failed; backing off");
+                shared.emit(Event::AcceptFailed {
+                    endpoint: endpoint.to_string(),
+                    error: e.kind(),
+                });
                 let backoff = if shed { SHED_BACKOFF } else { ACCEPT_BACKOFF };
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
