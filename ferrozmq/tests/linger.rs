@@ -30,6 +30,12 @@ fn socket(ctx: &Context, t: SocketType) -> Socket {
     s
 }
 
+/// An endpoint on a port nobody listened on a moment ago.
+fn unused_endpoint() -> String {
+    let free = TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("tcp://{}", free.local_addr().unwrap())
+}
+
 fn current_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -130,9 +136,7 @@ fn close_abandons_a_handshake_that_never_completes() {
 /// most the linger period, however long the reconnect interval is.
 #[test]
 fn close_does_not_wait_out_the_reconnect_interval() {
-    let nobody = TcpListener::bind("127.0.0.1:0").unwrap();
-    let ep = format!("tcp://{}", nobody.local_addr().unwrap());
-    drop(nobody);
+    let ep = unused_endpoint();
     let ctx = Context::new();
     let mut push = socket(&ctx, SocketType::Push);
     push.set_reconnect_ivl(Duration::from_secs(3600)).unwrap();
@@ -174,10 +178,7 @@ fn an_endless_linger_is_not_a_panic() {
 fn messages_left_in_the_pipe_survive_a_reconnect() {
     const COUNT: u64 = 1000;
     let ctx = Context::new();
-    let ep = {
-        let free = TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("tcp://{}", free.local_addr().unwrap())
-    };
+    let ep = unused_endpoint();
     // Everything is queued before the first peer exists.
     let mut push = socket(&ctx, SocketType::Push);
     push.set_sndhwm(0).unwrap();
@@ -266,9 +267,7 @@ fn an_async_socket_flushes_on_close_before_its_runtime_ends() {
 /// left lingering on a runtime nobody drives does not hang its drop.
 #[test]
 fn the_context_does_not_wait_for_tasks_of_another_runtime() {
-    let nobody = TcpListener::bind("127.0.0.1:0").unwrap();
-    let ep = format!("tcp://{}", nobody.local_addr().unwrap());
-    drop(nobody);
+    let ep = unused_endpoint();
     let ctx = Context::new();
     let runtime = current_thread_runtime();
     let push = runtime.block_on(async {
