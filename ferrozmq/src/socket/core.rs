@@ -172,6 +172,16 @@ impl SocketCore {
     fn linger_deadline(&self) -> Closing {
         Closing::Linger(deadline(self.options().linger))
     }
+
+    /// Closes the socket (as dropping it does) and returns what to wait on
+    /// for its tasks to end: each flushes within the linger period. The
+    /// context stays alive until the wait is over.
+    pub(crate) fn close(mut self) -> Closed {
+        let tasks = self.spawner.take_socket_tasks();
+        let ctx = self._ctx.clone();
+        drop(self);
+        Closed { tasks, _ctx: ctx }
+    }
 }
 
 /// A send or receive timeout; `None` (wait forever) is stored as `u64::MAX`.
@@ -199,18 +209,6 @@ impl Timeout {
                 .min(u64::MAX - 1)
         });
         self.0.store(nanos, Ordering::Relaxed);
-    }
-}
-
-impl SocketCore {
-    /// Closes the socket (as dropping it does) and returns what to wait on
-    /// for its tasks to end: each flushes within the linger period. The
-    /// context stays alive until the wait is over.
-    pub(crate) fn close(mut self) -> Closed {
-        let tasks = self.spawner.take_socket_tasks();
-        let ctx = self._ctx.clone();
-        drop(self);
-        Closed { tasks, _ctx: ctx }
     }
 }
 
