@@ -37,7 +37,8 @@ if [[ $quick == 0 ]]; then
 fi
 
 section "unit, integration and doc tests"
-cargo test --workspace
+# Every wait in the tests is bounded; this bounds the whole in case one is not.
+timeout 20m cargo test --workspace
 
 section "interop against pyzmq"
 cargo build --quiet -p ferrozmq-cli

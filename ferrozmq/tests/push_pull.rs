@@ -172,8 +172,12 @@ fn queued_messages_are_flushed_within_linger_after_drop() {
 async fn async_sockets_run_on_the_callers_runtime() {
     let ctx = Context::new();
     let mut pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.set_recv_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     pull.bind("tcp://127.0.0.1:*").await.unwrap();
     let mut push = ctx.async_socket(SocketType::Push).unwrap();
+    push.set_send_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
     let sender = tokio::spawn(async move {
         for i in 0..10_000u32 {
@@ -196,6 +200,8 @@ async fn async_sockets_run_on_the_callers_runtime() {
 /// high-water mark connected to it.
 async fn unbounded_async_pipeline(ctx: &Context) -> (AsyncSocket, AsyncSocket) {
     let pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.set_recv_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     pull.bind("tcp://127.0.0.1:*").await.unwrap();
     let push = ctx.async_socket(SocketType::Push).unwrap();
     push.set_sndhwm(0).unwrap();

@@ -4,17 +4,24 @@ use std::time::Duration;
 
 use ferrozmq::{Context, Error, Event, Message, Socket, SocketType};
 
-fn bound(ctx: &Context, t: SocketType) -> (Socket, String) {
+/// A socket whose every wait is bounded, so that a bug fails a test
+/// instead of hanging it.
+fn socket(ctx: &Context, t: SocketType) -> Socket {
     let s = ctx.socket(t).unwrap();
+    s.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_send_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+fn bound(ctx: &Context, t: SocketType) -> (Socket, String) {
+    let s = socket(ctx, t);
     s.bind("tcp://127.0.0.1:*").unwrap();
     let ep = s.last_endpoint().unwrap();
     (s, ep)
 }
 
 fn connected(ctx: &Context, t: SocketType, ep: &str) -> Socket {
-    let s = ctx.socket(t).unwrap();
-    s.set_recv_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.set_send_timeout(Some(Duration::from_secs(10))).unwrap();
+    let s = socket(ctx, t);
     s.connect(ep).unwrap();
     s
 }
@@ -70,7 +77,7 @@ fn out_of_turn_calls_are_state_errors_and_hand_the_message_back() {
 fn req_round_robins_over_its_servers() {
     let ctx = Context::new();
     let mut servers: Vec<(Socket, String)> = (0..3).map(|_| bound(&ctx, SocketType::Rep)).collect();
-    let mut req = ctx.socket(SocketType::Req).unwrap();
+    let mut req = socket(&ctx, SocketType::Req);
     for (_, ep) in &servers {
         req.connect(ep).unwrap();
     }
@@ -113,7 +120,7 @@ fn connect_before_bind_delivers_once_the_server_appears() {
     let ep = unused_endpoint();
     let mut req = connected(&ctx, SocketType::Req, &ep);
     req.send("early").unwrap();
-    let mut rep = ctx.socket(SocketType::Rep).unwrap();
+    let mut rep = socket(&ctx, SocketType::Rep);
     rep.bind(&ep).unwrap();
     assert_eq!(text(&rep.recv().unwrap()), ["early"]);
     rep.send("late").unwrap();
@@ -125,12 +132,22 @@ fn client_reconnects_after_the_server_restarts() {
     let ctx = Context::new();
     let (mut rep, ep) = bound(&ctx, SocketType::Rep);
     let mut req = connected(&ctx, SocketType::Req, &ep);
+    let mut monitor = req.monitor();
     req.send("1").unwrap();
     rep.recv().unwrap();
     rep.send("1").unwrap();
     req.recv().unwrap();
     drop(rep);
-    let mut rep = ctx.socket(SocketType::Rep).unwrap();
+    // A request sent before REQ has seen the connection go would be lost
+    // with it (as with libzmq): wait until it has.
+    loop {
+        match monitor.recv_timeout(Some(Duration::from_secs(10))) {
+            Some(Event::Disconnected { .. }) => break,
+            Some(_) => {}
+            None => panic!("REQ never saw the server go"),
+        }
+    }
+    let mut rep = socket(&ctx, SocketType::Rep);
     // The old listener goes away in the background: retry until the port is free.
     while let Err(Error::AddrInUse(_)) = rep.bind(&ep) {
         std::thread::yield_now();
@@ -296,7 +313,7 @@ fn monitor_reports_the_life_of_a_connection() {
 #[test]
 fn one_socket_serves_several_binds() {
     let ctx = Context::new();
-    let mut rep = ctx.socket(SocketType::Rep).unwrap();
+    let mut rep = socket(&ctx, SocketType::Rep);
     rep.bind("tcp://127.0.0.1:*").unwrap();
     let first = rep.last_endpoint().unwrap();
     rep.bind("tcp://127.0.0.1:*").unwrap();
