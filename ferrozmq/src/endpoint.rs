@@ -1,7 +1,7 @@
 //! Endpoint strings: `tcp://host:port` (more transports come later).
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 
 use crate::{Error, Result};
 
@@ -10,12 +10,20 @@ use crate::{Error, Result};
 pub(crate) enum Endpoint {
     /// `tcp://host:port`. `host` is `*`, an IP address (IPv6 in brackets
     /// in the string, without them here) or a DNS name; `port` 0 means an
-    /// ephemeral port (written `*` or `0`).
-    Tcp { host: String, port: u16 },
+    /// ephemeral port (written `*` or `0`). A connect may name the local
+    /// address to connect from, as libzmq's `tcp://source;host:port` does:
+    /// `source` is `*` (every IPv4 interface) or an IP address, and its
+    /// port `*` or `0` lets the system choose.
+    Tcp {
+        host: String,
+        port: u16,
+        source: Option<SocketAddr>,
+    },
 }
 
 impl Endpoint {
-    /// Parses an endpoint string. `for_bind` allows `*` and port 0.
+    /// Parses an endpoint string. `for_bind` allows `*` and port 0, and
+    /// rules out a source address.
     pub(crate) fn parse(s: &str, for_bind: bool) -> Result<Self> {
         let invalid = || Error::InvalidEndpoint(s.to_owned());
         let (scheme, rest) = s.split_once("://").ok_or_else(invalid)?;
@@ -26,25 +34,14 @@ impl Endpoint {
             }
             _ => return Err(invalid()),
         }
-        let (host, port) = rest.rsplit_once(':').ok_or_else(invalid)?;
-        let port = match port {
-            "*" | "0" if for_bind => 0,
-            _ => match port.parse::<u16>() {
-                Ok(p) if p != 0 && port.bytes().all(|b| b.is_ascii_digit()) => p,
-                _ => return Err(invalid()),
-            },
-        };
-        let host = match host.strip_prefix('[') {
-            Some(inner) => {
-                let ip = inner.strip_suffix(']').ok_or_else(invalid)?;
-                ip.parse::<std::net::Ipv6Addr>().map_err(|_| invalid())?;
-                ip.to_owned()
+        let (source, peer) = match rest.rsplit_once(';') {
+            Some((source, peer)) if !for_bind => {
+                (Some(parse_source(source).ok_or_else(invalid)?), peer)
             }
-            None if host == "*" && for_bind => host.to_owned(),
-            None if is_host_name(host) => host.to_owned(),
-            None => return Err(invalid()),
+            _ => (None, rest),
         };
-        Ok(Self::Tcp { host, port })
+        let (host, port) = parse_host_port(peer, for_bind).ok_or_else(invalid)?;
+        Ok(Self::Tcp { host, port, source })
     }
 
     /// The addresses to bind, best first: `*` is every IPv4 interface (as
@@ -53,7 +50,7 @@ impl Endpoint {
     /// addresses first, so that `localhost` means 127.0.0.1 where libzmq
     /// peers look for it.
     pub(crate) fn bind_addrs(&self) -> std::io::Result<Vec<SocketAddr>> {
-        let Self::Tcp { host, port } = self;
+        let Self::Tcp { host, port, .. } = self;
         if host == "*" {
             return Ok(vec![SocketAddr::from(([0, 0, 0, 0], *port))]);
         }
@@ -64,7 +61,7 @@ impl Endpoint {
 
     /// The `host:port` string handed to the resolver.
     pub(crate) fn authority(&self) -> String {
-        let Self::Tcp { host, port } = self;
+        let Self::Tcp { host, port, .. } = self;
         match host.parse::<IpAddr>() {
             Ok(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
             _ => format!("{host}:{port}"),
@@ -76,14 +73,53 @@ impl Endpoint {
         Self::Tcp {
             host: addr.ip().to_string(),
             port: addr.port(),
+            source: None,
         }
     }
 }
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tcp://{}", self.authority())
+        let Self::Tcp { source, .. } = self;
+        match source {
+            Some(source) => write!(f, "tcp://{source};{}", self.authority()),
+            None => write!(f, "tcp://{}", self.authority()),
+        }
     }
+}
+
+/// `host:port`, the host unbracketed; `for_bind` allows `*` and port 0.
+fn parse_host_port(s: &str, for_bind: bool) -> Option<(String, u16)> {
+    let (host, port) = s.rsplit_once(':')?;
+    let port = match port {
+        "*" | "0" if for_bind => 0,
+        _ => match port.parse::<u16>() {
+            Ok(p) if p != 0 && port.bytes().all(|b| b.is_ascii_digit()) => p,
+            _ => return None,
+        },
+    };
+    let host = match host.strip_prefix('[') {
+        Some(inner) => {
+            let ip = inner.strip_suffix(']')?;
+            ip.parse::<std::net::Ipv6Addr>().ok()?;
+            ip
+        }
+        None if host == "*" && for_bind => host,
+        None if is_host_name(host) => host,
+        None => return None,
+    };
+    Some((host.to_owned(), port))
+}
+
+/// A connect's source address: `*` or an IP literal (no name is looked
+/// up, as in libzmq), with a port that may be `*` or `0`.
+fn parse_source(s: &str) -> Option<SocketAddr> {
+    let (host, port) = parse_host_port(s, true)?;
+    let ip = match host.as_str() {
+        "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        literal => literal.parse().ok()?,
+    };
+    Some(SocketAddr::new(ip, port))
 }
 
 /// A DNS name or IPv4 literal: letters, digits, `-`, `.`, `_`.
@@ -103,6 +139,7 @@ mod tests {
         Endpoint::Tcp {
             host: host.to_owned(),
             port,
+            source: None,
         }
     }
 
@@ -131,6 +168,48 @@ mod tests {
             tcp("::1", 7).bind_addrs().unwrap(),
             [SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 7))]
         );
+    }
+
+    /// libzmq's `source;peer` connect form: the source is bindable (`*`,
+    /// port `*`/`0`) but never a name to look up.
+    #[test]
+    fn parses_a_source_address_for_connect() {
+        let with = |source: SocketAddr| Endpoint::Tcp {
+            host: "h".to_owned(),
+            port: 5,
+            source: Some(source),
+        };
+        assert_eq!(
+            Endpoint::parse("tcp://127.0.0.2:0;h:5", false).unwrap(),
+            with(SocketAddr::from(([127, 0, 0, 2], 0)))
+        );
+        assert_eq!(
+            Endpoint::parse("tcp://*:*;h:5", false).unwrap(),
+            with(SocketAddr::from(([0, 0, 0, 0], 0)))
+        );
+        let v6 = Endpoint::parse("tcp://[::1]:7000;h:5", false).unwrap();
+        assert_eq!(
+            v6,
+            with(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 7000)))
+        );
+        assert_eq!(v6.to_string(), "tcp://[::1]:7000;h:5");
+        assert_eq!(v6.authority(), "h:5");
+        for bad in [
+            "tcp://localhost:0;h:5",
+            "tcp://127.0.0.1;h:5",
+            "tcp://;h:5",
+            "tcp://1.2.3.4:0;",
+            "tcp://1.2.3.4:0;h:0",
+        ] {
+            assert!(
+                matches!(Endpoint::parse(bad, false), Err(Error::InvalidEndpoint(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            Endpoint::parse("tcp://1.2.3.4:0;*:5", true),
+            Err(Error::InvalidEndpoint(_))
+        ));
     }
 
     #[test]

@@ -232,6 +232,43 @@ fn connect_resolves_dns_names() {
     assert_eq!(text(&rep.recv().unwrap()), ["by name"]);
 }
 
+/// libzmq's `tcp://source;peer` form: each connection leaves from the
+/// source address, and connections to different servers may share its
+/// port. The connect string given is the one `disconnect` takes.
+#[test]
+fn connect_from_a_source_address() {
+    let ctx = Context::new();
+    let port = std::net::TcpListener::bind("127.0.0.2:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let source = std::net::SocketAddr::from(([127, 0, 0, 2], port));
+    let pairs: Vec<_> = (0..2)
+        .map(|_| {
+            let (rep, ep) = bound(&ctx, SocketType::Rep);
+            let monitor = rep.monitor();
+            let from = format!("tcp://{source};{}", &ep["tcp://".len()..]);
+            (rep, monitor, connected(&ctx, SocketType::Req, &from), from)
+        })
+        .collect();
+    for (mut rep, mut monitor, mut req, from) in pairs {
+        let peer = loop {
+            if let Event::HandshakeSucceeded { peer, .. } =
+                monitor.recv_timeout(Some(Duration::from_secs(10))).unwrap()
+            {
+                break peer;
+            }
+        };
+        assert_eq!(peer, source);
+        req.send("from the source").unwrap();
+        assert_eq!(text(&rep.recv().unwrap()), ["from the source"]);
+        rep.send("back").unwrap();
+        assert_eq!(text(&req.recv().unwrap()), ["back"]);
+        req.disconnect(&from).unwrap();
+    }
+}
+
 /// RELIABILITY 24: option values of the wrong length are errors.
 #[test]
 fn bad_option_values_are_errors() {

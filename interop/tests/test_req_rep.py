@@ -187,3 +187,18 @@ def test_pyzmq_req_whose_routing_id_starts_with_zero_is_served(spawn, ctx):
     req.connect(ep)
     req.send(b"zero")
     assert req.recv() == b"zero"
+
+
+def test_ferrozmq_req_connects_from_a_source_address_as_libzmq_writes_it(spawn, ctx):
+    """libzmq's `tcp://source;peer` connect form: pyzmq's REP sees the
+    request come from the source address (its Peer-Address property)."""
+    rep = ctx.socket(zmq.REP)
+    rep.bind("tcp://127.0.0.1:*")
+    ep = rep.getsockopt(zmq.LAST_ENDPOINT).decode()
+    req = spawn(PEER, "req", "--connect", f"tcp://127.0.0.2:0;{ep[len('tcp://'):]}", stdin=True)
+    req.ready()
+    req.write(hex_parts([b"from .2"]))
+    frame = rep.recv(copy=False)
+    assert (frame.bytes, frame.get("Peer-Address")) == (b"from .2", "127.0.0.2")
+    rep.send(b"ok")
+    assert req.line() == b"ok".hex()

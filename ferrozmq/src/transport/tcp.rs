@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrozmq_proto::{Connection, PeerInfo};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::handshakes::{Handshakes, Shed};
 use super::{Lifecycle, closing};
@@ -127,7 +127,7 @@ pub(crate) async fn connect_loop(
         let connected = tokio::select! {
             biased;
             _ = give_up(lifecycle.clone(), &shared, pipe) => break,
-            connected = TcpStream::connect(endpoint.authority()) => connected,
+            connected = dial(&endpoint) => connected,
         };
         match connected.and_then(|stream| Ok((stream.peer_addr()?, stream))) {
             Ok((peer, stream)) => {
@@ -159,6 +159,42 @@ pub(crate) async fn connect_loop(
         }
     }
     shared.detach(pipe);
+}
+
+/// Opens a connection to `endpoint`, from its source address if it names
+/// one: each of the peer's addresses in the source's family is tried in
+/// turn, as `TcpStream::connect` tries them all.
+async fn dial(endpoint: &Endpoint) -> io::Result<TcpStream> {
+    let Endpoint::Tcp {
+        source: Some(source),
+        ..
+    } = endpoint
+    else {
+        return TcpStream::connect(endpoint.authority()).await;
+    };
+    let mut failed = None;
+    for peer in tokio::net::lookup_host(endpoint.authority()).await? {
+        if peer.is_ipv4() != source.is_ipv4() {
+            continue;
+        }
+        let socket = match peer {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        // As in libzmq: connects to several peers may share a source port.
+        socket.set_reuseaddr(true)?;
+        socket.bind(*source)?;
+        match socket.connect(peer).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => failed = Some(e),
+        }
+    }
+    Err(failed.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("{endpoint}: the peer has no address in the source's family"),
+        )
+    }))
 }
 
 /// Resolves when a connect-side endpoint should stop trying, with why: it
