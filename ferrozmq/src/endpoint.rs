@@ -46,15 +46,22 @@ impl Endpoint {
 
     /// The addresses to bind, best first: `*` is every IPv4 interface (as
     /// in libzmq without its IPv6 option; `[::]` is every interface); a
-    /// literal address is taken as it is; a name is resolved, its IPv4
-    /// addresses first, so that `localhost` means 127.0.0.1 where libzmq
-    /// peers look for it.
+    /// literal address is taken as it is; a name is, as in libzmq, first a
+    /// network interface (`eth0`: its addresses) and else a host name to
+    /// resolve. IPv4 addresses come first, so that `localhost` means
+    /// 127.0.0.1 where libzmq peers look for it.
     pub(crate) fn bind_addrs(&self) -> std::io::Result<Vec<SocketAddr>> {
         let Self::Tcp { host, port, .. } = self;
         if host == "*" {
             return Ok(vec![SocketAddr::from(([0, 0, 0, 0], *port))]);
         }
-        let mut addrs: Vec<SocketAddr> = self.authority().to_socket_addrs()?.collect();
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![SocketAddr::new(ip, *port)]);
+        }
+        let mut addrs = interface_addrs(host, *port);
+        if addrs.is_empty() {
+            addrs = self.authority().to_socket_addrs()?.collect();
+        }
         addrs.sort_by_key(SocketAddr::is_ipv6);
         Ok(addrs)
     }
@@ -122,6 +129,19 @@ fn parse_source(s: &str) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
+/// The addresses of the network interface `name`, none when there is no
+/// such interface (or the system cannot list them). IPv6 link-local
+/// addresses are left out: they mean nothing without a scope, which an
+/// endpoint string cannot carry back.
+fn interface_addrs(name: &str, port: u16) -> Vec<SocketAddr> {
+    if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.name == name && !(i.ip().is_ipv6() && i.is_link_local()))
+        .map(|i| SocketAddr::new(i.ip(), port))
+        .collect()
+}
+
 /// A DNS name or IPv4 literal: letters, digits, `-`, `.`, `_`.
 fn is_host_name(host: &str) -> bool {
     !host.is_empty()
@@ -168,6 +188,16 @@ mod tests {
             tcp("::1", 7).bind_addrs().unwrap(),
             [SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 7))]
         );
+    }
+
+    /// libzmq binds an interface by its name: the loopback's addresses,
+    /// IPv4 first.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn binds_a_network_interface_by_name() {
+        let addrs = tcp("lo", 9).bind_addrs().unwrap();
+        assert_eq!(addrs.first(), Some(&SocketAddr::from(([127, 0, 0, 1], 9))));
+        assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 9));
     }
 
     /// libzmq's `source;peer` connect form: the source is bindable (`*`,

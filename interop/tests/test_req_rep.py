@@ -1,6 +1,7 @@
 """The library's REQ and REP against pyzmq's, both directions, both bind
 sides (through `ferrozmq-peer`)."""
 
+import socket
 import threading
 import time
 
@@ -202,3 +203,23 @@ def test_ferrozmq_req_connects_from_a_source_address_as_libzmq_writes_it(spawn, 
     assert (frame.bytes, frame.get("Peer-Address")) == (b"from .2", "127.0.0.2")
     rep.send(b"ok")
     assert req.line() == b"ok".hex()
+
+
+@pytest.mark.parametrize("name", [name for _, name in socket.if_nameindex()])
+def test_ferrozmq_binds_an_interface_name_as_libzmq_does(spawn, ctx, name):
+    """`tcp://eth0:*` binds the interface's address: the one libzmq picks,
+    or, where libzmq finds none, an error."""
+    probe = ctx.socket(zmq.REP)
+    try:
+        probe.bind(f"tcp://{name}:*")
+    except zmq.ZMQError:
+        peer = spawn(PEER, "rep", "--bind", f"tcp://{name}:*")
+        assert peer.wait() != 0
+        return
+    theirs = probe.getsockopt(zmq.LAST_ENDPOINT).decode()
+    ours = spawn(PEER, "rep", "--bind", f"tcp://{name}:*").ready()
+    assert ours.rsplit(":", 1)[0] == theirs.rsplit(":", 1)[0]
+    req = ctx.socket(zmq.REQ)
+    req.connect(ours)
+    req.send(name.encode())
+    assert req.recv() == name.encode()

@@ -168,8 +168,10 @@ impl Socket {
     common_methods!();
 
     /// Binds to a local endpoint and accepts connections on it.
-    /// `tcp://*:*` binds every interface on an ephemeral port; see
-    /// [`Socket::last_endpoint`].
+    /// `tcp://*:*` binds every IPv4 interface on an ephemeral port (see
+    /// [`Socket::last_endpoint`]); the host may also be an IP address, a
+    /// network interface's name (`tcp://eth0:5555`, as in libzmq) or a
+    /// host name.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
         self.core.bind(endpoint)
     }
