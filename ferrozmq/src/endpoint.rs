@@ -9,7 +9,8 @@ use crate::{Error, Result};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Endpoint {
     /// `tcp://host:port`. `host` is `*`, an IP address (IPv6 in brackets
-    /// in the string, without them here) or a DNS name; `port` 0 means an
+    /// in the string, without them here, its scope as an interface index)
+    /// or a DNS name; `port` 0 means an
     /// ephemeral port (written `*` or `0`). A connect may name the local
     /// address to connect from, as libzmq's `tcp://source;host:port` does:
     /// `source` is `*` (every IPv4 interface) or an IP address, and its
@@ -55,8 +56,8 @@ impl Endpoint {
         if host == "*" {
             return Ok(vec![SocketAddr::from(([0, 0, 0, 0], *port))]);
         }
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            return Ok(vec![SocketAddr::new(ip, *port)]);
+        if let Ok(literal) = self.authority().parse::<SocketAddr>() {
+            return Ok(vec![literal]);
         }
         let mut addrs = interface_addrs(host, *port);
         if addrs.is_empty() {
@@ -69,16 +70,21 @@ impl Endpoint {
     /// The `host:port` string handed to the resolver.
     pub(crate) fn authority(&self) -> String {
         let Self::Tcp { host, port, .. } = self;
-        match host.parse::<IpAddr>() {
-            Ok(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
-            _ => format!("{host}:{port}"),
+        if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
         }
     }
 
     /// The endpoint string of a bound or connected address.
     pub(crate) fn from_addr(addr: SocketAddr) -> Self {
+        let host = match addr {
+            SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+            _ => addr.ip().to_string(),
+        };
         Self::Tcp {
-            host: addr.ip().to_string(),
+            host,
             port: addr.port(),
             source: None,
         }
@@ -106,16 +112,36 @@ fn parse_host_port(s: &str, for_bind: bool) -> Option<(String, u16)> {
         },
     };
     let host = match host.strip_prefix('[') {
-        Some(inner) => {
-            let ip = inner.strip_suffix(']')?;
-            ip.parse::<std::net::Ipv6Addr>().ok()?;
-            ip
-        }
-        None if host == "*" && for_bind => host,
-        None if is_host_name(host) => host,
+        Some(inner) => ipv6_host(inner.strip_suffix(']')?)?,
+        None if host == "*" && for_bind => host.to_owned(),
+        None if is_host_name(host) => host.to_owned(),
         None => return None,
     };
-    Some((host.to_owned(), port))
+    Some((host, port))
+}
+
+/// An IPv6 literal, with its scope (`fe80::1%eth0` or `fe80::1%2`) as an
+/// interface index, the form the system's address parser takes.
+fn ipv6_host(s: &str) -> Option<String> {
+    let (ip, scope) = match s.split_once('%') {
+        Some((ip, scope)) => (ip, Some(scope)),
+        None => (s, None),
+    };
+    ip.parse::<std::net::Ipv6Addr>().ok()?;
+    let index = match scope {
+        None => return Some(ip.to_owned()),
+        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            digits.parse::<u32>().ok()?
+        }
+        Some(name) => {
+            if_addrs::get_if_addrs()
+                .ok()?
+                .into_iter()
+                .find(|i| i.name == name)?
+                .index?
+        }
+    };
+    Some(format!("{ip}%{index}"))
 }
 
 /// A connect's source address: `*` or an IP literal (no name is looked
@@ -198,6 +224,40 @@ mod tests {
         let addrs = tcp("lo", 9).bind_addrs().unwrap();
         assert_eq!(addrs.first(), Some(&SocketAddr::from(([127, 0, 0, 1], 9))));
         assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 9));
+    }
+
+    /// An IPv6 scope names the interface (by name or index) that a
+    /// link-local address belongs to, and survives into `last_endpoint`.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ipv6_scopes_are_interface_indexes() {
+        let scoped = |index| {
+            SocketAddr::V6(std::net::SocketAddrV6::new(
+                "fe80::1".parse().unwrap(),
+                5,
+                0,
+                index,
+            ))
+        };
+        let lo = Endpoint::parse("tcp://[fe80::1%lo]:5", false).unwrap();
+        assert_eq!(lo, tcp("fe80::1%1", 5));
+        assert_eq!(lo.to_string(), "tcp://[fe80::1%1]:5");
+        assert_eq!(lo.bind_addrs().unwrap(), [scoped(1)]);
+        assert_eq!(
+            Endpoint::parse("tcp://[fe80::1%7]:5", false).unwrap(),
+            tcp("fe80::1%7", 5)
+        );
+        assert_eq!(Endpoint::from_addr(scoped(7)), tcp("fe80::1%7", 5));
+        for bad in [
+            "tcp://[fe80::1%]:5",
+            "tcp://[fe80::1%nope0]:5",
+            "tcp://[fe80::1%-1]:5",
+        ] {
+            assert!(
+                matches!(Endpoint::parse(bad, false), Err(Error::InvalidEndpoint(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     /// libzmq's `source;peer` connect form: the source is bindable (`*`,

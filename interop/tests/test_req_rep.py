@@ -1,9 +1,11 @@
 """The library's REQ and REP against pyzmq's, both directions, both bind
 sides (through `ferrozmq-peer`)."""
 
+import ipaddress
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import zmq
@@ -223,3 +225,43 @@ def test_ferrozmq_binds_an_interface_name_as_libzmq_does(spawn, ctx, name):
     req.connect(ours)
     req.send(name.encode())
     assert req.recv() == name.encode()
+
+
+def link_local_address():
+    """An IPv6 link-local address of this machine and its interface's name,
+    or None (from /proc/net/if_inet6: address, index, prefix, scope 0x20)."""
+    try:
+        lines = Path("/proc/net/if_inet6").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        hexaddr, _, _, scope, _, name = line.split()
+        if scope == "20":
+            return str(ipaddress.IPv6Address(bytes.fromhex(hexaddr))), name
+    return None
+
+
+@pytest.mark.skipif(link_local_address() is None, reason="no IPv6 link-local address here")
+def test_ipv6_link_local_with_a_scope_both_ways(spawn, ctx):
+    """`tcp://[fe80::…%eth0]:port`: a scoped address binds and connects, and
+    the last endpoint ferrozmq reports (scope as an index) is one libzmq
+    connects to."""
+    ip, name = link_local_address()
+    ours = spawn(PEER, "rep", "--bind", f"tcp://[{ip}%{name}]:0").ready()
+    assert ours.startswith(f"tcp://[{ip}%") and "%" + name not in ours, ours
+    req = ctx.socket(zmq.REQ)
+    req.ipv6 = True
+    req.connect(ours)
+    req.send(b"scoped")
+    assert req.recv() == b"scoped"
+
+    rep = ctx.socket(zmq.REP)
+    rep.ipv6 = True
+    rep.bind(f"tcp://[{ip}%{name}]:*")
+    port = rep.getsockopt(zmq.LAST_ENDPOINT).decode().rsplit(":", 1)[1]
+    client = spawn(PEER, "req", "--connect", f"tcp://[{ip}%{name}]:{port}", stdin=True)
+    client.ready()
+    client.write(hex_parts([b"back"]))
+    assert rep.recv() == b"back"
+    rep.send(b"ok")
+    assert client.line() == b"ok".hex()
