@@ -1,7 +1,7 @@
 //! Endpoint strings: `tcp://host:port` (more transports come later).
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 
 use crate::{Error, Result};
 
@@ -13,8 +13,8 @@ pub(crate) enum Endpoint {
     /// or a DNS name; `port` 0 means an
     /// ephemeral port (written `*` or `0`). A connect may name the local
     /// address to connect from, as libzmq's `tcp://source;host:port` does:
-    /// `source` is `*` (every IPv4 interface) or an IP address, and its
-    /// port `*` or `0` lets the system choose.
+    /// `source` is `*` (every IPv4 interface), an IP address or a network
+    /// interface's, and its port `*` or `0` lets the system choose.
     Tcp {
         host: String,
         port: u16,
@@ -52,19 +52,27 @@ impl Endpoint {
     /// resolve. IPv4 addresses come first, so that `localhost` means
     /// 127.0.0.1 where libzmq peers look for it.
     pub(crate) fn bind_addrs(&self) -> std::io::Result<Vec<SocketAddr>> {
-        let Self::Tcp { host, port, .. } = self;
-        if host == "*" {
-            return Ok(vec![SocketAddr::from(([0, 0, 0, 0], *port))]);
-        }
-        if let Ok(literal) = self.authority().parse::<SocketAddr>() {
-            return Ok(vec![literal]);
-        }
-        let mut addrs = interface_addrs(host, *port);
+        let mut addrs = self.local_addrs();
         if addrs.is_empty() {
             addrs = self.authority().to_socket_addrs()?.collect();
+            addrs.sort_by_key(SocketAddr::is_ipv6);
         }
-        addrs.sort_by_key(SocketAddr::is_ipv6);
         Ok(addrs)
+    }
+
+    /// What the host means with no name looked up: `*`, a literal, or a
+    /// network interface's addresses (IPv4 first); none for anything else.
+    fn local_addrs(&self) -> Vec<SocketAddr> {
+        let Self::Tcp { host, port, .. } = self;
+        if host == "*" {
+            return vec![SocketAddr::from(([0, 0, 0, 0], *port))];
+        }
+        if let Ok(literal) = self.authority().parse() {
+            return vec![literal];
+        }
+        let mut addrs = interface_addrs(host, *port);
+        addrs.sort_by_key(SocketAddr::is_ipv6);
+        addrs
     }
 
     /// The `host:port` string handed to the resolver.
@@ -144,15 +152,17 @@ fn ipv6_host(s: &str) -> Option<String> {
     Some(format!("{ip}%{index}"))
 }
 
-/// A connect's source address: `*` or an IP literal (no name is looked
-/// up, as in libzmq), with a port that may be `*` or `0`.
+/// A connect's source address: `*`, an IP literal or a network
+/// interface (its first address); as in libzmq, no host name is looked
+/// up. The port may be `*` or `0`.
 fn parse_source(s: &str) -> Option<SocketAddr> {
     let (host, port) = parse_host_port(s, true)?;
-    let ip = match host.as_str() {
-        "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        literal => literal.parse().ok()?,
+    let local = Endpoint::Tcp {
+        host,
+        port,
+        source: None,
     };
-    Some(SocketAddr::new(ip, port))
+    local.local_addrs().first().copied()
 }
 
 /// The addresses of the network interface `name`, none when there is no
@@ -261,7 +271,7 @@ mod tests {
     }
 
     /// libzmq's `source;peer` connect form: the source is bindable (`*`,
-    /// port `*`/`0`) but never a name to look up.
+    /// port `*`/`0`, an interface) but never a host name to look up.
     #[test]
     fn parses_a_source_address_for_connect() {
         let with = |source: SocketAddr| Endpoint::Tcp {
@@ -284,6 +294,11 @@ mod tests {
         );
         assert_eq!(v6.to_string(), "tcp://[::1]:7000;h:5");
         assert_eq!(v6.authority(), "h:5");
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            Endpoint::parse("tcp://lo:0;h:5", false).unwrap(),
+            with(SocketAddr::from(([127, 0, 0, 1], 0)))
+        );
         for bad in [
             "tcp://localhost:0;h:5",
             "tcp://127.0.0.1;h:5",

@@ -180,7 +180,8 @@ impl Socket {
     /// connection is made, and remade after a loss, in the background.
     /// The peer is `tcp://host:port`, the host an IP address or a DNS
     /// name; as in libzmq, `tcp://source;host:port` connects from a local
-    /// address (`*` or an IP literal, port `*` or `0` for any).
+    /// address (`*`, an IP literal or an interface's name; port `*` or `0`
+    /// for any).
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         self.core.connect(endpoint)
     }
