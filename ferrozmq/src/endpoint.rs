@@ -10,8 +10,8 @@ use crate::{Error, Result};
 pub(crate) enum Endpoint {
     /// `tcp://host:port`. `host` is `*`, an IP address (IPv6 in brackets
     /// in the string, without them here, its scope as an interface index)
-    /// or a DNS name; `port` 0 means an
-    /// ephemeral port (written `*` or `0`). A connect may name the local
+    /// or a DNS name; `port` 0 means an ephemeral port (written `*` or
+    /// `0`). A connect may name the local
     /// address to connect from, as libzmq's `tcp://source;host:port` does:
     /// `source` is `*` (every IPv4 interface), an IP address or a network
     /// interface's, and its port `*` or `0` lets the system choose.
@@ -141,13 +141,7 @@ fn ipv6_host(s: &str) -> Option<String> {
         Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
             digits.parse::<u32>().ok()?
         }
-        Some(name) => {
-            if_addrs::get_if_addrs()
-                .ok()?
-                .into_iter()
-                .find(|i| i.name == name)?
-                .index?
-        }
+        Some(name) => interfaces(name).next()?.index?,
     };
     Some(format!("{ip}%{index}"))
 }
@@ -165,17 +159,23 @@ fn parse_source(s: &str) -> Option<SocketAddr> {
     local.local_addrs().first().copied()
 }
 
-/// The addresses of the network interface `name`, none when there is no
-/// such interface (or the system cannot list them). IPv6 link-local
-/// addresses are left out: they mean nothing without a scope, which an
-/// endpoint string cannot carry back.
+/// The addresses of the network interface `name`. IPv6 link-local ones
+/// are left out: one is usable only with its scope, which a bind by name
+/// does not ask for (`tcp://[fe80::…%eth0]:port` does).
 fn interface_addrs(name: &str, port: u16) -> Vec<SocketAddr> {
+    interfaces(name)
+        .filter(|i| !(i.ip().is_ipv6() && i.is_link_local()))
+        .map(|i| SocketAddr::new(i.ip(), port))
+        .collect()
+}
+
+/// The addresses of the network interface `name`, one entry each; none
+/// when there is no such interface (or the system cannot list them).
+fn interfaces(name: &str) -> impl Iterator<Item = if_addrs::Interface> {
     if_addrs::get_if_addrs()
         .unwrap_or_default()
         .into_iter()
-        .filter(|i| i.name == name && !(i.ip().is_ipv6() && i.is_link_local()))
-        .map(|i| SocketAddr::new(i.ip(), port))
-        .collect()
+        .filter(move |i| i.name == name)
 }
 
 /// A DNS name or IPv4 literal: letters, digits, `-`, `.`, `_`.
