@@ -12,6 +12,11 @@ use crate::{Metadata, ProtocolError};
 /// The most PING context a PONG echoes (RFC 37: "up to 16 octets").
 pub(crate) const MAX_PING_CONTEXT: usize = 16;
 
+/// The name of the command that ends the NULL handshake.
+pub(crate) const READY: &[u8] = b"READY";
+/// The name of the command that ends a connection with a reason.
+pub(crate) const ERROR: &[u8] = b"ERROR";
+
 /// A command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -59,8 +64,8 @@ pub struct Pong {
 }
 
 impl Command {
-    /// Parses a command frame's body.
-    pub fn parse(body: Bytes) -> Result<Self, ProtocolError> {
+    /// Splits a command frame's body into its name and its data.
+    pub fn split(body: Bytes) -> Result<(Bytes, Bytes), ProtocolError> {
         use ProtocolError::MalformedCommand as Bad;
         let mut r = Reader::new(body);
         let name_len = r.u8().ok_or(Bad("empty command frame"))?;
@@ -70,9 +75,22 @@ impl Command {
         let name = r
             .take(name_len.into())
             .ok_or(Bad("command name past the body"))?;
+        Ok((name, r.rest()))
+    }
+
+    /// Parses a command frame's body.
+    pub fn parse(body: Bytes) -> Result<Self, ProtocolError> {
+        let (name, data) = Self::split(body)?;
+        Self::parse_data(name, data)
+    }
+
+    /// Parses a command's data, given its name.
+    pub(crate) fn parse_data(name: Bytes, data: Bytes) -> Result<Self, ProtocolError> {
+        use ProtocolError::MalformedCommand as Bad;
+        let mut r = Reader::new(data);
         Ok(match &name[..] {
-            b"READY" => Self::Ready(Metadata::parse(r.rest())?),
-            b"ERROR" => {
+            READY => Self::Ready(Metadata::parse(r.rest())?),
+            ERROR => {
                 let len = r.u8().ok_or(Bad("truncated error reason"))?;
                 let reason = r
                     .take(len.into())
@@ -98,16 +116,31 @@ impl Command {
 
     /// Appends the whole command frame (header and body) to `dst`.
     pub fn encode(&self, dst: &mut BytesMut) {
-        let (name, data_len): (&[u8], usize) = match self {
-            Self::Ready(m) => (b"READY", m.encoded_len()),
-            Self::Error { reason } => (b"ERROR", 1 + reason.len().min(255)),
+        encode_frame_header(FrameFlags::COMMAND, self.body_len(), dst);
+        self.encode_body(dst);
+    }
+
+    /// The size of the command frame's body.
+    pub fn body_len(&self) -> usize {
+        let (name, data_len) = self.name_and_data_len();
+        1 + name.len() + data_len
+    }
+
+    fn name_and_data_len(&self) -> (&[u8], usize) {
+        match self {
+            Self::Ready(m) => (READY, m.encoded_len()),
+            Self::Error { reason } => (ERROR, 1 + reason.len().min(255)),
             Self::Subscribe(t) => (b"SUBSCRIBE", t.len()),
             Self::Cancel(t) => (b"CANCEL", t.len()),
             Self::Ping(p) => (b"PING", 2 + p.context.len().min(MAX_PING_CONTEXT)),
             Self::Pong(p) => (b"PONG", p.context.len().min(MAX_PING_CONTEXT)),
             Self::Unknown { name, body } => (&name[..name.len().min(255)], body.len()),
-        };
-        encode_frame_header(FrameFlags::COMMAND, 1 + name.len() + data_len, dst);
+        }
+    }
+
+    /// Appends the command frame's body (name length, name, data) to `dst`.
+    pub fn encode_body(&self, dst: &mut BytesMut) {
+        let (name, _) = self.name_and_data_len();
         dst.put_u8(name.len() as u8);
         dst.put_slice(name);
         match self {

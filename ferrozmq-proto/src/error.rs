@@ -1,6 +1,6 @@
 //! [`ProtocolError`]: why a peer's connection was dropped.
 
-use crate::{Mechanism, SocketType};
+use crate::{MechanismName, SocketType};
 
 /// A violation of ZMTP by the peer, or a timeout. The connection is over;
 /// the text says why (short, lower-case: fit for a monitor event).
@@ -23,9 +23,9 @@ pub enum ProtocolError {
     #[error("security mechanism mismatch: ours {ours}, peer {peer}")]
     MechanismMismatch {
         /// Our mechanism.
-        ours: Mechanism,
+        ours: MechanismName,
         /// The peer's mechanism.
-        peer: Mechanism,
+        peer: MechanismName,
     },
     /// A frame larger than allowed (`max_message_size`, the handshake cap,
     /// or 2^63 - 1).
@@ -87,4 +87,17 @@ pub enum ProtocolError {
     /// Nothing arrived within the TTL of the peer's last PING.
     #[error("peer ttl expired")]
     TtlExpired,
+    /// The ZAP handler did not allow the peer (RFC 27 status 300, 400 or
+    /// 500).
+    #[error("authentication failed: zap status {status_code}")]
+    AuthenticationFailed {
+        /// The handler's status code.
+        status_code: u16,
+    },
+    /// The ZAP handler's reply does not follow RFC 27.
+    #[error("malformed zap reply: {0}")]
+    MalformedZapReply(&'static str),
+    /// A ZAP reply came when none was asked for.
+    #[error("unexpected zap reply")]
+    UnexpectedZapReply,
 }

@@ -1,8 +1,7 @@
 //! The 64-byte ZMTP greeting (RFC 23 section "The Greeting").
 
-use std::fmt;
-
-use crate::ProtocolError;
+use crate::mechanism::NAME_FIELD_LEN;
+use crate::{MechanismName, ProtocolError};
 
 /// The first 10 bytes of a ZMTP 3 greeting: `0xFF`, 8 bytes of padding,
 /// `0x7F`. libzmq sends `0x01` as the last padding byte (a ZMTP 1.0 length
@@ -12,59 +11,6 @@ pub const SIGNATURE: [u8; 10] = [0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x7F];
 /// The size of the whole greeting.
 pub(crate) const GREETING_LEN: usize = 64;
 
-/// The size of the greeting's mechanism field.
-const MECHANISM_LEN: usize = 20;
-
-/// A security mechanism named in the greeting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Mechanism {
-    /// No security (RFC 23 "NULL").
-    Null,
-    /// Clear-text user name and password (RFC 24).
-    Plain,
-    /// CurveZMQ (RFC 26).
-    Curve,
-}
-
-impl Mechanism {
-    /// The name as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Null => "NULL",
-            Self::Plain => "PLAIN",
-            Self::Curve => "CURVE",
-        }
-    }
-
-    /// The mechanism whose wire name is exactly `name` (`b"NULL"`,
-    /// `b"PLAIN"`, `b"CURVE"`): one place maps names to mechanisms, for
-    /// the greeting and for a ZWS subprotocol alike.
-    pub fn from_name(name: &[u8]) -> Option<Self> {
-        [Self::Null, Self::Plain, Self::Curve]
-            .into_iter()
-            .find(|m| m.as_str().as_bytes() == name)
-    }
-
-    /// Parses the greeting's 20-byte mechanism field: a name, then zeros
-    /// only. libzmq compares all 20 bytes, so trailing garbage after the
-    /// name is an unknown mechanism, not a match.
-    pub fn parse(field: &[u8; MECHANISM_LEN]) -> Result<Self, ProtocolError> {
-        let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-        let (name, padding) = field.split_at(len);
-        if padding.iter().any(|&b| b != 0) {
-            return Err(ProtocolError::UnknownMechanism);
-        }
-        Self::from_name(name).ok_or(ProtocolError::UnknownMechanism)
-    }
-}
-
-impl fmt::Display for Mechanism {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A parsed greeting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Greeting {
@@ -73,14 +19,14 @@ pub struct Greeting {
     /// Minor version (0 for ZMTP 3.0, 1 for 3.1).
     pub minor: u8,
     /// The security mechanism.
-    pub mechanism: Mechanism,
+    pub mechanism: MechanismName,
     /// The as-server flag (meaningful for PLAIN and CURVE).
     pub as_server: bool,
 }
 
 impl Greeting {
     /// Our greeting: ZMTP 3.1 with `mechanism`.
-    pub fn new(mechanism: Mechanism, as_server: bool) -> Self {
+    pub fn new(mechanism: MechanismName, as_server: bool) -> Self {
         Self {
             major: 3,
             minor: 1,
@@ -120,9 +66,9 @@ impl Greeting {
         // A newer major version speaks 3.1 to us (RFC 23: "the peer SHALL
         // use the lower of the two versions").
         let minor = if major > 3 { 1 } else { bytes[11] };
-        let mut field = [0u8; MECHANISM_LEN];
-        field.copy_from_slice(&bytes[12..12 + MECHANISM_LEN]);
-        let mechanism = Mechanism::parse(&field)?;
+        let mut field = [0u8; NAME_FIELD_LEN];
+        field.copy_from_slice(&bytes[12..12 + NAME_FIELD_LEN]);
+        let mechanism = MechanismName::parse(&field)?;
         Ok(Self {
             major: 3,
             minor: minor.min(1),
@@ -154,16 +100,16 @@ mod tests {
              00000000000000000000000000000000000000000000000000000000000000",
         );
         assert_eq!(
-            Greeting::new(Mechanism::Null, false).encode().to_vec(),
+            Greeting::new(MechanismName::Null, false).encode().to_vec(),
             expected
         );
         let parsed = Greeting::parse(&expected.try_into().unwrap()).unwrap();
-        assert_eq!(parsed, Greeting::new(Mechanism::Null, false));
+        assert_eq!(parsed, Greeting::new(MechanismName::Null, false));
     }
 
     #[test]
     fn signature_is_checked_as_libzmq_does() {
-        let mut g = Greeting::new(Mechanism::Null, false).encode();
+        let mut g = Greeting::new(MechanismName::Null, false).encode();
         g[1..9].copy_from_slice(&[7; 8]);
         assert!(Greeting::parse(&g).is_ok(), "padding is never interpreted");
         g[0] = 0xFE;
@@ -177,7 +123,7 @@ mod tests {
     /// filler ignored.
     #[test]
     fn versions() {
-        let mut g = Greeting::new(Mechanism::Null, false).encode();
+        let mut g = Greeting::new(MechanismName::Null, false).encode();
         g[10] = 1;
         assert_eq!(
             Greeting::parse(&g),
@@ -195,30 +141,20 @@ mod tests {
 
     #[test]
     fn mechanisms() {
-        for m in [Mechanism::Null, Mechanism::Plain, Mechanism::Curve] {
+        for m in [
+            MechanismName::Null,
+            MechanismName::Plain,
+            MechanismName::Curve,
+        ] {
             let g = Greeting::new(m, true).encode();
             assert_eq!(Greeting::parse(&g).unwrap().mechanism, m);
             assert!(Greeting::parse(&g).unwrap().as_server);
         }
-        let mut g = Greeting::new(Mechanism::Null, false).encode();
+        let mut g = Greeting::new(MechanismName::Null, false).encode();
         g[12..17].copy_from_slice(b"NULLX");
         assert_eq!(Greeting::parse(&g), Err(ProtocolError::UnknownMechanism));
-        let mut g = Greeting::new(Mechanism::Null, false).encode();
+        let mut g = Greeting::new(MechanismName::Null, false).encode();
         g[20] = b'X';
         assert_eq!(Greeting::parse(&g), Err(ProtocolError::UnknownMechanism));
-    }
-
-    #[test]
-    fn mechanism_names() {
-        assert_eq!(Mechanism::from_name(b"CURVE"), Some(Mechanism::Curve));
-        assert_eq!(Mechanism::from_name(b"curve"), None);
-        let mut field = [0u8; MECHANISM_LEN];
-        field[..5].copy_from_slice(b"PLAIN");
-        assert_eq!(Mechanism::parse(&field), Ok(Mechanism::Plain));
-        assert_eq!(
-            Mechanism::parse(&[0; MECHANISM_LEN]),
-            Err(ProtocolError::UnknownMechanism)
-        );
-        assert_eq!(Mechanism::Null.to_string(), "NULL");
     }
 }

@@ -1,5 +1,9 @@
 //! ZMTP 3.1 as a sans-IO state machine: bytes and `now` in, events and bytes out.
 //!
+//! The pieces, in the order a connection meets them: the [`Greeting`], a
+//! security [`Mechanism`] (NULL; its handshake may wait on [`ZapRequest`]),
+//! then [`Frame`]s, [`Command`]s and [`Message`]s.
+//!
 //! This crate holds no sockets, no runtime and no clock. A transport feeds
 //! the bytes it read into a [`Connection`], writes out what the connection
 //! queued in its [`OutBuffer`], and calls [`Connection::handle_timeout`] when
@@ -13,18 +17,22 @@ mod connection;
 mod error;
 mod frame;
 mod greeting;
+mod mechanism;
 mod message;
 mod metadata;
 mod out_buffer;
 mod reader;
 mod socket_type;
+mod zap;
 
 pub use command::{Command, Ping, Pong};
 pub use connection::{Config, Connection, Event, PeerInfo};
 pub use error::ProtocolError;
 pub use frame::{Frame, FrameDecoder, FrameFlags, encode_frame_header};
-pub use greeting::{Greeting, Mechanism, SIGNATURE};
+pub use greeting::{Greeting, SIGNATURE};
+pub use mechanism::{Mechanism, MechanismName, Null, Security, Status};
 pub use message::Message;
 pub use metadata::Metadata;
 pub use out_buffer::OutBuffer;
 pub use socket_type::{SocketType, UnknownSocketType};
+pub use zap::{ZapReply, ZapRequest};

@@ -1,15 +1,25 @@
 //! [`Message`]: a multipart ZeroMQ message.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+
+use crate::Metadata;
 
 /// A ZeroMQ message: one or more frames ("parts"), each a [`Bytes`].
 ///
 /// Cloning is cheap: the parts are reference-counted, never copied. A
 /// single-part message (the common case) allocates nothing of its own.
 /// A message always travels whole: a peer never sees half of it.
+///
+/// A received message also tells who sent it: [`Message::property`] gives
+/// the sending peer's properties, as libzmq's `zmq_msg_gets` and pyzmq's
+/// `Frame.get` do. They are not part of the message's content: equality and
+/// hashing look at the parts only.
 #[derive(Clone, Debug, Default)]
 pub struct Message {
     parts: Parts,
+    properties: Option<Arc<Metadata>>,
 }
 
 /// One part is kept inline; more go in a vector.
@@ -36,6 +46,7 @@ impl Message {
     pub fn with_capacity(n: usize) -> Self {
         Self {
             parts: Parts::Many(Vec::with_capacity(n)),
+            properties: None,
         }
     }
 
@@ -111,6 +122,27 @@ impl Message {
     pub fn iter(&self) -> std::slice::Iter<'_, Bytes> {
         self.parts().iter()
     }
+
+    /// A property of the peer this message came from: `Socket-Type`,
+    /// `Identity` and any other property of its handshake, `Peer-Address`
+    /// (the address it connected from), and `User-Id` where a ZAP handler
+    /// named it. Names compare in any case. `None` for a message that was
+    /// not received, or a property the peer does not have.
+    pub fn property(&self, name: &str) -> Option<&Bytes> {
+        self.properties.as_ref()?.get(name)
+    }
+
+    /// Every property of the peer this message came from; see
+    /// [`Message::property`].
+    pub fn properties(&self) -> Option<&Metadata> {
+        self.properties.as_deref()
+    }
+
+    /// Marks the message as coming from a peer with these properties (the
+    /// receiving socket does this; they are shared, not copied).
+    pub fn set_properties(&mut self, properties: Arc<Metadata>) {
+        self.properties = Some(properties);
+    }
 }
 
 impl PartialEq for Message {
@@ -131,6 +163,7 @@ impl From<Vec<Bytes>> for Message {
     fn from(parts: Vec<Bytes>) -> Self {
         Self {
             parts: Parts::Many(parts),
+            properties: None,
         }
     }
 }
@@ -139,6 +172,7 @@ impl From<Bytes> for Message {
     fn from(part: Bytes) -> Self {
         Self {
             parts: Parts::One(part),
+            properties: None,
         }
     }
 }
@@ -228,6 +262,13 @@ mod tests {
         assert_eq!(pushed, inline);
         pushed.push("y");
         assert_eq!(pushed.len(), 2);
+        let mut with = pushed.clone();
+        let mut properties = Metadata::new();
+        properties.insert("Peer-Address", "127.0.0.1");
+        with.set_properties(Arc::new(properties));
+        assert_eq!(with, pushed, "properties are not content");
+        assert_eq!(with.property("peer-address").unwrap(), "127.0.0.1");
+        assert_eq!(pushed.property("peer-address"), None);
         assert_eq!(
             pushed.into_parts(),
             [Bytes::from_static(b"x"), Bytes::from_static(b"y")]

@@ -1,14 +1,26 @@
 //! [`Connection`]: one ZMTP 3.1 connection as a state machine.
+//!
+//! Three steps, each in its own place: the greeting (ZMTP only: ZWS has
+//! none, see [`Connection::without_greeting`]), the security handshake
+//! (a [`Mechanism`], which may pause for ZAP), then traffic, where frames
+//! are assembled into messages and [`heartbeat`] keeps the link honest.
+
+mod heartbeat;
+mod peer;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use crate::command::{Command, Ping, Pong};
-use crate::frame::{ABSOLUTE_LIMIT, FrameDecoder, FrameFlags, encode_frame_header};
-use crate::greeting::{GREETING_LEN, Greeting, Mechanism, SIGNATURE};
-use crate::{Message, Metadata, ProtocolError, SocketType};
+use crate::command::{Command, ERROR, Ping, Pong};
+use crate::frame::{ABSOLUTE_LIMIT, Frame, FrameDecoder, FrameFlags};
+use crate::greeting::{GREETING_LEN, Greeting, SIGNATURE};
+use crate::mechanism::{AnyMechanism, Mechanism, Security, Status, encode_plain};
+use crate::zap::{ZapReply, ZapRequest};
+use crate::{Message, Metadata, OutBuffer, ProtocolError, SocketType};
+use heartbeat::{Heartbeat, deadline};
+pub use peer::PeerInfo;
 
 /// Frames before the handshake completes are capped at this size, whatever
 /// `max_message_size` says: a peer that has not even said who it is gets
@@ -43,6 +55,12 @@ pub struct Config {
     pub heartbeat_ttl: Option<Duration>,
     /// Extra properties for our READY.
     pub metadata: Metadata,
+    /// The security mechanism.
+    pub security: Security,
+    /// Whether the handshake asks a ZAP handler about the peer
+    /// ([`Event::ZapRequest`]); the I/O layer sets it when a handler and a
+    /// domain are there.
+    pub zap: bool,
 }
 
 impl Config {
@@ -57,23 +75,24 @@ impl Config {
             heartbeat_timeout: None,
             heartbeat_ttl: None,
             metadata: Metadata::new(),
+            security: Security::Null,
+            zap: false,
         }
     }
-}
 
-/// What the peer said about itself in its READY.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PeerInfo {
-    /// The peer's socket type.
-    pub socket_type: SocketType,
-    /// The peer's `Identity`, when it sent a non-empty one and our socket
-    /// type routes by it (ROUTER). Other types ignore the property, as RFC
-    /// 37 says; it is still in `metadata`.
-    pub routing_id: Option<Bytes>,
-    /// Every property of its READY, including the two above.
-    pub metadata: Metadata,
-    /// The peer's ZMTP minor version: 0 for a 3.0 peer, 1 for 3.1.
-    pub minor_version: u8,
+    /// The properties of our READY: Socket-Type, Identity where the type
+    /// announces one, then the extra ones.
+    fn properties(&self) -> Metadata {
+        let mut properties = Metadata::new();
+        properties.insert("Socket-Type", self.socket_type.as_str());
+        if self.socket_type.sends_identity() {
+            properties.insert("Identity", self.routing_id.clone());
+        }
+        for (name, value) in self.metadata.iter() {
+            properties.insert(name, value.clone());
+        }
+        properties
+    }
 }
 
 /// Something the connection wants its owner to know.
@@ -88,6 +107,9 @@ pub enum Event {
     Subscribe(Bytes),
     /// The peer cancelled a subscription (CANCEL command).
     Cancel(Bytes),
+    /// The handshake waits for the ZAP handler's answer to this request:
+    /// give it to [`Connection::handle_zap_reply`].
+    ZapRequest(ZapRequest),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,22 +118,33 @@ enum State {
     Signature,
     /// Waiting for the rest of the peer's greeting.
     Greeting,
-    /// NULL handshake: waiting for the peer's READY.
-    Handshake { peer_minor: u8 },
+    /// The mechanism's handshake.
+    Handshake,
     /// Traffic.
     Ready,
 }
 
-/// One ZMTP 3.1 connection with the NULL mechanism: greeting, handshake,
-/// framing and heartbeats, with no I/O.
+/// The frames of the message being received, and their total size.
+#[derive(Debug, Default)]
+struct Assembly {
+    parts: Vec<Bytes>,
+    size: u64,
+}
+
+/// One ZMTP 3.1 connection: greeting, security handshake, framing and
+/// heartbeats, with no I/O.
 ///
 /// # How to drive it
 ///
 /// - **Getters**: [`is_ready`](Self::is_ready), [`peer`](Self::peer),
 ///   [`read_hint`](Self::read_hint).
-/// - **Inputs** (`handle_*`): [`handle_input`](Self::handle_input) with the
-///   bytes read from the peer; [`handle_timeout`](Self::handle_timeout)
-///   once the time from [`poll_timeout`](Self::poll_timeout) has come.
+/// - **Inputs** (`handle_*`): [`handle_input`](Self::handle_input) (or
+///   [`handle_input_upto`](Self::handle_input_upto)) with the bytes read
+///   from the peer; [`handle_timeout`](Self::handle_timeout) once the time
+///   from [`poll_timeout`](Self::poll_timeout) has come;
+///   [`handle_zap_reply`](Self::handle_zap_reply) with the answer to an
+///   [`Event::ZapRequest`]; [`handle_unread_input`](Self::handle_unread_input)
+///   when the peer's bytes wait unread because we stopped reading.
 /// - **Mutators**: [`send_message`](Self::send_message) (only once ready),
 ///   [`send_command`](Self::send_command),
 ///   [`send_subscribe`](Self::send_subscribe) and
@@ -129,53 +162,61 @@ pub struct Connection {
     config: Config,
     state: State,
     failed: Option<ProtocolError>,
+    mechanism: AnyMechanism,
     decoder: FrameDecoder,
-    out: crate::OutBuffer,
+    out: OutBuffer,
     events: VecDeque<Event>,
     peer: Option<PeerInfo>,
-    /// The frames of the message being received.
-    parts: Vec<Bytes>,
-    /// Their total size.
-    message_size: u64,
+    /// The peer's ZMTP minor version, from its greeting.
+    peer_minor: u8,
+    assembly: Assembly,
     /// Bytes the frame being received still needs.
     need: usize,
     handshake_deadline: Option<Instant>,
-    next_ping: Option<Instant>,
-    /// Set when we sent a PING: drop unless something arrives by then.
-    ping_deadline: Option<Instant>,
-    /// Set by the peer's PING TTL: drop unless something arrives by then.
-    ttl_deadline: Option<Instant>,
-    /// Where our last PONG ends in the output: until it is written, a PING
-    /// gets no other (libzmq keeps one PONG pending), so a peer that floods
-    /// PINGs and reads nothing cannot make our output grow.
-    pong_end: u64,
+    heartbeat: Heartbeat,
     /// Bytes left in the input buffer by the last call: more than that on
     /// the next call means bytes arrived.
     buffered: usize,
 }
 
 impl Connection {
-    /// A new connection; our signature is queued in [`out`](Self::out).
+    /// A new ZMTP connection; our signature is queued in
+    /// [`out`](Self::out).
     pub fn new(config: Config, now: Instant) -> Self {
-        let mut out = crate::OutBuffer::new();
-        out.tail().extend_from_slice(&SIGNATURE);
-        out.wrote(SIGNATURE.len());
+        let mut conn = Self::start(config, State::Signature, now);
+        conn.out.tail().extend_from_slice(&SIGNATURE);
+        conn.out.wrote(SIGNATURE.len());
+        conn
+    }
+
+    /// A connection with no greeting, as ZWS (RFC 45) has none: the
+    /// transport has agreed on the mechanism already, and the peer speaks
+    /// ZMTP 3.1. The handshake starts at once; feed it whole frames with
+    /// [`handle_frame`](Self::handle_frame).
+    pub fn without_greeting(config: Config, now: Instant) -> Self {
+        let mut conn = Self::start(config, State::Handshake, now);
+        conn.peer_minor = 1;
+        conn.pump_handshake();
+        conn
+    }
+
+    fn start(config: Config, state: State, now: Instant) -> Self {
+        let mechanism = config.security.start(config.properties(), config.zap);
+        let ttl = config.heartbeat_ttl.unwrap_or_default();
         Self {
             handshake_deadline: deadline(now, config.handshake_ivl),
+            heartbeat: Heartbeat::new(config.heartbeat_ivl, config.heartbeat_timeout, ttl),
             config,
-            state: State::Signature,
+            state,
             failed: None,
+            mechanism,
             decoder: FrameDecoder,
-            out,
+            out: OutBuffer::new(),
             events: VecDeque::new(),
             peer: None,
-            parts: Vec::new(),
-            message_size: 0,
+            peer_minor: 1,
+            assembly: Assembly::default(),
             need: 0,
-            next_ping: None,
-            ping_deadline: None,
-            ttl_deadline: None,
-            pong_end: 0,
             buffered: 0,
         }
     }
@@ -202,137 +243,282 @@ impl Connection {
     /// beyond what the last call left count as a sign of the peer's life,
     /// whole frame or not.
     pub fn handle_input(&mut self, buf: &mut BytesMut, now: Instant) -> Result<(), ProtocolError> {
+        self.handle_input_upto(buf, now, usize::MAX)
+    }
+
+    /// As [`handle_input`](Self::handle_input), but once `messages` messages
+    /// came out of this call, stops before the next data frame: the rest
+    /// stays in `buf`, undecoded, until the caller has room for more and
+    /// calls again (with no new bytes, if it likes). Commands before that
+    /// point are handled.
+    pub fn handle_input_upto(
+        &mut self,
+        buf: &mut BytesMut,
+        now: Instant,
+        messages: usize,
+    ) -> Result<(), ProtocolError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         if buf.len() > self.buffered {
             // Any byte is a sign of life (RFC 37: "any incoming traffic"),
             // also part of a frame too large to arrive within a heartbeat.
-            self.ping_deadline = None;
-            self.ttl_deadline = None;
+            self.heartbeat.alive();
         }
-        let result = self.process(buf, now);
+        let result = self.process(buf, now, messages);
         self.buffered = buf.len();
+        self.fail_on(result)
+    }
+
+    /// Handles one whole frame, for a transport that splits frames itself
+    /// (ZWS: one WebSocket message per frame). A sign of the peer's life.
+    pub fn handle_frame(&mut self, frame: Frame, now: Instant) -> Result<(), ProtocolError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.heartbeat.alive();
+        let result = match self.state {
+            State::Signature | State::Greeting => Err(ProtocolError::UnexpectedCommand(
+                "a frame before the greeting",
+            )),
+            State::Handshake => self.handshake_frame(frame, now),
+            State::Ready => self.traffic_frame(frame, now).map(drop),
+        };
+        self.fail_on(result)
+    }
+
+    /// The peer's bytes wait unread because we stopped reading (our side
+    /// is full): a sign of its life, so that our back-pressure does not
+    /// look like its silence.
+    pub fn handle_unread_input(&mut self) {
+        if self.state == State::Ready {
+            self.heartbeat.alive();
+        }
+    }
+
+    /// The ZAP handler's answer to the last [`Event::ZapRequest`].
+    pub fn handle_zap_reply(&mut self, reply: ZapReply, now: Instant) -> Result<(), ProtocolError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let result = self.mechanism.handle_zap_reply(reply);
+        // On a refusal the mechanism may still have an ERROR to send.
+        self.pump_handshake();
+        let result = result.and_then(|()| self.check_handshake(now));
+        self.fail_on(result)
+    }
+
+    fn fail_on(&mut self, result: Result<(), ProtocolError>) -> Result<(), ProtocolError> {
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
         result
     }
 
-    fn process(&mut self, buf: &mut BytesMut, now: Instant) -> Result<(), ProtocolError> {
+    fn process(
+        &mut self,
+        buf: &mut BytesMut,
+        now: Instant,
+        messages: usize,
+    ) -> Result<(), ProtocolError> {
+        let mut delivered = 0;
         loop {
             match self.state {
                 State::Signature => {
-                    if buf.first().is_some_and(|&b| b != 0xFF) {
-                        return Err(ProtocolError::BadSignature);
-                    }
-                    let Some(signature) = buf.get(..SIGNATURE.len()) else {
+                    if !self.signature(buf)? {
                         return Ok(());
-                    };
-                    Greeting::check_signature(signature)?;
-                    let ours = Greeting::new(Mechanism::Null, false).encode();
-                    self.out.tail().extend_from_slice(&ours[SIGNATURE.len()..]);
-                    self.out.wrote(GREETING_LEN - SIGNATURE.len());
-                    self.state = State::Greeting;
+                    }
                 }
                 State::Greeting => {
-                    // An older peer sends less than 64 bytes and waits:
-                    // refuse it as soon as its version byte is in.
-                    if let Some(&major) = buf.get(SIGNATURE.len())
-                        && major < 3
-                    {
-                        return Err(ProtocolError::UnsupportedVersion { major });
-                    }
-                    let Some(bytes) = buf.get(..GREETING_LEN) else {
+                    if !self.greeting(buf)? {
                         return Ok(());
-                    };
-                    let bytes: &[u8; GREETING_LEN] =
-                        bytes.try_into().map_err(|_| ProtocolError::BadSignature)?;
-                    let greeting = match Greeting::parse(bytes) {
-                        Ok(greeting) => greeting,
-                        Err(e) => {
-                            if e == ProtocolError::UnknownMechanism {
-                                self.queue_error("security mechanism mismatch");
-                            }
-                            return Err(e);
-                        }
-                    };
-                    buf.advance(GREETING_LEN);
-                    if greeting.mechanism != Mechanism::Null {
-                        self.queue_error("security mechanism mismatch");
-                        return Err(ProtocolError::MechanismMismatch {
-                            ours: Mechanism::Null,
-                            peer: greeting.mechanism,
-                        });
                     }
-                    self.send_ready();
-                    self.state = State::Handshake {
-                        peer_minor: greeting.minor,
-                    };
                 }
-                State::Handshake { peer_minor } => {
+                State::Handshake => {
                     let Some(frame) = self.decoder.decode(buf, HANDSHAKE_FRAME_LIMIT)? else {
                         self.need = self.decoder.needed(buf);
                         return Ok(());
                     };
-                    if !frame.flags.command() {
-                        return Err(ProtocolError::DataBeforeReady);
-                    }
-                    if frame.flags.more() {
-                        return Err(ProtocolError::CommandWithMore);
-                    }
-                    match Command::parse(frame.body)? {
-                        Command::Ready(metadata) => self.on_ready(metadata, peer_minor, now)?,
-                        Command::Error { reason } => return Err(peer_error(&reason)),
-                        _ => return Err(ProtocolError::UnexpectedCommand("expected READY")),
-                    }
+                    self.handshake_frame(frame, now)?;
                 }
                 State::Ready => {
-                    // A command is bounded alone; a data frame by what is
-                    // left of the message's budget.
-                    let command = buf.first().is_some_and(|&f| FrameFlags(f).command());
-                    let max = self.config.max_message_size.unwrap_or(u64::MAX);
-                    let limit = if command {
-                        max
-                    } else {
-                        max.saturating_sub(self.message_size)
-                    };
-                    let frame = match self.decoder.decode(buf, limit) {
-                        Ok(Some(frame)) => frame,
-                        Ok(None) => {
-                            self.need = self.decoder.needed(buf);
-                            return Ok(());
-                        }
-                        Err(e) => return Err(self.oversized(e, command)),
-                    };
-                    if frame.flags.command() {
-                        if frame.flags.more() {
-                            return Err(ProtocolError::CommandWithMore);
-                        }
-                        self.on_command(Command::parse(frame.body)?, now)?;
-                    } else {
-                        self.message_size =
-                            self.message_size.saturating_add(frame.body.len() as u64);
-                        if !frame.flags.more() {
-                            self.message_size = 0;
-                            // A single-frame message needs no part vector.
-                            let msg = if self.parts.is_empty() {
-                                Message::from(frame.body)
-                            } else {
-                                self.parts.push(frame.body);
-                                std::mem::take(&mut self.parts).into()
-                            };
-                            self.events.push_back(Event::Message(msg));
-                        } else {
-                            if self.parts.len() as u64 >= max {
-                                return Err(ProtocolError::MessageTooLarge);
-                            }
-                            self.parts.push(frame.body);
-                        }
+                    if delivered >= messages && is_data(buf) {
+                        return Ok(());
                     }
+                    let Some(frame) = self.next_frame(buf)? else {
+                        return Ok(());
+                    };
+                    delivered += usize::from(self.traffic_frame(frame, now)?);
                 }
             }
         }
+    }
+
+    /// The peer's signature; true once it is in.
+    fn signature(&mut self, buf: &mut BytesMut) -> Result<bool, ProtocolError> {
+        if buf.first().is_some_and(|&b| b != 0xFF) {
+            return Err(ProtocolError::BadSignature);
+        }
+        let Some(signature) = buf.get(..SIGNATURE.len()) else {
+            return Ok(false);
+        };
+        Greeting::check_signature(signature)?;
+        let ours = Greeting::new(self.mechanism.name(), self.mechanism.as_server()).encode();
+        self.out.tail().extend_from_slice(&ours[SIGNATURE.len()..]);
+        self.out.wrote(GREETING_LEN - SIGNATURE.len());
+        self.state = State::Greeting;
+        Ok(true)
+    }
+
+    /// The rest of the peer's greeting; true once it is in and agrees with
+    /// ours, and the handshake has started.
+    fn greeting(&mut self, buf: &mut BytesMut) -> Result<bool, ProtocolError> {
+        // An older peer sends less than 64 bytes and waits: refuse it as
+        // soon as its version byte is in.
+        if let Some(&major) = buf.get(SIGNATURE.len())
+            && major < 3
+        {
+            return Err(ProtocolError::UnsupportedVersion { major });
+        }
+        let Some(bytes) = buf.get(..GREETING_LEN) else {
+            return Ok(false);
+        };
+        let bytes: &[u8; GREETING_LEN] =
+            bytes.try_into().map_err(|_| ProtocolError::BadSignature)?;
+        let checked = Greeting::parse(bytes).and_then(|greeting| {
+            self.mechanism.check_greeting(&greeting)?;
+            Ok(greeting)
+        });
+        let greeting = match checked {
+            Ok(greeting) => greeting,
+            Err(e) => {
+                if matches!(
+                    e,
+                    ProtocolError::UnknownMechanism | ProtocolError::MechanismMismatch { .. }
+                ) {
+                    self.queue_error("security mechanism mismatch");
+                }
+                return Err(e);
+            }
+        };
+        buf.advance(GREETING_LEN);
+        self.peer_minor = greeting.minor;
+        self.state = State::Handshake;
+        self.pump_handshake();
+        Ok(true)
+    }
+
+    /// One frame of the handshake: a command for the mechanism.
+    fn handshake_frame(&mut self, frame: Frame, now: Instant) -> Result<(), ProtocolError> {
+        if !frame.flags.command() {
+            return Err(ProtocolError::DataBeforeReady);
+        }
+        if frame.flags.more() {
+            return Err(ProtocolError::CommandWithMore);
+        }
+        let (name, data) = Command::split(frame.body)?;
+        if &name[..] == ERROR {
+            return Err(match Command::parse_data(name, data)? {
+                Command::Error { reason } => peer_error(&reason),
+                _ => ProtocolError::MalformedCommand("error"),
+            });
+        }
+        self.mechanism.handle_command(&name, data)?;
+        self.pump_handshake();
+        self.check_handshake(now)
+    }
+
+    /// Sends what the mechanism has to send, and hands out its ZAP request.
+    fn pump_handshake(&mut self) {
+        while let Some(body) = self.mechanism.next_command() {
+            encode_plain(FrameFlags::COMMAND, &body, &mut self.out);
+        }
+        if let Some(request) = self.mechanism.zap_request() {
+            self.events.push_back(Event::ZapRequest(request));
+        }
+    }
+
+    /// Once the mechanism is done: checks the peer's properties and starts
+    /// traffic.
+    fn check_handshake(&mut self, now: Instant) -> Result<(), ProtocolError> {
+        if self.state != State::Handshake || self.mechanism.status() != Status::Ready {
+            return Ok(());
+        }
+        let metadata = self.mechanism.take_peer_properties();
+        let (socket_type, routing_id) =
+            match peer::check_properties(&metadata, self.config.socket_type) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    self.queue_error(&e.to_string());
+                    return Err(e);
+                }
+            };
+        let peer = PeerInfo {
+            socket_type,
+            routing_id,
+            metadata,
+            user_id: self.mechanism.user_id().cloned(),
+            minor_version: self.peer_minor,
+        };
+        self.peer = Some(peer.clone());
+        self.state = State::Ready;
+        self.handshake_deadline = None;
+        self.heartbeat.start(now);
+        self.events.push_back(Event::Ready(peer));
+        Ok(())
+    }
+
+    /// The next whole frame, checked against `max_message_size`: a command
+    /// is bounded alone, a data frame by what is left of its message's
+    /// budget.
+    fn next_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, ProtocolError> {
+        let command = buf.first().is_some_and(|&f| FrameFlags(f).command());
+        let max = self.config.max_message_size.unwrap_or(u64::MAX);
+        let limit = if command {
+            max
+        } else {
+            max.saturating_sub(self.assembly.size)
+        };
+        match self.decoder.decode(buf, limit) {
+            Ok(Some(frame)) => Ok(Some(frame)),
+            Ok(None) => {
+                self.need = self.decoder.needed(buf);
+                Ok(None)
+            }
+            Err(e) => Err(self.oversized(e, command)),
+        }
+    }
+
+    /// One frame of traffic; true when it completed a message.
+    fn traffic_frame(&mut self, frame: Frame, now: Instant) -> Result<bool, ProtocolError> {
+        let frame = self.mechanism.decode(frame)?;
+        if frame.flags.command() {
+            if frame.flags.more() {
+                return Err(ProtocolError::CommandWithMore);
+            }
+            self.on_command(Command::parse(frame.body)?, now)?;
+            return Ok(false);
+        }
+        let max = self.config.max_message_size.unwrap_or(u64::MAX);
+        let assembly = &mut self.assembly;
+        assembly.size = assembly.size.saturating_add(frame.body.len() as u64);
+        if frame.flags.more() {
+            if assembly.parts.len() as u64 >= max {
+                return Err(ProtocolError::MessageTooLarge);
+            }
+            assembly.parts.push(frame.body);
+            return Ok(false);
+        }
+        assembly.size = 0;
+        // A single-frame message needs no part vector.
+        let msg = if assembly.parts.is_empty() {
+            Message::from(frame.body)
+        } else {
+            assembly.parts.push(frame.body);
+            std::mem::take(&mut assembly.parts).into()
+        };
+        self.events.push_back(Event::Message(msg));
+        Ok(true)
     }
 
     /// Names the limit a frame broke: a data frame that fits
@@ -354,47 +540,13 @@ impl Connection {
         }
     }
 
-    /// Checks the peer's READY (RFC 23: Socket-Type required and
-    /// compatible; RFC 37: an Identity of at most 255 octets, not starting
-    /// with a zero octet, where it is used).
-    fn on_ready(
-        &mut self,
-        metadata: Metadata,
-        peer_minor: u8,
-        now: Instant,
-    ) -> Result<(), ProtocolError> {
-        let checked = check_ready(&metadata, self.config.socket_type);
-        let (socket_type, routing_id) = match checked {
-            Ok(ok) => ok,
-            Err(e) => {
-                self.queue_error(&e.to_string());
-                return Err(e);
-            }
-        };
-        self.peer = Some(PeerInfo {
-            socket_type,
-            routing_id,
-            metadata,
-            minor_version: peer_minor,
-        });
-        self.state = State::Ready;
-        self.handshake_deadline = None;
-        self.next_ping = deadline(now, self.config.heartbeat_ivl);
-        if let Some(peer) = &self.peer {
-            self.events.push_back(Event::Ready(peer.clone()));
-        }
-        Ok(())
-    }
-
     fn on_command(&mut self, command: Command, now: Instant) -> Result<(), ProtocolError> {
         match command {
             Command::Ping(Ping { ttl, context }) => {
-                if self.out.written() >= self.pong_end {
+                if self.heartbeat.on_ping(ttl, now, self.out.written()) {
                     self.send_command(&Command::Pong(Pong { context }));
-                    self.pong_end = self.out.end();
+                    self.heartbeat.pong_queued(self.out.end());
                 }
-                // Zero means no TTL; else at most 6553.5 s from now.
-                self.ttl_deadline = deadline(now, Some(ttl));
             }
             Command::Pong(_) | Command::Unknown { .. } => {}
             Command::Subscribe(topic) => self.events.push_back(Event::Subscribe(topic)),
@@ -413,37 +565,19 @@ impl Connection {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
-        let result = if due(self.handshake_deadline) && self.state != State::Ready {
-            Err(ProtocolError::HandshakeTimeout)
-        } else if due(self.ping_deadline) {
-            Err(ProtocolError::HeartbeatTimeout)
-        } else if due(self.ttl_deadline) {
-            Err(ProtocolError::TtlExpired)
-        } else {
-            if due(self.next_ping) {
-                self.send_ping(now);
+        let result = if self.state != State::Ready {
+            match self.handshake_deadline {
+                Some(t) if t <= now => Err(ProtocolError::HandshakeTimeout),
+                _ => Ok(()),
             }
-            Ok(())
+        } else {
+            self.heartbeat.handle_timeout(now).map(|ping| {
+                if let Some(ping) = ping {
+                    self.send_command(&Command::Ping(ping));
+                }
+            })
         };
-        if let Err(e) = &result {
-            self.failed = Some(e.clone());
-        }
-        result
-    }
-
-    /// Sends a PING and arms the timeout that waits for any traffic (only
-    /// if none is armed: libzmq does not push it back on every PING).
-    fn send_ping(&mut self, now: Instant) {
-        self.send_command(&Command::Ping(Ping {
-            ttl: self.config.heartbeat_ttl.unwrap_or_default(),
-            context: Bytes::new(),
-        }));
-        self.next_ping = deadline(now, self.config.heartbeat_ivl);
-        if self.ping_deadline.is_none() {
-            let timeout = self.config.heartbeat_timeout.or(self.config.heartbeat_ivl);
-            self.ping_deadline = deadline(now, timeout);
-        }
+        self.fail_on(result)
     }
 
     /// The earliest time [`handle_timeout`](Self::handle_timeout) must be
@@ -452,18 +586,11 @@ impl Connection {
         if self.failed.is_some() {
             return None;
         }
-        let handshake = (self.state != State::Ready)
-            .then_some(self.handshake_deadline)
-            .flatten();
-        [
-            handshake,
-            self.next_ping,
-            self.ping_deadline,
-            self.ttl_deadline,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        if self.state == State::Ready {
+            self.heartbeat.poll_timeout()
+        } else {
+            self.handshake_deadline
+        }
     }
 
     /// The next event, if any.
@@ -472,7 +599,7 @@ impl Connection {
     }
 
     /// The bytes waiting to be written.
-    pub fn out(&mut self) -> &mut crate::OutBuffer {
+    pub fn out(&mut self) -> &mut OutBuffer {
         &mut self.out
     }
 
@@ -483,20 +610,24 @@ impl Connection {
         let last = msg.len().saturating_sub(1);
         for (i, part) in msg.iter().enumerate() {
             let flags = if i < last { FrameFlags::MORE } else { 0 };
-            let before = self.out.tail().len();
-            encode_frame_header(flags, part.len(), self.out.tail());
-            let header = self.out.tail().len() - before;
-            self.out.wrote(header);
-            self.out.push_body(part);
+            self.mechanism.encode(flags, part, &mut self.out);
         }
     }
 
-    /// Queues a command.
+    /// Queues a command (after the handshake it goes through the
+    /// mechanism, as every frame does).
     pub fn send_command(&mut self, command: &Command) {
-        let before = self.out.tail().len();
-        command.encode(self.out.tail());
-        let written = self.out.tail().len() - before;
-        self.out.wrote(written);
+        if self.state != State::Ready || self.mechanism.is_transparent() {
+            let before = self.out.tail().len();
+            command.encode(self.out.tail());
+            let written = self.out.tail().len() - before;
+            self.out.wrote(written);
+        } else {
+            let mut body = BytesMut::with_capacity(command.body_len());
+            command.encode_body(&mut body);
+            self.mechanism
+                .encode(FrameFlags::COMMAND, &body.freeze(), &mut self.out);
+        }
     }
 
     /// Subscribes to `topic` at the peer: a SUBSCRIBE command for a ZMTP
@@ -510,35 +641,18 @@ impl Connection {
         self.send_subscription(topic, false);
     }
 
-    /// Writes the subscription straight into the tail: one copy of the
-    /// topic, no intermediate buffer.
     fn send_subscription(&mut self, topic: &[u8], subscribe: bool) {
-        let tail = self.out.tail();
-        let before = tail.len();
-        if self.peer.as_ref().is_some_and(|p| p.minor_version == 0) {
-            encode_frame_header(0, 1 + topic.len(), tail);
-            tail.put_u8(u8::from(subscribe));
+        let topic = Bytes::copy_from_slice(topic);
+        if self.peer_minor == 0 {
+            let mut body = BytesMut::with_capacity(1 + topic.len());
+            body.put_u8(u8::from(subscribe));
+            body.put_slice(&topic);
+            self.mechanism.encode(0, &body.freeze(), &mut self.out);
+        } else if subscribe {
+            self.send_command(&Command::Subscribe(topic));
         } else {
-            let name: &[u8] = if subscribe { b"SUBSCRIBE" } else { b"CANCEL" };
-            encode_frame_header(FrameFlags::COMMAND, 1 + name.len() + topic.len(), tail);
-            tail.put_u8(name.len() as u8);
-            tail.put_slice(name);
+            self.send_command(&Command::Cancel(topic));
         }
-        tail.put_slice(topic);
-        let written = tail.len() - before;
-        self.out.wrote(written);
-    }
-
-    fn send_ready(&mut self) {
-        let mut metadata = Metadata::new();
-        metadata.insert("Socket-Type", self.config.socket_type.as_str());
-        if self.config.socket_type.sends_identity() {
-            metadata.insert("Identity", self.config.routing_id.clone());
-        }
-        for (name, value) in self.config.metadata.iter() {
-            metadata.insert(name, value.clone());
-        }
-        self.send_command(&Command::Ready(metadata));
     }
 
     fn queue_error(&mut self, reason: &str) {
@@ -548,43 +662,9 @@ impl Connection {
     }
 }
 
-/// The peer's socket type and routing id, if its READY is acceptable.
-fn check_ready(
-    metadata: &Metadata,
-    ours: SocketType,
-) -> Result<(SocketType, Option<Bytes>), ProtocolError> {
-    match metadata.count("Socket-Type") {
-        0 => return Err(ProtocolError::MissingSocketType),
-        1 => {}
-        _ => return Err(ProtocolError::DuplicateProperty("Socket-Type".into())),
-    }
-    let name = metadata.get("Socket-Type").map_or(&[][..], |v| &v[..]);
-    let peer = SocketType::from_wire(name).ok_or(ProtocolError::UnknownSocketType)?;
-    if !ours.is_compatible(peer) {
-        return Err(ProtocolError::IncompatibleSocketType { ours, peer });
-    }
-    // RFC 37: "For all other socket types, the Identity property shall be
-    // ignored" (libzmq's REP serves a peer whose identity starts with 0).
-    if !ours.routes_by_identity() {
-        return Ok((peer, None));
-    }
-    if metadata.count("Identity") > 1 {
-        return Err(ProtocolError::DuplicateProperty("Identity".into()));
-    }
-    let routing_id = match metadata.get("Identity") {
-        Some(id) if id.len() > 255 || id.first() == Some(&0) => {
-            return Err(ProtocolError::InvalidIdentity);
-        }
-        Some(id) if !id.is_empty() => Some(id.clone()),
-        _ => None,
-    };
-    Ok((peer, routing_id))
-}
-
-/// `now + d`, or none for no duration, a zero one (libzmq's "off") or one
-/// past what `Instant` can hold.
-fn deadline(now: Instant, d: Option<Duration>) -> Option<Instant> {
-    d.filter(|d| !d.is_zero()).and_then(|d| now.checked_add(d))
+/// Whether the frame at the front of `buf` is a data frame.
+fn is_data(buf: &[u8]) -> bool {
+    buf.first().is_some_and(|&f| !FrameFlags(f).command())
 }
 
 fn peer_error(reason: &[u8]) -> ProtocolError {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 
 use super::*;
+use crate::{MechanismName, ZapReply, ZapRequest};
 
 /// Moves bytes between two connections, like a perfect network.
 struct Pair {
@@ -243,7 +244,7 @@ fn zmtp_2_peer_is_refused_from_its_version_byte() {
 fn after_greeting(socket_type: SocketType) -> (Connection, BytesMut) {
     let now = Instant::now();
     let mut c = Connection::new(Config::new(socket_type), now);
-    let mut input = BytesMut::from(&Greeting::new(Mechanism::Null, false).encode()[..]);
+    let mut input = BytesMut::from(&Greeting::new(MechanismName::Null, false).encode()[..]);
     c.handle_input(&mut input, now).unwrap();
     Pair::drain(&mut c);
     (c, input)
@@ -393,7 +394,7 @@ fn handshake_phase_violations_are_refused() {
 fn mechanism_mismatch_is_refused() {
     let now = Instant::now();
     let mut c = Connection::new(Config::new(SocketType::Req), now);
-    let mut input = BytesMut::from(&Greeting::new(Mechanism::Plain, false).encode()[..]);
+    let mut input = BytesMut::from(&Greeting::new(MechanismName::Plain, false).encode()[..]);
     assert!(matches!(
         c.handle_input(&mut input, now),
         Err(ProtocolError::MechanismMismatch { .. })
@@ -541,7 +542,7 @@ fn subscriptions_and_unknown_commands() {
 fn zmtp_3_0_peer_gets_subscriptions_as_messages() {
     let now = Instant::now();
     let mut c = Connection::new(Config::new(SocketType::Sub), now);
-    let mut greeting = Greeting::new(Mechanism::Null, false).encode();
+    let mut greeting = Greeting::new(MechanismName::Null, false).encode();
     greeting[11] = 0;
     let mut input = BytesMut::from(&greeting[..]);
     input.extend_from_slice(&ready_frame(&[("Socket-Type", b"PUB")]));
@@ -553,7 +554,7 @@ fn zmtp_3_0_peer_gets_subscriptions_as_messages() {
 }
 
 fn greeting_bytes(edit: impl FnOnce(&mut [u8; GREETING_LEN])) -> BytesMut {
-    let mut g = Greeting::new(Mechanism::Null, false).encode();
+    let mut g = Greeting::new(MechanismName::Null, false).encode();
     edit(&mut g);
     BytesMut::from(&g[..])
 }
@@ -916,5 +917,177 @@ fn part_of_a_frame_is_a_sign_of_life() {
     assert_eq!(
         p.a.handle_timeout(p.now),
         Err(ProtocolError::HeartbeatTimeout)
+    );
+}
+
+/// A pair whose REP side asks a ZAP handler (as libzmq's NULL does with a
+/// ZAP domain): returns it after the REQ side's READY has come in.
+fn zap_pair() -> Pair {
+    let mut rep = Config::new(SocketType::Rep);
+    rep.zap = true;
+    let mut p = Pair::new(Config::new(SocketType::Req), rep);
+    p.run(usize::MAX).unwrap();
+    p
+}
+
+fn zap_requests(c: &mut Connection) -> Vec<ZapRequest> {
+    events(c)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::ZapRequest(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// libzmq's NULL mechanism with a ZAP domain asks the handler first and
+/// sends READY only once it allowed the peer; the handler's user id and
+/// properties then describe the peer.
+#[test]
+fn null_handshake_pauses_for_zap_then_goes_on() {
+    let mut p = zap_pair();
+    assert!(!p.a.is_ready() && !p.b.is_ready(), "paused for ZAP");
+    let requests = zap_requests(&mut p.b);
+    assert_eq!(
+        requests,
+        [ZapRequest {
+            mechanism: MechanismName::Null,
+            credentials: vec![]
+        }]
+    );
+    let mut reply = ZapReply::new(200);
+    reply.user_id = Bytes::from_static(b"alice");
+    reply.metadata.insert("X-Role", "admin");
+    p.b.handle_zap_reply(reply, p.now).unwrap();
+    p.run(usize::MAX).unwrap();
+    assert!(p.a.is_ready() && p.b.is_ready());
+    let peer = p.b.peer().unwrap();
+    assert_eq!(peer.user_id.as_deref(), Some(&b"alice"[..]));
+    assert_eq!(peer.metadata.get("x-role").unwrap(), "admin");
+    assert_eq!(peer.metadata.get("socket-type").unwrap(), "REQ");
+    assert_eq!(
+        p.b.handle_zap_reply(ZapReply::new(200), p.now),
+        Err(ProtocolError::UnexpectedZapReply),
+        "one answer per request"
+    );
+}
+
+/// RFC 27 and libzmq: a refusal (400, 500) sends ERROR with the status
+/// code and ends the handshake; a temporary failure (300) sends none.
+#[test]
+fn zap_refusal_ends_the_handshake() {
+    for (status, error_sent) in [(400, true), (500, true), (300, false)] {
+        let mut p = zap_pair();
+        zap_requests(&mut p.b);
+        assert_eq!(
+            p.b.handle_zap_reply(ZapReply::new(status), p.now),
+            Err(ProtocolError::AuthenticationFailed {
+                status_code: status
+            })
+        );
+        let sent = Pair::drain(&mut p.b);
+        let expected = format!("\x04\x0a\x05ERROR\x03{status}");
+        assert_eq!(sent == expected.as_bytes(), error_sent, "{status}");
+        if error_sent {
+            p.a_in.extend_from_slice(&sent);
+            assert_eq!(
+                p.a.handle_input(&mut p.a_in, p.now),
+                Err(ProtocolError::PeerError(status.to_string()))
+            );
+        }
+        assert!(!p.b.is_ready());
+    }
+}
+
+/// RELIABILITY 21: an answer that never comes fails the handshake at
+/// `handshake_ivl`.
+#[test]
+fn an_unanswered_zap_request_times_out() {
+    let mut p = zap_pair();
+    zap_requests(&mut p.b);
+    let due = p.b.poll_timeout().expect("the handshake deadline");
+    assert_eq!(
+        p.b.handle_timeout(due),
+        Err(ProtocolError::HandshakeTimeout)
+    );
+}
+
+/// Moves frames between two greeting-less connections, as ZWS does: one
+/// frame per message of the transport.
+fn exchange_frames(from: &mut Connection, to: &mut Connection, now: Instant) {
+    let mut bytes = BytesMut::from(&Pair::drain(from)[..]);
+    while let Some(frame) = FrameDecoder.decode(&mut bytes, u64::MAX).unwrap() {
+        to.handle_frame(frame, now).unwrap();
+    }
+    assert!(bytes.is_empty());
+}
+
+/// RFC 45: ZWS has no greeting; the handshake starts with the mechanism's
+/// first command, and frames come one by one.
+#[test]
+fn without_a_greeting_the_handshake_starts_at_once() {
+    let now = Instant::now();
+    let mut a = Connection::without_greeting(Config::new(SocketType::Dealer), now);
+    let mut b = Connection::without_greeting(Config::new(SocketType::Router), now);
+    let first = Pair::drain(&mut a);
+    assert_eq!(first[..9], *b"\x04\x29\x05READY\x0b", "READY, no greeting");
+    let mut bytes = BytesMut::from(&first[..]);
+    let ready = FrameDecoder.decode(&mut bytes, u64::MAX).unwrap().unwrap();
+    b.handle_frame(ready, now).unwrap();
+    exchange_frames(&mut b, &mut a, now);
+    assert!(a.is_ready() && b.is_ready());
+    a.send_message(&message(&["x", "y"]));
+    exchange_frames(&mut a, &mut b, now);
+    let got = events(&mut b);
+    assert_eq!(got[1..], [Event::Message(message(&["x", "y"]))]);
+}
+
+/// A receiver with room for `n` messages decodes `n` and leaves the rest
+/// in the buffer; commands on the way are still answered.
+#[test]
+fn decoding_stops_where_the_receiver_has_no_room() {
+    let mut c = ready_peer(SocketType::Pull, b"PUSH");
+    let mut input =
+        BytesMut::from(&b"\x00\x01a\x04\x07\x04PING\x00\x00\x01\x01b\x00\x01c\x00\x01d"[..]);
+    let now = Instant::now();
+    c.handle_input_upto(&mut input, now, 1).unwrap();
+    assert_eq!(events(&mut c), [Event::Message(message(&["a"]))]);
+    assert_eq!(
+        Pair::drain(&mut c),
+        b"\x04\x05\x04PONG",
+        "the PING was read"
+    );
+    assert_eq!(input[..], *b"\x01\x01b\x00\x01c\x00\x01d", "left undecoded");
+    c.handle_input_upto(&mut input, now, 0).unwrap();
+    assert_eq!(events(&mut c), []);
+    c.handle_input_upto(&mut input, now, 1).unwrap();
+    assert_eq!(events(&mut c), [Event::Message(message(&["b", "c"]))]);
+    c.handle_input(&mut input, now).unwrap();
+    assert_eq!(events(&mut c), [Event::Message(message(&["d"]))]);
+    assert!(input.is_empty());
+}
+
+/// The peer's bytes waiting unread (we stopped reading) keep it alive: our
+/// back-pressure is not its silence.
+#[test]
+fn unread_input_is_a_sign_of_life() {
+    let mut cfg = Config::new(SocketType::Pull);
+    cfg.heartbeat_ivl = Some(Duration::from_millis(100));
+    cfg.heartbeat_timeout = Some(Duration::from_millis(300));
+    let mut p = Pair::new(cfg, Config::new(SocketType::Push));
+    p.run(usize::MAX).unwrap();
+    for _ in 0..20 {
+        p.advance(Duration::from_millis(100));
+        p.a.handle_timeout(p.now).unwrap();
+        Pair::drain(&mut p.a);
+        p.a.handle_unread_input();
+    }
+    p.advance(Duration::from_millis(100));
+    p.a.handle_timeout(p.now).unwrap();
+    p.advance(Duration::from_millis(300));
+    assert_eq!(
+        p.a.handle_timeout(p.now),
+        Err(ProtocolError::HeartbeatTimeout),
+        "silence again once nothing waits"
     );
 }
