@@ -6,12 +6,12 @@ use ferrozmq::{Context, SocketType};
 #[tokio::main]
 async fn main() -> Result<(), ferrozmq::Error> {
     let ctx = Context::new();
-    let mut collector = ctx.async_socket(SocketType::Pull)?;
+    let collector = ctx.async_socket(SocketType::Pull)?;
     collector.bind("tcp://127.0.0.1:*").await?;
     let endpoint = collector.last_endpoint().unwrap_or_default();
 
     for id in 0..2 {
-        let mut producer = ctx.async_socket(SocketType::Push)?;
+        let producer = ctx.async_socket(SocketType::Push)?;
         producer.connect(&endpoint).await?;
         tokio::spawn(async move {
             for n in 0..5 {

@@ -202,6 +202,16 @@ impl Spawner {
         }
     }
 
+    /// Runs `f` on the runtime's blocking threads (for work that would
+    /// stall its workers, such as name look-ups).
+    pub(crate) fn spawn_blocking<T, F>(&self, f: F) -> tokio::task::JoinHandle<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
     /// Enters the runtime, as creating a tokio socket needs.
     pub(crate) fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
         self.handle.enter()

@@ -28,10 +28,13 @@ mod context;
 mod endpoint;
 mod engine;
 mod error;
+mod mailbox;
 mod monitor;
 mod options;
 mod pattern;
+mod peer;
 mod pipe;
+mod session;
 mod socket;
 mod transport;
 
@@ -39,6 +42,7 @@ pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use ferrozmq_proto::{Message, ProtocolError, SocketType};
 pub use monitor::{Event, Monitor, Reason};
+pub use peer::PeerAddress;
 pub use socket::{AsyncSocket, Socket};
 
 pub use bytes::Bytes;

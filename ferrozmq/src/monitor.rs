@@ -2,13 +2,13 @@
 //! happened to each connection and, when one was dropped, why.
 
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use ferrozmq_proto::ProtocolError;
 use tokio::sync::mpsc;
 
 use crate::blocking::block_on;
+use crate::peer::PeerAddress;
 
 /// Events a monitor queues before it drops new ones (a monitor nobody
 /// reads must not grow without bound; libzmq's monitor socket drops too).
@@ -28,7 +28,7 @@ pub enum Event {
         /// The bound endpoint.
         endpoint: String,
         /// The peer's address.
-        peer: SocketAddr,
+        peer: PeerAddress,
     },
     /// A listener failed to accept a connection (out of file descriptors,
     /// say); it tries again after a pause, and, where a handshake has been
@@ -44,9 +44,11 @@ pub enum Event {
         /// The connected endpoint.
         endpoint: String,
         /// The peer's address.
-        peer: SocketAddr,
+        peer: PeerAddress,
     },
-    /// A `connect` attempt failed; the next one follows after `delay`.
+    /// A `connect` attempt failed, or its connection ended: the next
+    /// attempt follows after `delay` (the reconnect interval, backed off
+    /// and with jitter).
     ConnectRetried {
         /// The connected endpoint.
         endpoint: String,
@@ -58,14 +60,14 @@ pub enum Event {
         /// The endpoint the connection belongs to.
         endpoint: String,
         /// The peer's address.
-        peer: SocketAddr,
+        peer: PeerAddress,
     },
     /// The handshake failed; the connection was dropped.
     HandshakeFailed {
         /// The endpoint the connection belongs to.
         endpoint: String,
         /// The peer's address.
-        peer: SocketAddr,
+        peer: PeerAddress,
         /// Why.
         reason: Reason,
     },
@@ -74,7 +76,7 @@ pub enum Event {
         /// The endpoint the connection belongs to.
         endpoint: String,
         /// The peer's address.
-        peer: SocketAddr,
+        peer: PeerAddress,
         /// Why.
         reason: Reason,
     },

@@ -19,6 +19,7 @@ pub(crate) struct Options {
     pub(crate) heartbeat_ttl: Option<Duration>,
     pub(crate) max_msg_size: Option<u64>,
     pub(crate) handshake_ivl: Option<Duration>,
+    pub(crate) connect_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -37,6 +38,7 @@ impl Default for Options {
             heartbeat_ttl: None,
             max_msg_size: None,
             handshake_ivl: Some(Duration::from_secs(30)),
+            connect_timeout: None,
         }
     }
 }
@@ -52,33 +54,5 @@ impl Options {
         config.heartbeat_timeout = self.heartbeat_timeout;
         config.heartbeat_ttl = self.heartbeat_ttl;
         config
-    }
-
-    /// The wait before reconnect attempt number `attempt` (0-based): the
-    /// interval doubles on each failure up to `reconnect_ivl_max`, as libzmq.
-    pub(crate) fn reconnect_delay(&self, attempt: u32) -> Duration {
-        match self.reconnect_ivl_max {
-            Some(max) if max > self.reconnect_ivl => self
-                .reconnect_ivl
-                .saturating_mul(1 << attempt.min(16))
-                .min(max),
-            _ => self.reconnect_ivl,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reconnect_backs_off_only_with_a_maximum() {
-        let mut o = Options::default();
-        assert_eq!(o.reconnect_delay(5), Duration::from_millis(100));
-        o.reconnect_ivl_max = Some(Duration::from_millis(1000));
-        assert_eq!(o.reconnect_delay(0), Duration::from_millis(100));
-        assert_eq!(o.reconnect_delay(2), Duration::from_millis(400));
-        assert_eq!(o.reconnect_delay(9), Duration::from_millis(1000));
-        assert_eq!(o.reconnect_delay(u32::MAX), Duration::from_millis(1000));
     }
 }

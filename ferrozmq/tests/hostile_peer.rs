@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use ferrozmq::{Context, Event, Monitor, ProtocolError, Reason, Socket, SocketType};
+use ferrozmq::{Context, Event, Monitor, PeerAddress, ProtocolError, Reason, Socket, SocketType};
 
 const SIGNATURE: [u8; 10] = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F];
 
@@ -88,7 +88,7 @@ fn why(monitor: &mut Monitor, raw: &TcpStream) -> Reason {
             Some(
                 Event::HandshakeFailed { peer, reason, .. }
                 | Event::Disconnected { peer, reason, .. },
-            ) if peer == ours => return reason,
+            ) if peer == PeerAddress::Tcp(ours) => return reason,
             Some(_) => {}
             None => panic!("no monitor event for the dropped connection"),
         }

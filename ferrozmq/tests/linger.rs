@@ -230,7 +230,7 @@ fn close_waits_for_the_flush() {
         events.contains(&Event::Disconnected {
             endpoint: pull.last_endpoint().unwrap(),
             peer: match events.iter().find(|e| matches!(e, Event::Connected { .. })) {
-                Some(Event::Connected { peer, .. }) => *peer,
+                Some(Event::Connected { peer, .. }) => peer.clone(),
                 _ => panic!("never connected: {events:?}"),
             },
             reason: Reason::Closed,
@@ -250,7 +250,7 @@ fn an_async_socket_flushes_on_close_before_its_runtime_ends() {
     let (mut pull, ep) = bound_pull(&ctx);
     let runtime = current_thread_runtime();
     runtime.block_on(async {
-        let mut push = ctx.async_socket(SocketType::Push).unwrap();
+        let push = ctx.async_socket(SocketType::Push).unwrap();
         push.connect(&ep).await.unwrap();
         for i in 0..10u64 {
             push.send(i.to_be_bytes().to_vec()).await.unwrap();
@@ -271,7 +271,7 @@ fn the_context_does_not_wait_for_tasks_of_another_runtime() {
     let ctx = Context::new();
     let runtime = current_thread_runtime();
     let push = runtime.block_on(async {
-        let mut push = ctx.async_socket(SocketType::Push).unwrap();
+        let push = ctx.async_socket(SocketType::Push).unwrap();
         push.connect(&ep).await.unwrap();
         push.send("lingers").await.unwrap();
         push

@@ -171,11 +171,11 @@ fn queued_messages_are_flushed_within_linger_after_drop() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_sockets_run_on_the_callers_runtime() {
     let ctx = Context::new();
-    let mut pull = ctx.async_socket(SocketType::Pull).unwrap();
+    let pull = ctx.async_socket(SocketType::Pull).unwrap();
     pull.set_recv_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     pull.bind("tcp://127.0.0.1:*").await.unwrap();
-    let mut push = ctx.async_socket(SocketType::Push).unwrap();
+    let push = ctx.async_socket(SocketType::Push).unwrap();
     push.set_send_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
@@ -215,7 +215,7 @@ async fn unbounded_async_pipeline(ctx: &Context) -> (AsyncSocket, AsyncSocket) {
 #[tokio::test(flavor = "current_thread")]
 async fn an_async_send_loop_gives_way_to_other_tasks() {
     let ctx = Context::new();
-    let (mut pull, mut push) = unbounded_async_pipeline(&ctx).await;
+    let (pull, push) = unbounded_async_pipeline(&ctx).await;
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
     tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
@@ -237,7 +237,7 @@ async fn an_async_send_loop_gives_way_to_other_tasks() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_cancelled_async_send_has_sent_nothing() {
     let ctx = Context::new();
-    let (mut pull, mut push) = unbounded_async_pipeline(&ctx).await;
+    let (pull, push) = unbounded_async_pipeline(&ctx).await;
     let (mut completed, mut cancelled) = (0u32, 0u32);
     for i in 0..5000u32 {
         let mut send = std::pin::pin!(push.send(i.to_be_bytes().to_vec()));

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferrozmq::{Context, Error, Event, Message, Socket, SocketType};
+use ferrozmq::{Context, Error, Event, Message, PeerAddress, Socket, SocketType};
 
 /// A socket whose every wait is bounded, so that a bug fails a test
 /// instead of hanging it.
@@ -238,12 +238,12 @@ fn connect_resolves_dns_names() {
 #[test]
 fn connect_from_a_source_address() {
     let ctx = Context::new();
-    let port = std::net::TcpListener::bind("127.0.0.2:0")
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let source = std::net::SocketAddr::from(([127, 0, 0, 2], port));
+    let source = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let pairs: Vec<_> = (0..2)
         .map(|_| {
             let (rep, ep) = bound(&ctx, SocketType::Rep);
@@ -260,7 +260,7 @@ fn connect_from_a_source_address() {
                 break peer;
             }
         };
-        assert_eq!(peer, source);
+        assert_eq!(peer, PeerAddress::Tcp(source));
         req.send("from the source").unwrap();
         assert_eq!(text(&rep.recv().unwrap()), ["from the source"]);
         rep.send("back").unwrap();
@@ -299,7 +299,7 @@ fn monitor_reports_the_life_of_a_connection() {
     let mut server = rep.monitor();
     rep.bind("tcp://127.0.0.1:*").unwrap();
     let ep = rep.last_endpoint().unwrap();
-    let next = |m: &mut ferrozmq::Monitor| m.recv_timeout(Some(Duration::from_secs(10))).unwrap();
+    let next = next_event;
     assert_eq!(
         next(&mut server),
         Event::Listening {
@@ -322,7 +322,7 @@ fn monitor_reports_the_life_of_a_connection() {
         next(&mut server),
         Event::HandshakeSucceeded {
             endpoint: ep.clone(),
-            peer
+            peer: peer.clone()
         }
     );
     drop(req);
@@ -343,7 +343,8 @@ fn monitor_reports_the_life_of_a_connection() {
     lonely.connect(&nobody).unwrap();
     assert!(matches!(
         next(&mut retries),
-        Event::ConnectRetried { delay, .. } if delay == Duration::from_millis(100)
+        Event::ConnectRetried { delay, .. }
+            if delay >= Duration::from_millis(100) && delay < Duration::from_millis(200)
     ));
 }
 
@@ -365,27 +366,69 @@ fn one_socket_serves_several_binds() {
     }
 }
 
+/// The next event of `monitor`, waiting at most 10 s.
+fn next_event(monitor: &mut ferrozmq::Monitor) -> Event {
+    monitor
+        .recv_timeout(Some(Duration::from_secs(10)))
+        .expect("an event within 10 s")
+}
+
+/// The wait announced by the next `ConnectRetried`, skipping other events.
+fn next_retry(monitor: &mut ferrozmq::Monitor) -> Duration {
+    loop {
+        if let Event::ConnectRetried { delay, .. } = next_event(monitor) {
+            return delay;
+        }
+    }
+}
+
 /// libzmq: failed connects are retried after `reconnect_ivl`, doubling up
-/// to `reconnect_ivl_max`.
+/// to `reconnect_ivl_max`, each wait plus random jitter below
+/// `reconnect_ivl` (so that many clients do not come back at once).
 #[test]
 fn reconnect_backs_off_to_the_maximum() {
     let ctx = Context::new();
     let req = ctx.socket(SocketType::Req).unwrap();
-    req.set_reconnect_ivl(Duration::from_millis(10)).unwrap();
+    let ivl = Duration::from_millis(10);
+    req.set_reconnect_ivl(ivl).unwrap();
     req.set_reconnect_ivl_max(Some(Duration::from_millis(40)))
         .unwrap();
     let mut monitor = req.monitor();
-    let nobody = unused_endpoint();
-    req.connect(&nobody).unwrap();
-    let delays: Vec<u64> = (0..5)
-        .map(
-            |_| match monitor.recv_timeout(Some(Duration::from_secs(10))) {
-                Some(Event::ConnectRetried { delay, .. }) => delay.as_millis() as u64,
-                other => panic!("{other:?}"),
-            },
-        )
-        .collect();
-    assert_eq!(delays, [10, 20, 40, 40, 40]);
+    req.connect(&unused_endpoint()).unwrap();
+    for base in [10, 20, 40, 40, 40] {
+        let jitter = next_retry(&mut monitor) - Duration::from_millis(base);
+        assert!(jitter < ivl, "{base} ms + {jitter:?}");
+    }
+}
+
+/// A connection that worked starts the backoff over: once it ends, the
+/// next attempt waits `reconnect_ivl` (plus jitter), not what the failures
+/// before it had grown the wait to.
+#[test]
+fn reconnect_after_a_working_session_starts_over_from_the_interval() {
+    let ctx = Context::new();
+    let mut req = socket(&ctx, SocketType::Req);
+    let ivl = Duration::from_millis(1);
+    req.set_reconnect_ivl(ivl).unwrap();
+    req.set_reconnect_ivl_max(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut monitor = req.monitor();
+    let endpoint = unused_endpoint();
+    req.connect(&endpoint).unwrap();
+    for _ in 0..7 {
+        next_retry(&mut monitor);
+    }
+    // The wait has grown to 128 ms; now a server comes, and goes.
+    let mut rep = socket(&ctx, SocketType::Rep);
+    rep.bind(&endpoint).unwrap();
+    req.send("hello").unwrap();
+    assert_eq!(text(&rep.recv().unwrap()), ["hello"]);
+    rep.send("bye").unwrap();
+    assert_eq!(text(&req.recv().unwrap()), ["bye"]);
+    rep.close();
+    while !matches!(next_event(&mut monitor), Event::Disconnected { .. }) {}
+    let wait = next_retry(&mut monitor);
+    assert!(wait >= ivl && wait < 2 * ivl, "{wait:?}");
 }
 
 /// A message with no parts has no wire form: sending one is an error that

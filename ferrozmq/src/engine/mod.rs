@@ -1,12 +1,13 @@
 //! The engine: one task per connection, between a byte stream and a pipe.
 //!
-//! Reader: read big chunks, decode every frame in them, push whole messages
-//! into the pipe; stop reading while the pipe is full (that is
-//! back-pressure, not a drop). Writer: take the queued messages (as many
-//! as fit in a bounded batch; the rest wait in the pipe, where they survive
-//! the loss of this connection), encode them into one buffer (large frames
-//! by reference), write it with one vectored syscall. Both halves run in one
-//! `poll` so that the protocol state machine needs no lock.
+//! Reader: read big chunks, decode as many messages as the pipe has room
+//! for and push them in one go; while the pipe is full, leave the rest
+//! undecoded and stop reading (that is back-pressure, not a drop).
+//! Writer: take a bounded batch of queued messages, encode them into one
+//! buffer (large frames by reference), write it with one vectored syscall;
+//! a message counts against the pipe's high-water mark until its bytes are
+//! written. Both halves run in one `poll`, so the protocol state machine
+//! needs no lock, and neither touches the socket's routing state.
 
 mod read_buffer;
 
@@ -14,17 +15,14 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError};
-use tokio::net::TcpStream;
+use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError, SocketType};
 use tokio::time::Sleep;
 
-use crate::Message;
-use crate::pipe::{Closing, PipeId};
-use crate::socket::shared::Shared;
+use crate::pipe::{Closing, EngineEnd, Item};
+use crate::transport::Stream;
 use read_buffer::ReadBuffer;
 
 /// Stop taking messages from the pipe while this much is still unwritten.
@@ -64,94 +62,128 @@ impl From<End> for crate::monitor::Reason {
     }
 }
 
-/// What one step of the engine produced.
-enum Step {
-    /// The handshake completed: the caller attaches a pipe.
-    Ready(PeerInfo),
-    /// The connection is over.
-    End(End),
-}
-
 /// One connection's I/O state.
-pub(crate) struct Engine {
-    stream: TcpStream,
+pub(crate) struct Engine<S> {
+    stream: S,
     conn: Connection,
-    shared: Arc<Shared>,
-    pipe: Option<PipeId>,
+    /// Whether SUBSCRIBE and CANCEL from the peer go to the socket (only
+    /// publishers take them; anyone else ignores them, as libzmq does).
+    takes_subscriptions: bool,
     read_buf: ReadBuffer,
-    /// Decoded messages not yet taken by the pipe (it was full).
-    inbound: VecDeque<Message>,
-    /// Messages taken from the pipe, to encode.
-    outbound: VecDeque<Message>,
+    /// Items taken from the pipe, being encoded.
+    batch: Vec<Item>,
+    /// Where in the output each batch of taken items ends, and how many
+    /// items it holds: they are released from the pipe's count once
+    /// written.
+    in_flight: VecDeque<(u64, usize)>,
+    /// Items decoded, on their way into the pipe.
+    arrived: Vec<Item>,
     timer: Pin<Box<Sleep>>,
     timer_deadline: Option<Instant>,
     closing: Closing,
-    /// The last pull found the pipe empty.
-    pipe_drained: bool,
+    /// The last take found the pipe empty.
+    drained: bool,
+    /// Bytes were read that may hold whole frames not yet decoded.
+    backlog: bool,
+    /// The pipe had no room at the last look: we are not reading.
+    blocked: bool,
     eof: bool,
 }
 
-impl Engine {
-    pub(crate) fn new(stream: TcpStream, conn: Connection, shared: Arc<Shared>) -> Self {
+impl<S: Stream> Engine<S> {
+    pub(crate) fn new(stream: S, conn: Connection, socket_type: SocketType) -> Self {
         Self {
             stream,
             conn,
-            shared,
-            pipe: None,
-            read_buf: ReadBuffer::new(),
-            inbound: VecDeque::new(),
-            outbound: VecDeque::new(),
-            timer: Box::pin(tokio::time::sleep(std::time::Duration::from_secs(3600))),
+            takes_subscriptions: matches!(socket_type, SocketType::Pub | SocketType::XPub),
+            read_buf: ReadBuffer::default(),
+            batch: Vec::new(),
+            in_flight: VecDeque::new(),
+            arrived: Vec::new(),
+            timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             timer_deadline: None,
             closing: Closing::Open,
-            pipe_drained: false,
+            drained: true,
+            backlog: false,
+            blocked: false,
             eof: false,
         }
     }
 
     /// Runs the greeting and handshake; returns the peer's READY.
     pub(crate) async fn handshake(&mut self) -> Result<PeerInfo, End> {
-        match poll_fn(|cx| self.poll(cx)).await {
-            Step::Ready(peer) => Ok(peer),
-            Step::End(end) => Err(end),
+        let result = poll_fn(|cx| self.poll_handshake(cx)).await;
+        if result.is_err() {
+            self.flush_best_effort();
         }
+        result
     }
 
-    /// Moves messages between the connection and `pipe` until it ends.
-    pub(crate) async fn run(&mut self, pipe: PipeId) -> End {
-        self.pipe = Some(pipe);
+    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<Result<PeerInfo, End>> {
         loop {
-            match poll_fn(|cx| self.poll(cx)).await {
-                Step::End(end) => return end,
-                // A second READY is a protocol error the state machine
-                // reports itself; it never reaches here.
-                Step::Ready(_) => continue,
+            let mut progress = self.poll_write(cx)?;
+            if !self.backlog && !self.eof {
+                progress |= self.poll_read(cx)?;
+            }
+            if self.backlog {
+                // Up to READY: messages that follow it in the same read
+                // wait, undecoded, for the pipe.
+                self.backlog = false;
+                let result =
+                    self.conn
+                        .handle_input_upto(self.read_buf.pending(), Instant::now(), 0);
+                self.read_buf.after_decode(self.conn.read_hint());
+                result?;
+            }
+            // Before READY the connection gives no message; no ZAP handler
+            // is asked yet (the protocol config's `zap` is off).
+            while let Some(event) = self.conn.poll_event() {
+                if let Event::Ready(peer) = event {
+                    // What followed READY in its read is decoded by `run`.
+                    self.backlog = true;
+                    return Poll::Ready(Ok(peer));
+                }
+            }
+            if self.eof {
+                return Poll::Ready(Err(End::Eof));
+            }
+            progress |= self.poll_timer(cx)?;
+            if !progress {
+                return Poll::Pending;
             }
         }
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
-        match self.poll_inner(cx) {
-            Poll::Ready(Err(end)) => {
-                self.flush_best_effort();
-                Poll::Ready(Step::End(end))
-            }
-            Poll::Ready(Ok(peer)) => Poll::Ready(Step::Ready(peer)),
+    /// Moves messages between the connection and its pipe until it ends.
+    /// What it took from the pipe and did not write is released (lost with
+    /// the connection); what is still queued stays for the next one.
+    pub(crate) async fn run(&mut self, end: &EngineEnd) -> End {
+        let result = poll_fn(|cx| self.poll_run(end, cx)).await;
+        self.flush_best_effort();
+        let unwritten = self.in_flight.drain(..).map(|(_, n)| n).sum();
+        end.outbound.release(unwritten);
+        result
+    }
+
+    fn poll_run(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> Poll<End> {
+        match self.poll_rounds(end, cx) {
+            Poll::Ready(Err(end)) => Poll::Ready(end),
+            Poll::Ready(Ok(())) => unreachable!("the rounds end only with the connection"),
             Poll::Pending => Poll::Pending,
         }
     }
 
-    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<PeerInfo, End>> {
+    fn poll_rounds(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> Poll<Result<(), End>> {
         for _ in 0..BUDGET {
-            let mut progress = self.pull_outbound(cx);
+            let mut progress = self.fill(end, cx);
             progress |= self.poll_write(cx)?;
-            if let Some(end) = self.finished() {
-                return Poll::Ready(Err(end));
+            progress |= self.release_written(end);
+            if let Some(why) = self.finished() {
+                return Poll::Ready(Err(why));
             }
-            progress |= self.push_inbound(cx);
-            progress |= self.poll_read(cx)?;
-            if let Some(peer) = self.drain_events() {
-                return Poll::Ready(Ok(peer));
+            progress |= self.deliver(end, cx)?;
+            if !self.backlog && !self.blocked && !self.eof {
+                progress |= self.poll_read(cx)?;
             }
             progress |= self.poll_timer(cx)?;
             if !progress {
@@ -162,26 +194,27 @@ impl Engine {
         Poll::Pending
     }
 
-    /// Takes queued messages from the pipe, as many as fit under
-    /// [`WRITE_HIGH`] unwritten bytes, and encodes them. Even when there is
-    /// no room it asks the pipe, so that a close (and its linger deadline)
-    /// is seen while a peer that stopped reading holds the output back.
-    fn pull_outbound(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(pipe) = self.pipe else {
-            return false;
-        };
+    /// Takes queued items from the pipe, as many as fit under
+    /// [`WRITE_HIGH`] unwritten bytes, and encodes them. With no room it
+    /// still asks, so that a close (and its linger deadline) is seen while
+    /// a peer that stopped reading holds the output back.
+    fn fill(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> bool {
         let room = WRITE_HIGH.saturating_sub(self.conn.out().len());
-        let pulled = self
-            .shared
-            .pull_outbound(pipe, &mut self.outbound, room, cx.waker());
-        self.closing = pulled.closing;
-        self.pipe_drained = pulled.drained;
-        if self.outbound.is_empty() {
+        let taken = end.outbound.take(&mut self.batch, room, cx.waker());
+        self.closing = taken.closing;
+        self.drained = taken.drained;
+        if taken.items == 0 {
             return false;
         }
-        for msg in self.outbound.drain(..) {
-            self.conn.send_message(&msg);
+        for item in self.batch.drain(..) {
+            match item {
+                Item::Message(msg) => self.conn.send_message(&msg),
+                Item::Subscribe(topic) => self.conn.send_subscribe(&topic),
+                Item::Cancel(topic) => self.conn.send_cancel(&topic),
+            }
         }
+        let written_by = self.conn.out().end();
+        self.in_flight.push_back((written_by, taken.items));
         true
     }
 
@@ -207,15 +240,31 @@ impl Engine {
         Ok(progress)
     }
 
-    /// After a close was asked for: done once everything queued is written.
+    /// Gives the pipe back the room of the batches now written.
+    fn release_written(&mut self, end: &EngineEnd) -> bool {
+        let written = self.conn.out().written();
+        let mut released = 0;
+        while let Some(&(by, n)) = self.in_flight.front() {
+            if by > written {
+                break;
+            }
+            released += n;
+            self.in_flight.pop_front();
+        }
+        end.outbound.release(released);
+        released > 0
+    }
+
+    /// After a close was asked for: done once everything queued is
+    /// written; and done when the peer has gone and all it sent is in.
     fn finished(&mut self) -> Option<End> {
-        if self.eof && self.inbound.is_empty() {
+        if self.eof && !self.backlog {
             return Some(End::Eof);
         }
         let Closing::Linger(deadline) = self.closing else {
             return None;
         };
-        if self.pipe_drained && self.outbound.is_empty() && self.conn.out().is_empty() {
+        if self.drained && self.in_flight.is_empty() && self.conn.out().is_empty() {
             return Some(End::Flushed);
         }
         match deadline {
@@ -224,64 +273,73 @@ impl Engine {
         }
     }
 
-    /// Hands decoded messages to the pipe, as many as it takes.
-    fn push_inbound(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(pipe) = self.pipe else {
-            return false;
-        };
-        if self.inbound.is_empty() {
-            return false;
+    /// Decodes what was read, as many messages as the pipe has room for,
+    /// and hands them over.
+    fn deliver(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> Result<bool, End> {
+        if !self.backlog {
+            return Ok(false);
         }
-        if self.closing != Closing::Open {
-            self.inbound.clear();
-            return true;
+        let room = end.inbound.room(cx.waker());
+        self.blocked = room == 0;
+        if self.blocked {
+            return Ok(false);
         }
-        self.shared
-            .push_inbound(pipe, &mut self.inbound, cx.waker())
+        let messages = self.decode(room)?;
+        self.backlog = messages == room;
+        end.inbound.push_all(self.arrived.drain(..));
+        Ok(true)
     }
 
-    /// Reads one chunk and decodes it, unless decoded messages still wait
-    /// for room in the pipe.
+    /// Decodes at most `room` messages from what was read into
+    /// [`Engine::arrived`]; returns how many.
+    fn decode(&mut self, room: usize) -> Result<usize, End> {
+        let now = Instant::now();
+        let pending = self.read_buf.pending();
+        let result = self.conn.handle_input_upto(pending, now, room);
+        self.read_buf.after_decode(self.conn.read_hint());
+        result?;
+        let mut messages = 0;
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::Message(msg) => {
+                    messages += 1;
+                    self.arrived.push(Item::Message(msg));
+                }
+                Event::Subscribe(t) if self.takes_subscriptions => {
+                    self.arrived.push(Item::Subscribe(t));
+                }
+                Event::Cancel(t) if self.takes_subscriptions => {
+                    self.arrived.push(Item::Cancel(t));
+                }
+                _ => {}
+            }
+        }
+        Ok(messages)
+    }
+
+    /// Reads one chunk. An idle connection gives its read buffer back.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
-        if !self.inbound.is_empty() || self.eof {
-            return Ok(false);
+        match self.stream.poll_read_ready(cx) {
+            Poll::Ready(ready) => ready?,
+            Poll::Pending => {
+                self.read_buf.release_if_empty();
+                return Ok(false);
+            }
         }
-        if let Poll::Ready(ready) = self.stream.poll_read_ready(cx) {
-            ready?;
-        } else {
-            return Ok(false);
-        }
-        self.read_buf.reserve_for(self.conn.read_hint());
-        match self.stream.try_read_buf(&mut *self.read_buf) {
+        let target = self.read_buf.for_read(self.conn.read_hint());
+        match self.stream.try_read_buf(target) {
             Ok(0) => {
                 self.eof = true;
                 Ok(true)
             }
             Ok(_) => {
-                let conn = &mut self.conn;
-                self.read_buf.decode(|buf| {
-                    conn.handle_input(buf, Instant::now())?;
-                    Ok::<_, ProtocolError>(conn.read_hint())
-                })?;
+                self.read_buf.after_read();
+                self.backlog = true;
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// Moves the connection's events out; returns the peer's READY.
-    fn drain_events(&mut self) -> Option<PeerInfo> {
-        let mut ready = None;
-        while let Some(event) = self.conn.poll_event() {
-            match event {
-                Event::Message(msg) => self.inbound.push_back(msg),
-                Event::Ready(peer) => ready = Some(peer),
-                // Subscriptions matter to PUB sockets, which come later.
-                _ => {}
-            }
-        }
-        ready
     }
 
     /// Fires the connection's timers (handshake, heartbeats) and the
@@ -306,11 +364,15 @@ impl Engine {
             return Ok(false);
         }
         self.timer_deadline = None;
+        if self.blocked && self.stream.poll_read_ready(cx).is_ready() {
+            // We stopped reading, not the peer writing: its bytes wait.
+            self.conn.handle_unread_input();
+        }
         self.conn.handle_timeout(Instant::now())?;
         Ok(true)
     }
 
-    /// After an error, one try at writing what is queued (an ERROR command
+    /// At the end, one try at writing what is queued (an ERROR command
     /// tells the peer why).
     fn flush_best_effort(&mut self) {
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];

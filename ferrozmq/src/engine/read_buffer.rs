@@ -1,22 +1,23 @@
-//! [`ReadBuffer`]: where a connection's bytes land, and how it grows and
-//! shrinks.
+//! [`ReadBuffer`]: where a connection's bytes land, and how it grows,
+//! shrinks and goes away.
 //!
 //! Frames are split off the buffer without a copy, so a message shares the
-//! allocation it was read into and keeps it alive. Three rules follow:
-//! - the buffer grows only as fast as a large frame's bytes arrive, never
-//!   to the size a peer merely declared (RELIABILITY row 6);
+//! allocation it was read into and keeps it alive. Four rules follow:
+//! - the buffer is allocated when bytes come, and given back when the
+//!   connection idles with nothing half-read: an idle connection holds no
+//!   read buffer;
+//! - it grows only as fast as a large frame's bytes arrive, never to the
+//!   size a peer merely declared;
 //! - once a large frame (one that grew the buffer past [`SHRINK_ABOVE`]) is
 //!   out, reading starts over in a fresh chunk, so that later small
-//!   messages do not pin the large allocation (and the connection does not
-//!   keep its largest frame's worth of memory for good); frames of a few
-//!   chunks just grow the buffer a little, as copying what follows each one
-//!   into a fresh chunk would cost more than the memory it saves;
-//! - a read that brought only a few bytes is decoded from a copy of its own
-//!   size, so that a slow consumer holding one small message per read holds
-//!   that much memory, not a whole chunk per message; the chunk is read into
-//!   again. Busy connections, whose reads are large, copy nothing.
-
-use std::ops::{Deref, DerefMut};
+//!   messages do not pin the large allocation; frames of a few chunks just
+//!   grow the buffer a little, as copying what follows each one into a
+//!   fresh chunk would cost more than the memory it saves;
+//! - a read that brought only a few bytes is decoded from a copy of its
+//!   own size, so that a slow consumer holding one small message per read
+//!   holds that much memory, not a whole chunk per message; the chunk is
+//!   read into again. Busy connections, whose reads are large, copy
+//!   nothing.
 
 use bytes::BytesMut;
 
@@ -24,68 +25,70 @@ use bytes::BytesMut;
 pub(super) const READ_CHUNK: usize = 64 * 1024;
 
 /// A connection's read buffer.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct ReadBuffer {
-    buf: BytesMut,
-    /// The buffer was grown past [`SHRINK_ABOVE`] for a large frame.
+    /// Where reads land (no allocation while idle).
+    chunk: BytesMut,
+    /// A small read's bytes, copied out of the chunk, being decoded.
+    small: Option<BytesMut>,
+    /// The chunk was grown past [`SHRINK_ABOVE`] for a large frame.
     grown: bool,
 }
 
 impl ReadBuffer {
-    pub(super) fn new() -> Self {
-        Self {
-            buf: BytesMut::with_capacity(READ_CHUNK),
-            grown: false,
-        }
-    }
-
     /// Makes room for the next read, given how many more bytes the frame
-    /// being received needs (0 when unknown).
-    pub(super) fn reserve_for(&mut self, frame_needs: usize) {
-        let room = reserve(frame_needs, self.buf.len());
-        self.grown |= self.buf.len() + room > SHRINK_ABOVE;
-        self.buf.reserve(room);
+    /// being received needs (0 when unknown), and returns where it goes.
+    pub(super) fn for_read(&mut self, frame_needs: usize) -> &mut BytesMut {
+        if let Some(small) = self.small.take() {
+            // What a small read left (at most a partial frame of a few
+            // bytes) goes back in front of the next read.
+            self.chunk.extend_from_slice(&small);
+        }
+        let room = reserve(frame_needs, self.chunk.len());
+        self.grown |= self.chunk.len() + room > SHRINK_ABOVE;
+        self.chunk.reserve(room);
+        &mut self.chunk
     }
 
-    /// Hands what is buffered to `decode`, which takes the whole frames off
-    /// the front (leaving a partial one) and returns how many more bytes
-    /// that partial frame needs; then applies the rules above.
-    pub(super) fn decode<E>(
-        &mut self,
-        decode: impl FnOnce(&mut BytesMut) -> Result<usize, E>,
-    ) -> Result<(), E> {
-        if !self.grown && self.buf.len() <= SMALL_READ {
-            let mut small = BytesMut::from(&self.buf[..]);
-            self.buf.clear();
-            let result = decode(&mut small);
-            self.buf.extend_from_slice(&small);
-            return result.map(drop);
+    /// After a read: a small one is moved to a copy of its size.
+    pub(super) fn after_read(&mut self) {
+        if !self.grown && self.chunk.len() <= SMALL_READ {
+            self.small = Some(BytesMut::from(&self.chunk[..]));
+            self.chunk.clear();
         }
-        let frame_needs = decode(&mut self.buf)?;
-        if self.grown && frame_needs <= READ_CHUNK && self.buf.len() <= READ_CHUNK {
-            // The large frame is out: what is left (less than a chunk) moves
-            // to a fresh chunk, and the large allocation goes with the
-            // message that holds it.
+    }
+
+    /// The bytes read and not yet decoded; decoding splits frames off
+    /// their front.
+    pub(super) fn pending(&mut self) -> &mut BytesMut {
+        self.small.as_mut().unwrap_or(&mut self.chunk)
+    }
+
+    /// After decoding, given how many more bytes the partial frame left
+    /// needs: once a large frame is out, what is left (less than a chunk)
+    /// moves to a fresh chunk, and the large allocation goes with the
+    /// message that holds it.
+    pub(super) fn after_decode(&mut self, frame_needs: usize) {
+        if self.grown && frame_needs <= READ_CHUNK && self.chunk.len() <= READ_CHUNK {
             let mut fresh = BytesMut::with_capacity(READ_CHUNK);
-            fresh.extend_from_slice(&self.buf);
-            self.buf = fresh;
+            fresh.extend_from_slice(&self.chunk);
+            self.chunk = fresh;
             self.grown = false;
         }
-        Ok(())
     }
-}
 
-impl Deref for ReadBuffer {
-    type Target = BytesMut;
-
-    fn deref(&self) -> &BytesMut {
-        &self.buf
+    /// The connection has nothing more to read for now: with nothing
+    /// half-read, the buffer is given back.
+    pub(super) fn release_if_empty(&mut self) {
+        if self.chunk.is_empty() && self.small.as_ref().is_none_or(BytesMut::is_empty) {
+            *self = Self::default();
+        }
     }
-}
 
-impl DerefMut for ReadBuffer {
-    fn deref_mut(&mut self) -> &mut BytesMut {
-        &mut self.buf
+    /// Bytes held, for tests.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.chunk.capacity() + self.small.as_ref().map_or(0, BytesMut::capacity)
     }
 }
 
@@ -144,37 +147,33 @@ mod tests {
         }
     }
 
+    /// Reads `bytes` as one read would.
+    fn read(rb: &mut ReadBuffer, bytes: &[u8], frame_needs: usize) {
+        rb.for_read(frame_needs).extend_from_slice(bytes);
+        rb.after_read();
+    }
+
     /// A small message read after a large one does not share (and pin)
     /// the large one's allocation.
     #[test]
     fn a_large_frame_does_not_leave_its_allocation_behind() {
         const LARGE: usize = 4 << 20;
-        let mut rb = ReadBuffer::new();
-        while rb.len() < LARGE {
-            rb.reserve_for(LARGE - rb.len());
-            let n = (rb.capacity() - rb.len()).min(LARGE - rb.len());
-            rb.extend_from_slice(&vec![1; n]);
+        let mut rb = ReadBuffer::default();
+        while rb.pending().len() < LARGE {
+            let left = LARGE - rb.pending().len();
+            let target = rb.for_read(left);
+            let n = (target.capacity() - target.len()).min(left);
+            target.extend_from_slice(&vec![1; n]);
+            rb.after_read();
         }
-        rb.extend_from_slice(&[2; 100]);
-        let allocation = rb.as_ptr_range().start..rb.as_ptr().wrapping_add(rb.capacity());
-        let mut large = None;
-        rb.decode(|buf| {
-            large = Some(buf.split_to(LARGE).freeze());
-            Ok::<_, ()>(0)
-        })
-        .unwrap();
-        rb.reserve_for(0);
-        let mut small = None;
-        rb.decode(|buf| {
-            small = Some(buf.split_to(100).freeze());
-            Ok::<_, ()>(0)
-        })
-        .unwrap();
-        assert_eq!(small.unwrap()[..], [2; 100]);
-        assert!(
-            !allocation.contains(&rb.as_ptr()),
-            "reads on in the large one"
-        );
+        read(&mut rb, &[2; 100], 0);
+        let chunk = &rb.chunk;
+        let allocation = chunk.as_ptr_range().start..chunk.as_ptr().wrapping_add(chunk.capacity());
+        let large = rb.pending().split_to(LARGE).freeze();
+        rb.after_decode(0);
+        let small = rb.pending().split_to(100).freeze();
+        assert_eq!(small[..], [2; 100]);
+        assert!(!allocation.contains(&small.as_ptr()), "pins the large one");
         assert!(rb.capacity() <= 2 * READ_CHUNK);
         drop(large);
     }
@@ -183,29 +182,36 @@ mod tests {
     /// not point into it, and the next read goes where this one went.
     #[test]
     fn a_small_read_is_decoded_from_a_copy_of_its_size() {
-        let mut rb = ReadBuffer::new();
-        rb.reserve_for(0);
-        let chunk = rb.as_ptr_range().start..rb.as_ptr().wrapping_add(rb.capacity());
-        rb.extend_from_slice(&[3; 150]);
-        let mut frame = None;
-        rb.decode(|buf| {
-            frame = Some(buf.split_to(100).freeze());
-            Ok::<_, ()>(40)
-        })
-        .unwrap();
-        let frame = frame.unwrap();
-        assert!(!chunk.contains(&frame.as_ptr()), "the frame pins the chunk");
-        assert_eq!(rb[..], [3; 50], "the partial frame stays for the next read");
-        rb.reserve_for(40);
-        assert_eq!(rb.as_ptr(), chunk.start, "the chunk is read into again");
+        let mut rb = ReadBuffer::default();
+        let chunk_start = rb.for_read(0).as_ptr();
+        rb.chunk.extend_from_slice(&[3; 150]);
+        rb.after_read();
+        let frame = rb.pending().split_to(100).freeze();
+        assert_ne!(frame.as_ptr(), chunk_start, "the frame pins the chunk");
+        assert_eq!(rb.pending()[..], [3; 50], "the partial frame stays");
+        let target = rb.for_read(40);
+        assert_eq!(target.as_ptr(), chunk_start, "the chunk is read into again");
+        assert_eq!(target[..], [3; 50], "after what was left");
         // A large read is decoded in place.
-        rb.extend_from_slice(&vec![4; SMALL_READ]);
-        let mut frame = None;
-        rb.decode(|buf| {
-            frame = Some(buf.split_to(100).freeze());
-            Ok::<_, ()>(0)
-        })
-        .unwrap();
-        assert_eq!(frame.unwrap().as_ptr(), chunk.start);
+        target.extend_from_slice(&vec![4; SMALL_READ]);
+        rb.after_read();
+        let frame = rb.pending().split_to(100).freeze();
+        assert_eq!(frame.as_ptr(), chunk_start);
+    }
+
+    /// An idle connection with nothing half-read holds no buffer; one with
+    /// a partial frame keeps it.
+    #[test]
+    fn an_idle_connection_gives_its_buffer_back() {
+        let mut rb = ReadBuffer::default();
+        read(&mut rb, &[5; 10_000], 0);
+        let _frame = rb.pending().split_to(9_000);
+        rb.release_if_empty();
+        assert!(rb.capacity() > 0, "1000 bytes of a frame wait");
+        let _rest = rb.pending().split_to(1_000);
+        rb.release_if_empty();
+        assert_eq!(rb.capacity(), 0);
+        read(&mut rb, &[6; 10], 0);
+        assert_eq!(rb.pending()[..], [6; 10]);
     }
 }

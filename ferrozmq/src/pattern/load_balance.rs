@@ -1,66 +1,85 @@
 //! Load-balancing (libzmq's `lb`): each message goes to the next pipe in
 //! turn that has room under its high-water mark.
 
-use crate::pipe::{PipeId, Pipes};
+use crate::Message;
+use crate::pipe::{PipeId, Pipes, Written};
 
-/// The pipes taking part, in turn order.
+/// The pipes that can take a message now, in turn order. A pipe found full
+/// leaves the turn until it says it has room again.
 #[derive(Debug, Default)]
 pub(crate) struct LoadBalance {
-    pipes: Vec<PipeId>,
+    active: Vec<PipeId>,
     next: usize,
 }
 
 impl LoadBalance {
-    pub(crate) fn attach(&mut self, id: PipeId) {
-        self.pipes.push(id);
+    /// A new pipe, or one with room again, joins the turn.
+    pub(crate) fn activate(&mut self, id: PipeId) {
+        if !self.active.contains(&id) {
+            self.active.push(id);
+        }
     }
 
-    pub(crate) fn detach(&mut self, id: PipeId) {
-        if let Some(i) = self.pipes.iter().position(|&p| p == id) {
-            self.pipes.remove(i);
+    /// A pipe leaves the turn.
+    pub(crate) fn remove(&mut self, id: PipeId) {
+        if let Some(i) = self.active.iter().position(|&p| p == id) {
+            self.active.remove(i);
             if i < self.next {
                 self.next -= 1;
             }
+            if self.next >= self.active.len() {
+                self.next = 0;
+            }
         }
     }
 
-    /// The next pipe with room, round-robin; `None` when every pipe is full
-    /// (or there is none): the sender waits.
-    pub(crate) fn pick(&mut self, pipes: &Pipes) -> Option<PipeId> {
-        let n = self.pipes.len();
-        for k in 0..n {
-            let i = (self.next + k) % n;
-            let id = self.pipes[i];
-            if pipes.get(id).is_some_and(|p| p.has_room()) {
-                self.next = (i + 1) % n;
-                return Some(id);
+    /// Writes `msg` to the next pipe in turn that takes it; `Err` gives it
+    /// back when none does (every pipe is full, or there is none): the
+    /// sender waits.
+    pub(crate) fn send(&mut self, mut msg: Message, pipes: &mut Pipes) -> Result<PipeId, Message> {
+        while !self.active.is_empty() {
+            let i = self.next % self.active.len();
+            let id = self.active[i];
+            match pipes.write(id, msg) {
+                Written::Ok => {
+                    self.next = (i + 1) % self.active.len();
+                    return Ok(id);
+                }
+                Written::Full(back) | Written::Gone(back) => {
+                    msg = back;
+                    self.active.remove(i);
+                    self.next = i;
+                }
             }
         }
-        None
+        self.next = 0;
+        Err(msg)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pattern::tests::Harness;
 
+    /// RFC 30: round-robin over the peers; a full one is skipped until it
+    /// has room again.
     #[test]
     fn round_robin_skips_full_pipes() {
-        let mut pipes = Pipes::default();
-        let a = pipes.add(1, 0);
-        let b = pipes.add(1, 0);
-        let c = pipes.add(1, 0);
+        let mut h = Harness::new();
+        let [a, b, c] = [h.pipe(1), h.pipe(1), h.pipe(1)];
         let mut lb = LoadBalance::default();
         for id in [a, b, c] {
-            lb.attach(id);
+            lb.activate(id);
         }
-        assert_eq!(lb.pick(&pipes), Some(a));
-        assert_eq!(lb.pick(&pipes), Some(b));
-        pipes.push_outbound(c, "x".into());
-        assert_eq!(lb.pick(&pipes), Some(a), "c is full");
-        lb.detach(a);
-        assert_eq!(lb.pick(&pipes), Some(b));
-        pipes.push_outbound(b, "x".into());
-        assert_eq!(lb.pick(&pipes), None);
+        assert_eq!(lb.send("1".into(), &mut h.pipes), Ok(a));
+        assert_eq!(lb.send("2".into(), &mut h.pipes), Ok(b));
+        assert_eq!(lb.send("3".into(), &mut h.pipes), Ok(c));
+        assert!(lb.send("4".into(), &mut h.pipes).is_err(), "all full");
+        h.drain(b);
+        lb.activate(b);
+        assert_eq!(lb.send("5".into(), &mut h.pipes), Ok(b));
+        lb.remove(b);
+        assert!(lb.send("6".into(), &mut h.pipes).is_err());
     }
 }

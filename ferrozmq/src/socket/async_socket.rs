@@ -1,16 +1,22 @@
 //! [`AsyncSocket`]: the async API, for use inside tokio.
 
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use super::{SocketCore, common_methods, expired};
+use super::{Bound, SocketCore, common_methods, expired};
+use crate::endpoint::Endpoint;
 use crate::{Error, Message, Result, SendError, SocketType};
 
 /// A ZeroMQ socket with an async API.
 ///
 /// Made inside a tokio runtime, its connections run as tasks on that
 /// runtime, so `send`/`recv` need no hop to another thread.
+///
+/// `send` and `recv` take `&self`: one task may send while another
+/// receives (share the socket in an `Arc`), as a DEALER or ROUTER server
+/// does.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -31,7 +37,7 @@ use crate::{Error, Message, Result, SendError, SocketType};
 pub struct AsyncSocket {
     core: SocketCore,
     /// Sends in a row that went through without waiting.
-    unhindered: u32,
+    unhindered: AtomicU32,
 }
 
 /// A task that sends this many messages in a row without ever waiting
@@ -46,20 +52,31 @@ impl AsyncSocket {
     pub(crate) fn new(core: SocketCore) -> Self {
         Self {
             core,
-            unhindered: 0,
+            unhindered: AtomicU32::new(0),
         }
     }
 
     common_methods!();
 
-    /// Binds to a local endpoint; see [`crate::Socket::bind`].
+    /// Binds to a local endpoint; see [`crate::Socket::bind`]. Name and
+    /// interface look-ups run off the runtime.
     pub async fn bind(&self, endpoint: &str) -> Result<()> {
-        self.core.bind(endpoint)
+        let given = endpoint.to_owned();
+        let bound = self.core.off_runtime(move || Bound::new(&given)).await?;
+        self.core.listen(bound)
     }
 
-    /// Connects to an endpoint; see [`crate::Socket::connect`].
+    /// Connects to an endpoint; see [`crate::Socket::connect`]. Interface
+    /// look-ups run off the runtime (and the peer's name is looked up when
+    /// each connection is made).
     pub async fn connect(&self, endpoint: &str) -> Result<()> {
-        self.core.connect(endpoint)
+        let given = endpoint.to_owned();
+        let parsed = self
+            .core
+            .off_runtime(move || Endpoint::parse(&given, false))
+            .await?;
+        self.core.connect(parsed, endpoint);
+        Ok(())
     }
 
     /// See [`crate::Socket::unbind`].
@@ -86,19 +103,21 @@ impl AsyncSocket {
     ///
     /// Cancel safety: a send dropped before it completes (a losing
     /// `tokio::select!` branch) has not sent its message, which is dropped.
-    pub async fn send(&mut self, msg: impl Into<Message>) -> Result<(), SendError> {
-        if self.unhindered >= YIELD_EVERY {
+    pub async fn send(&self, msg: impl Into<Message>) -> Result<(), SendError> {
+        if self.unhindered.load(Ordering::Relaxed) >= YIELD_EVERY {
             // Before the message is queued, so that a send cancelled here
             // (a losing `select!` branch) has sent nothing.
-            self.unhindered = 0;
+            self.unhindered.store(0, Ordering::Relaxed);
             tokio::task::yield_now().await;
         }
         let timeout = self.core.send_timeout.get();
         let mut slot = Some(msg.into());
         let mut waited = false;
-        let shared = &self.core.shared;
+        let core = &self.core;
         let send = poll_fn(|cx| {
-            let poll = shared.poll_send(cx, &mut slot);
+            let poll = core
+                .routing()
+                .poll_send(&core.shared.mailbox, cx, &mut slot);
             waited |= poll.is_pending();
             poll
         });
@@ -109,7 +128,11 @@ impl AsyncSocket {
                 message: slot.take().unwrap_or_default(),
             }),
         };
-        self.unhindered = if waited { 0 } else { self.unhindered + 1 };
+        if waited {
+            self.unhindered.store(0, Ordering::Relaxed);
+        } else {
+            self.unhindered.fetch_add(1, Ordering::Relaxed);
+        }
         result
     }
 
@@ -118,10 +141,11 @@ impl AsyncSocket {
     ///
     /// Cancel safety: a receive dropped before it completes has taken no
     /// message; the next one gets it.
-    pub async fn recv(&mut self) -> Result<Message> {
+    pub async fn recv(&self) -> Result<Message> {
         let timeout = self.core.recv_timeout.get();
-        let shared = &self.core.shared;
-        within(timeout, poll_fn(|cx| shared.poll_recv(cx)))
+        let core = &self.core;
+        let recv = poll_fn(|cx| core.routing().poll_recv(&core.shared.mailbox, cx));
+        within(timeout, recv)
             .await
             .unwrap_or_else(|| Err(expired(timeout)))
     }

@@ -1,5 +1,5 @@
-//! [`SocketCore`]: what both socket fronts share: the shared state, the
-//! endpoints and the tasks serving them.
+//! [`SocketCore`]: what both socket fronts share: the routing state, the
+//! part shared with the sessions, the endpoints and the tasks serving them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -7,24 +7,27 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::shared::Shared;
+use super::routing::Routing;
+use super::shared::SocketShared;
 use crate::blocking::deadline;
 use crate::context::{ContextInner, Spawner, TaskSet};
 use crate::endpoint::Endpoint;
 use crate::monitor::Event;
 use crate::options::Options;
 use crate::pipe::{Closing, PipeId};
-use crate::transport::tcp;
+use crate::session::{connect::Connecter, listen};
+use crate::transport::tcp::{self, Tcp};
 use crate::{Error, Result, SocketType};
 
-/// One socket: its state, endpoints and runtime. Dropping it closes the
-/// socket.
+/// One socket: its routing state, endpoints and runtime. Dropping it
+/// closes the socket.
 #[derive(Debug)]
 pub(crate) struct SocketCore {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<SocketShared>,
+    routing: Mutex<Routing>,
     spawner: Spawner,
     endpoints: Mutex<Endpoints>,
-    /// Read on every send/recv, so kept out of the socket's lock.
+    /// Read on every send/recv, so kept out of the option lock.
     pub(crate) send_timeout: Timeout,
     pub(crate) recv_timeout: Timeout,
     /// Keeps the context's runtime alive while the socket is.
@@ -55,6 +58,30 @@ enum Kind {
     Connect(PipeId),
 }
 
+/// A bound listener, before it is handed to its runtime.
+pub(crate) struct Bound {
+    given: String,
+    listener: std::net::TcpListener,
+}
+
+impl Bound {
+    /// Parses, looks up and binds `given`. It blocks on name and interface
+    /// look-ups: the async API calls it off the runtime.
+    pub(crate) fn new(given: &str) -> Result<Self> {
+        let endpoint = Endpoint::parse(given, true)?;
+        Ok(Self {
+            given: given.to_owned(),
+            listener: tcp::bind(&endpoint, given)?,
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic under these locks cannot leave them half-updated in a way
+    // that matters more than losing the socket: go on.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl SocketCore {
     pub(crate) fn new(
         ctx: Arc<ContextInner>,
@@ -62,7 +89,8 @@ impl SocketCore {
         socket_type: SocketType,
     ) -> Result<Self> {
         Ok(Self {
-            shared: Arc::new(Shared::new(socket_type)?),
+            shared: Arc::new(SocketShared::new(socket_type)),
+            routing: Mutex::new(Routing::new(socket_type)?),
             spawner,
             endpoints: Mutex::default(),
             send_timeout: Timeout::default(),
@@ -71,76 +99,93 @@ impl SocketCore {
         })
     }
 
+    /// The routing state, for one `send` or `recv` step.
+    pub(crate) fn routing(&self) -> MutexGuard<'_, Routing> {
+        lock(&self.routing)
+    }
+
     pub(crate) fn options(&self) -> Options {
         self.shared.options()
     }
 
     pub(crate) fn set(&self, f: impl FnOnce(&mut Options)) -> Result<()> {
-        self.shared.with(|state| f(&mut state.options));
+        self.shared.with_options(f);
         Ok(())
     }
 
+    pub(crate) fn get<T>(&self, f: impl FnOnce(&Options) -> T) -> T {
+        self.shared.with_options(|o| f(o))
+    }
+
     pub(crate) fn last_endpoint(&self) -> Option<String> {
-        self.endpoints().last.clone()
+        lock(&self.endpoints).last.clone()
     }
 
-    fn endpoints(&self) -> MutexGuard<'_, Endpoints> {
-        self.endpoints
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Runs `f` off the runtime (it blocks on look-ups) and waits for it.
+    pub(crate) async fn off_runtime<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.spawner
+            .spawn_blocking(f)
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?
     }
 
-    pub(crate) fn bind(&self, given: &str) -> Result<()> {
-        let endpoint = Endpoint::parse(given, true)?;
-        let listener = tcp::bind(&endpoint, given)?;
-        let resolved = Endpoint::from_addr(listener.local_addr()?).to_string();
+    /// Listens on a bound endpoint.
+    pub(crate) fn listen(&self, bound: Bound) -> Result<()> {
+        let resolved = Endpoint::from_addr(bound.listener.local_addr()?).to_string();
         let listener = {
             let _runtime = self.spawner.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            tokio::net::TcpListener::from_std(bound.listener)?
         };
         let (lifecycle, watch) = watch::channel(Closing::Open);
         self.shared.emit(Event::Listening {
             endpoint: resolved.clone(),
         });
-        self.spawner.spawn(tcp::accept_loop(
+        self.spawner.spawn(listen::run::<Tcp>(
             listener,
             resolved.as_str().into(),
             self.shared.clone(),
             watch,
             self.spawner.child(),
         ));
-        let mut endpoints = self.endpoints();
+        let mut endpoints = lock(&self.endpoints);
         endpoints.last = Some(resolved.clone());
         endpoints.list.push(EndpointEntry {
             kind: Kind::Bind,
-            given: given.to_owned(),
+            given: bound.given,
             resolved,
             lifecycle,
         });
         Ok(())
     }
 
-    pub(crate) fn connect(&self, given: &str) -> Result<()> {
-        let endpoint = Endpoint::parse(given, false)?;
+    /// Starts connecting to a parsed endpoint: its pipe takes messages at
+    /// once.
+    pub(crate) fn connect(&self, endpoint: Endpoint, given: &str) {
         let resolved = endpoint.to_string();
-        let pipe = self.shared.add_connect_pipe();
+        let (pipe, end) = self.shared.new_pipe();
+        let id = pipe.id;
+        self.routing().attach_connect(pipe);
         let (lifecycle, watch) = watch::channel(Closing::Open);
-        self.spawner.spawn(tcp::connect_loop(
+        let connecter = Connecter {
             endpoint,
-            given.into(),
-            pipe,
-            self.shared.clone(),
-            watch,
-        ));
-        let mut endpoints = self.endpoints();
+            name: given.into(),
+            pipe: id,
+            end,
+            shared: self.shared.clone(),
+            lifecycle: watch,
+        };
+        self.spawner.spawn(connecter.run::<Tcp>());
+        let mut endpoints = lock(&self.endpoints);
         endpoints.last = Some(given.to_owned());
         endpoints.list.push(EndpointEntry {
-            kind: Kind::Connect(pipe),
+            kind: Kind::Connect(id),
             given: given.to_owned(),
             resolved,
             lifecycle,
         });
-        Ok(())
     }
 
     pub(crate) fn unbind(&self, endpoint: &str) -> Result<()> {
@@ -155,15 +200,17 @@ impl SocketCore {
 
     fn close_endpoint(&self, name: &str, kind: impl Fn(&Kind) -> bool) -> Result<()> {
         let closing = self.linger_deadline();
-        let mut endpoints = self.endpoints();
-        let index = endpoints
-            .list
-            .iter()
-            .position(|e| kind(&e.kind) && (e.given == name || e.resolved == name))
-            .ok_or_else(|| Error::EndpointNotFound(name.to_owned()))?;
-        let entry = endpoints.list.remove(index);
+        let entry = {
+            let mut endpoints = lock(&self.endpoints);
+            let index = endpoints
+                .list
+                .iter()
+                .position(|e| kind(&e.kind) && (e.given == name || e.resolved == name))
+                .ok_or_else(|| Error::EndpointNotFound(name.to_owned()))?;
+            endpoints.list.remove(index)
+        };
         if let Kind::Connect(pipe) = entry.kind {
-            self.shared.stop_routing(pipe);
+            self.routing().close_pipe(pipe, closing);
         }
         entry.lifecycle.send_replace(closing);
         Ok(())
@@ -230,8 +277,8 @@ impl Closed {
 impl Drop for SocketCore {
     fn drop(&mut self) {
         let closing = self.linger_deadline();
-        self.shared.close(closing);
-        for entry in &self.endpoints().list {
+        self.routing().close(&self.shared.mailbox, closing);
+        for entry in &lock(&self.endpoints).list {
             entry.lifecycle.send_replace(closing);
         }
     }

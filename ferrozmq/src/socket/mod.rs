@@ -3,6 +3,7 @@
 
 mod async_socket;
 mod core;
+mod routing;
 pub(crate) mod shared;
 
 pub use async_socket::AsyncSocket;
@@ -12,7 +13,9 @@ use std::future::poll_fn;
 use std::time::Duration;
 
 use crate::blocking::block_on;
+use crate::endpoint::Endpoint;
 use crate::{Error, Message, Result, SendError, SocketType};
+use core::Bound;
 
 /// Methods shared by [`Socket`] and [`AsyncSocket`]: options, endpoints,
 /// type. Options take effect for connections made after the call.
@@ -129,6 +132,86 @@ macro_rules! common_methods {
         pub fn set_handshake_ivl(&self, ivl: Option<Duration>) -> Result<()> {
             self.core.set(|o| o.handshake_ivl = ivl)
         }
+
+        /// How long a `connect` attempt may take before it is given up and
+        /// retried after the reconnect interval (libzmq's
+        /// `ZMQ_CONNECT_TIMEOUT`): a peer that drops our packets does not
+        /// hold the endpoint for the system's own timeout, which is
+        /// minutes. `None` (default) leaves it to the system.
+        pub fn set_connect_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.connect_timeout = timeout)
+        }
+
+        /// See [`set_sndhwm`](Self::set_sndhwm).
+        pub fn sndhwm(&self) -> usize {
+            self.core.get(|o| o.sndhwm)
+        }
+
+        /// See [`set_rcvhwm`](Self::set_rcvhwm).
+        pub fn rcvhwm(&self) -> usize {
+            self.core.get(|o| o.rcvhwm)
+        }
+
+        /// See [`set_linger`](Self::set_linger).
+        pub fn linger(&self) -> Option<Duration> {
+            self.core.get(|o| o.linger)
+        }
+
+        /// See [`set_send_timeout`](Self::set_send_timeout).
+        pub fn send_timeout(&self) -> Option<Duration> {
+            self.core.send_timeout.get()
+        }
+
+        /// See [`set_recv_timeout`](Self::set_recv_timeout).
+        pub fn recv_timeout(&self) -> Option<Duration> {
+            self.core.recv_timeout.get()
+        }
+
+        /// See [`set_reconnect_ivl`](Self::set_reconnect_ivl).
+        pub fn reconnect_ivl(&self) -> Duration {
+            self.core.get(|o| o.reconnect_ivl)
+        }
+
+        /// See [`set_reconnect_ivl_max`](Self::set_reconnect_ivl_max).
+        pub fn reconnect_ivl_max(&self) -> Option<Duration> {
+            self.core.get(|o| o.reconnect_ivl_max)
+        }
+
+        /// See [`set_routing_id`](Self::set_routing_id); empty when none
+        /// was set.
+        pub fn routing_id(&self) -> bytes::Bytes {
+            self.core.get(|o| o.routing_id.clone())
+        }
+
+        /// See [`set_heartbeat_ivl`](Self::set_heartbeat_ivl).
+        pub fn heartbeat_ivl(&self) -> Option<Duration> {
+            self.core.get(|o| o.heartbeat_ivl)
+        }
+
+        /// See [`set_heartbeat_timeout`](Self::set_heartbeat_timeout).
+        pub fn heartbeat_timeout(&self) -> Option<Duration> {
+            self.core.get(|o| o.heartbeat_timeout)
+        }
+
+        /// See [`set_heartbeat_ttl`](Self::set_heartbeat_ttl).
+        pub fn heartbeat_ttl(&self) -> Option<Duration> {
+            self.core.get(|o| o.heartbeat_ttl)
+        }
+
+        /// See [`set_max_msg_size`](Self::set_max_msg_size).
+        pub fn max_msg_size(&self) -> Option<u64> {
+            self.core.get(|o| o.max_msg_size)
+        }
+
+        /// See [`set_handshake_ivl`](Self::set_handshake_ivl).
+        pub fn handshake_ivl(&self) -> Option<Duration> {
+            self.core.get(|o| o.handshake_ivl)
+        }
+
+        /// See [`set_connect_timeout`](Self::set_connect_timeout).
+        pub fn connect_timeout(&self) -> Option<Duration> {
+            self.core.get(|o| o.connect_timeout)
+        }
     };
 }
 pub(crate) use common_methods;
@@ -173,7 +256,7 @@ impl Socket {
     /// network interface's name (`tcp://eth0:5555`, as in libzmq) or a
     /// host name.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
-        self.core.bind(endpoint)
+        self.core.listen(Bound::new(endpoint)?)
     }
 
     /// Connects to an endpoint. Succeeds before the peer exists: the
@@ -183,7 +266,9 @@ impl Socket {
     /// address (`*`, an IP literal or an interface's name; port `*` or `0`
     /// for any).
     pub fn connect(&self, endpoint: &str) -> Result<()> {
-        self.core.connect(endpoint)
+        self.core
+            .connect(Endpoint::parse(endpoint, false)?, endpoint);
+        Ok(())
     }
 
     /// Stops listening on an endpoint given to `bind` (or its resolved
@@ -233,8 +318,12 @@ impl Socket {
 
     fn send_within(&mut self, msg: Message, timeout: Option<Duration>) -> Result<(), SendError> {
         let mut slot = Some(msg);
-        let shared = &self.core.shared;
-        match block_on(poll_fn(|cx| shared.poll_send(cx, &mut slot)), timeout) {
+        let core = &self.core;
+        let send = poll_fn(|cx| {
+            core.routing()
+                .poll_send(&core.shared.mailbox, cx, &mut slot)
+        });
+        match block_on(send, timeout) {
             Some(result) => result,
             None => Err(SendError {
                 error: expired(timeout),
@@ -244,9 +333,9 @@ impl Socket {
     }
 
     fn recv_within(&mut self, timeout: Option<Duration>) -> Result<Message> {
-        let shared = &self.core.shared;
-        block_on(poll_fn(|cx| shared.poll_recv(cx)), timeout)
-            .unwrap_or_else(|| Err(expired(timeout)))
+        let core = &self.core;
+        let recv = poll_fn(|cx| core.routing().poll_recv(&core.shared.mailbox, cx));
+        block_on(recv, timeout).unwrap_or_else(|| Err(expired(timeout)))
     }
 }
 

@@ -1,28 +1,53 @@
-//! Transports: how a socket binds, accepts, connects and reconnects. Each
-//! hands the engine a byte stream; the patterns never see which transport a
-//! pipe came from.
+//! Transports: how a connection's bytes get to the peer. A transport only
+//! binds, accepts and connects; the session layer (`crate::session`) does
+//! the rest (reconnecting, handshakes, linger, monitor events), the same
+//! for every transport, and the engine runs over the [`Stream`] it hands
+//! over. Patterns never see which transport a pipe came from.
 
-mod handshakes;
 pub(crate) mod tcp;
 
-use std::time::Instant;
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::task::{Context, Poll};
 
-use tokio::sync::watch;
+use bytes::BytesMut;
 
-use crate::pipe::Closing;
+use crate::endpoint::Endpoint;
+use crate::peer::PeerAddress;
 
-/// Tells an endpoint's tasks (listener, sessions, handshakes) to stop.
-pub(crate) type Lifecycle = watch::Receiver<Closing>;
+/// A connected byte stream, as the engine drives it: readiness, then
+/// non-blocking reads and vectored writes (what tokio's TCP and Unix
+/// streams offer).
+pub(crate) trait Stream: Send + Sync + Unpin + 'static {
+    /// Ready when a read may have bytes (or the end) for us.
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
-/// Resolves once the endpoint is asked to close; returns how.
-pub(crate) async fn closing(lifecycle: &mut Lifecycle) -> Closing {
-    loop {
-        let now = *lifecycle.borrow_and_update();
-        if now != Closing::Open {
-            return now;
-        }
-        if lifecycle.changed().await.is_err() {
-            return Closing::Linger(Some(Instant::now()));
-        }
-    }
+    /// Reads what is there into `buf`'s spare room; `WouldBlock` when
+    /// nothing is.
+    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize>;
+
+    /// Ready when a write may be taken.
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// Writes what the kernel takes now; `WouldBlock` when it takes
+    /// nothing.
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+}
+
+/// A way to reach peers: listen and accept, or connect.
+pub(crate) trait Transport: Send + Sync + 'static {
+    /// What a connection runs over.
+    type Stream: Stream;
+    /// A bound listening socket.
+    type Listener: Send + Sync + 'static;
+
+    /// Waits for the next connection.
+    fn accept(
+        listener: &Self::Listener,
+    ) -> impl Future<Output = io::Result<(Self::Stream, PeerAddress)>> + Send;
+
+    /// Opens a connection to `endpoint`.
+    fn connect(
+        endpoint: &Endpoint,
+    ) -> impl Future<Output = io::Result<(Self::Stream, PeerAddress)>> + Send;
 }

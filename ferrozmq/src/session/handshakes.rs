@@ -17,15 +17,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Handshakes in progress per listener before the oldest is dropped.
-pub(crate) const MAX_IN_PROGRESS: usize = 1024;
+pub(super) const MAX_IN_PROGRESS: usize = 1024;
 
 /// How long a handshake may take before it counts as a straggler that may
 /// be dropped to make room.
-pub(crate) const STRAGGLER: Duration = Duration::from_secs(1);
+pub(super) const STRAGGLER: Duration = Duration::from_secs(1);
 
 /// The handshakes in progress, oldest first.
 #[derive(Debug, Default)]
-pub(crate) struct Handshakes {
+pub(super) struct Handshakes {
     in_progress: VecDeque<(Instant, oneshot::Sender<()>)>,
 }
 
@@ -33,12 +33,12 @@ pub(crate) struct Handshakes {
 /// listener drops it (or the listener is gone). Dropping it ends the
 /// handshake's claim to a place.
 #[derive(Debug)]
-pub(crate) struct Shed(oneshot::Receiver<()>);
+pub(super) struct Shed(oneshot::Receiver<()>);
 
 impl Handshakes {
     /// A place for a handshake that starts `now`, shedding the oldest
     /// straggler when all are taken.
-    pub(crate) fn admit(&mut self, now: Instant) -> Shed {
+    pub(super) fn admit(&mut self, now: Instant) -> Shed {
         self.in_progress.retain(|(_, place)| !place.is_closed());
         if self.in_progress.len() >= MAX_IN_PROGRESS {
             self.shed_straggler(now);
@@ -51,7 +51,7 @@ impl Handshakes {
     /// Drops the oldest handshake in progress if it started at least
     /// [`STRAGGLER`] before `now` (to free its file descriptor); false
     /// when there is none.
-    pub(crate) fn shed_straggler(&mut self, now: Instant) -> bool {
+    pub(super) fn shed_straggler(&mut self, now: Instant) -> bool {
         while let Some((started, place)) = self.in_progress.front() {
             if place.is_closed() {
                 self.in_progress.pop_front();
@@ -69,7 +69,7 @@ impl Handshakes {
 
 impl Shed {
     /// Resolves when this handshake is to be dropped.
-    pub(crate) async fn shed(&mut self) {
+    pub(super) async fn shed(&mut self) {
         let _ = (&mut self.0).await;
     }
 }

@@ -1,0 +1,88 @@
+//! Fair-queuing (libzmq's `fq`): one message from each pipe that has one,
+//! in turn.
+
+use crate::pipe::{Item, PipeId, Pipes, Read};
+
+/// The pipes that may have something to read, in turn order. A pipe found
+/// empty leaves the turn until it says it has something again.
+#[derive(Debug, Default)]
+pub(crate) struct FairQueue {
+    active: Vec<PipeId>,
+    next: usize,
+}
+
+impl FairQueue {
+    /// A pipe with something to read joins the turn.
+    pub(crate) fn activate(&mut self, id: PipeId) {
+        if !self.active.contains(&id) {
+            self.active.push(id);
+        }
+    }
+
+    /// A pipe leaves the turn.
+    pub(crate) fn remove(&mut self, id: PipeId) {
+        if let Some(i) = self.active.iter().position(|&p| p == id) {
+            self.active.remove(i);
+            if i < self.next {
+                self.next -= 1;
+            }
+            if self.next >= self.active.len() {
+                self.next = 0;
+            }
+        }
+    }
+
+    /// The next item in turn, with the pipe it came from.
+    pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(PipeId, Item)> {
+        while !self.active.is_empty() {
+            let i = self.next % self.active.len();
+            let id = self.active[i];
+            match pipes.read(id) {
+                Read::Item(item) => {
+                    self.next = (i + 1) % self.active.len();
+                    return Some((id, item));
+                }
+                Read::Empty | Read::Gone => {
+                    self.active.remove(i);
+                    self.next = i;
+                }
+            }
+        }
+        self.next = 0;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Message;
+    use crate::pattern::tests::Harness;
+
+    fn text(item: Item) -> Message {
+        match item {
+            Item::Message(m) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// RFC 30: "SHALL receive incoming messages from its peers using a
+    /// fair-queuing strategy": one from each in turn.
+    #[test]
+    fn one_message_per_pipe_in_turn() {
+        let mut h = Harness::new();
+        let (a, b) = (h.pipe(10), h.pipe(10));
+        let mut fq = FairQueue::default();
+        h.arrive(a, &["a1"]);
+        h.arrive(a, &["a2"]);
+        h.arrive(b, &["b1"]);
+        for id in h.readable() {
+            fq.activate(id);
+        }
+        let got: Vec<(PipeId, Message)> =
+            std::iter::from_fn(|| fq.recv(&mut h.pipes).map(|(id, i)| (id, text(i)))).collect();
+        assert_eq!(got, [(a, "a1".into()), (b, "b1".into()), (a, "a2".into())]);
+        h.arrive(b, &["b2"]);
+        assert_eq!(h.readable(), [b], "b said it has more");
+    }
+}

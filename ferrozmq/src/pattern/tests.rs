@@ -1,0 +1,87 @@
+//! A socket's pipes with no engines: a test plays each engine's part.
+
+use std::sync::Arc;
+use std::task::Waker;
+
+use crate::Message;
+use crate::mailbox::{Mailbox, Notice};
+use crate::pipe::{self, EngineEnd, Hwm, Item, PipeId, Pipes};
+
+/// Pipes of one socket, each with the engine end a test drives.
+pub(crate) struct Harness {
+    pub(crate) pipes: Pipes,
+    mailbox: Arc<Mailbox>,
+    ends: Vec<(PipeId, EngineEnd)>,
+    next: PipeId,
+}
+
+impl Harness {
+    pub(crate) fn new() -> Self {
+        Self {
+            pipes: Pipes::default(),
+            mailbox: Arc::new(Mailbox::default()),
+            ends: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// A new pipe with this high-water mark both ways.
+    pub(crate) fn pipe(&mut self, hwm: usize) -> PipeId {
+        let id = self.next;
+        self.next += 1;
+        let (pipe, end) = pipe::with_engine(
+            id,
+            &self.mailbox,
+            Hwm {
+                send: hwm,
+                recv: hwm,
+            },
+        );
+        self.pipes.insert(pipe);
+        self.ends.push((id, end));
+        id
+    }
+
+    fn end(&self, id: PipeId) -> &EngineEnd {
+        &self.ends.iter().find(|(i, _)| *i == id).expect("a pipe").1
+    }
+
+    /// A message of `parts` arrives on pipe `id`, as its engine delivers it.
+    pub(crate) fn arrive(&mut self, id: PipeId, parts: &[&'static str]) {
+        let msg: Message = parts.iter().copied().collect();
+        self.end(id).inbound.push_all([Item::Message(msg)]);
+    }
+
+    /// What pipe `id`'s engine takes to send, as it does (written at once).
+    pub(crate) fn drain(&mut self, id: PipeId) -> Vec<Message> {
+        let mut items = Vec::new();
+        let end = self.end(id);
+        let taken = end.outbound.take(&mut items, usize::MAX, Waker::noop());
+        end.outbound.release(taken.items);
+        items
+            .into_iter()
+            .map(|item| match item {
+                Item::Message(m) => m,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// Pipe `id`'s connection ends for good.
+    pub(crate) fn terminate(&mut self, id: PipeId) {
+        self.end(id).terminate();
+    }
+
+    /// The pipes the socket has been told are readable since last asked.
+    pub(crate) fn readable(&mut self) -> Vec<PipeId> {
+        let mut notices = Vec::new();
+        self.mailbox.take(&mut notices);
+        notices
+            .into_iter()
+            .filter_map(|n| match n {
+                Notice::Readable(id) => Some(id),
+                _ => None,
+            })
+            .collect()
+    }
+}

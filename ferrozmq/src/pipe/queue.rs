@@ -1,0 +1,341 @@
+//! [`Queue`]: one direction of a pipe, bounded, behind a lock of its own.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
+use std::task::Waker;
+
+use super::{Closing, Item, PipeId};
+use crate::mailbox::{Mailbox, Notice};
+
+/// Who to tell when a queue's other side made progress.
+#[derive(Clone, Debug)]
+pub(crate) enum Notify {
+    /// An engine task, through the waker it left when it waited.
+    Task(Option<Waker>),
+    /// A socket, through a notice in its mailbox naming the pipe.
+    Socket {
+        mailbox: Weak<Mailbox>,
+        pipe: PipeId,
+    },
+}
+
+impl Notify {
+    pub(crate) fn task() -> Self {
+        Self::Task(None)
+    }
+
+    /// Keeps `waker` (an engine's) to be called later.
+    fn register(&mut self, waker: Option<&Waker>) {
+        if let (Self::Task(slot), Some(waker)) = (self, waker) {
+            match slot {
+                Some(w) if w.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
+            }
+        }
+    }
+}
+
+/// What telling the other side takes, done once the queue's lock is
+/// released.
+#[must_use]
+enum Wake {
+    None,
+    Task(Waker),
+    Notice(Weak<Mailbox>, Notice),
+}
+
+impl Wake {
+    fn of(notify: &mut Notify, notice: impl FnOnce(PipeId) -> Notice) -> Self {
+        match notify {
+            Notify::Task(waker) => waker.take().map_or(Self::None, Self::Task),
+            Notify::Socket { mailbox, pipe } => Self::Notice(mailbox.clone(), notice(*pipe)),
+        }
+    }
+
+    fn run(self) {
+        match self {
+            Self::None => {}
+            Self::Task(waker) => waker.wake(),
+            Self::Notice(mailbox, notice) => {
+                if let Some(mailbox) = mailbox.upgrade() {
+                    // A closed socket needs no news of its pipes.
+                    let _refused = mailbox.post(notice);
+                }
+            }
+        }
+    }
+}
+
+/// The result of a push.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Pushed<T> {
+    Ok,
+    /// At the high-water mark: the item comes back, and the producer is
+    /// told once there is room again.
+    Full(T),
+    /// The consumer is gone (or the producer closed the queue): the item
+    /// comes back, and no room will come.
+    Closed(T),
+}
+
+/// The result of a socket's read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Popped {
+    Item(Item),
+    /// Nothing now; the socket hears of the next item.
+    Empty,
+    /// Nothing, ever again: the producer is done and all was read.
+    Closed,
+}
+
+/// What an engine learns when it takes from its outbound queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Taken {
+    /// Items taken.
+    pub(crate) items: usize,
+    /// Whether, and how, the socket's side is closing the pipe.
+    pub(crate) closing: Closing,
+    /// Nothing is left in the queue.
+    pub(crate) drained: bool,
+}
+
+/// One direction of a pipe.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    items: VecDeque<Item>,
+    /// Items counted against the high-water mark: those queued, and those
+    /// the consumer took but has not released.
+    count: usize,
+    /// 0 is unlimited.
+    hwm: usize,
+    /// The consumer found the queue empty and waits to be told.
+    consumer_waiting: bool,
+    /// The producer found the queue full and waits to be told.
+    producer_waiting: bool,
+    to_consumer: Notify,
+    to_producer: Notify,
+    /// The producer is done; for an engine's outbound queue, the deadline
+    /// to flush by.
+    producer_closed: Option<Closing>,
+    /// The consumer is gone: pushes are refused.
+    consumer_closed: bool,
+}
+
+impl Inner {
+    fn full(&self) -> bool {
+        self.hwm != 0 && self.count >= self.hwm
+    }
+
+    /// After items were consumed: the producer hears of it once the queue
+    /// is down to its low-water mark, not on every item (libzmq's lwm).
+    fn room_made(&mut self) -> Wake {
+        if self.producer_waiting && self.count <= self.hwm / 2 {
+            self.producer_waiting = false;
+            Wake::of(&mut self.to_producer, Notice::Writable)
+        } else {
+            Wake::None
+        }
+    }
+
+    /// After items were queued: a consumer that found the queue empty
+    /// hears of it.
+    fn arrived(&mut self) -> Wake {
+        if self.consumer_waiting {
+            self.consumer_waiting = false;
+            Wake::of(&mut self.to_consumer, Notice::Readable)
+        } else {
+            Wake::None
+        }
+    }
+}
+
+impl Queue {
+    pub(crate) fn new(hwm: usize, to_consumer: Notify, to_producer: Notify) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                items: VecDeque::new(),
+                count: 0,
+                hwm,
+                // Until the consumer has looked, it is told of the first item.
+                consumer_waiting: true,
+                producer_waiting: false,
+                to_consumer,
+                to_producer,
+                producer_closed: None,
+                consumer_closed: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic under this lock leaves a queue, not an invariant spanning
+        // several structures: go on with it.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Producer: queues `item` unless the queue is full or its consumer is
+    /// gone. `waker` is an engine's, kept to be told of room.
+    pub(crate) fn push<T: Into<Item>>(&self, item: T, waker: Option<&Waker>) -> Pushed<T> {
+        let wake = {
+            let mut q = self.lock();
+            if q.consumer_closed || q.producer_closed.is_some() {
+                return Pushed::Closed(item);
+            }
+            if q.full() {
+                q.producer_waiting = true;
+                q.to_producer.register(waker);
+                return Pushed::Full(item);
+            }
+            q.items.push_back(item.into());
+            q.count += 1;
+            q.arrived()
+        };
+        wake.run();
+        Pushed::Ok
+    }
+
+    /// Producer (an engine): how many items fit now (`usize::MAX` without
+    /// a limit); when none does, the engine's `waker` is told of room.
+    pub(crate) fn room(&self, waker: &Waker) -> usize {
+        let mut q = self.lock();
+        if q.consumer_closed {
+            return usize::MAX;
+        }
+        if q.hwm == 0 {
+            return usize::MAX;
+        }
+        let room = q.hwm.saturating_sub(q.count);
+        if room == 0 {
+            q.producer_waiting = true;
+            q.to_producer.register(Some(waker));
+        }
+        room
+    }
+
+    /// Producer (an engine): queues every item, having checked the room
+    /// first ([`Queue::room`]); a few commands may go past the mark. Items
+    /// for a consumer that is gone are dropped.
+    pub(crate) fn push_all(&self, items: impl IntoIterator<Item = Item>) {
+        let wake = {
+            let mut q = self.lock();
+            if q.consumer_closed {
+                return;
+            }
+            let before = q.items.len();
+            q.items.extend(items);
+            let added = q.items.len() - before;
+            if added == 0 {
+                return;
+            }
+            q.count += added;
+            q.arrived()
+        };
+        wake.run();
+    }
+
+    /// Consumer (a socket): the next item.
+    pub(crate) fn pop(&self) -> Popped {
+        let (item, wake) = {
+            let mut q = self.lock();
+            let Some(item) = q.items.pop_front() else {
+                if q.producer_closed.is_some() {
+                    return Popped::Closed;
+                }
+                q.consumer_waiting = true;
+                return Popped::Empty;
+            };
+            q.count -= 1;
+            (item, q.room_made())
+        };
+        wake.run();
+        Popped::Item(item)
+    }
+
+    /// Consumer: whether an item is there (nothing is set up to be told).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().items.is_empty()
+    }
+
+    /// Consumer (an engine): moves queued items to `into`, in order, until
+    /// they weigh `max_bytes` (the one that crosses it included). They
+    /// still count against the high-water mark until
+    /// [`released`](Self::release); what is left stays queued, where it
+    /// survives the loss of the connection. The engine's `waker` is told
+    /// of a close, and, when it took nothing though it had room, of the
+    /// next item.
+    pub(crate) fn take(&self, into: &mut Vec<Item>, max_bytes: usize, waker: &Waker) -> Taken {
+        let mut q = self.lock();
+        let mut bytes = 0;
+        let mut items = 0;
+        while bytes < max_bytes {
+            let Some(item) = q.items.pop_front() else {
+                break;
+            };
+            bytes += item.weight();
+            items += 1;
+            into.push(item);
+        }
+        // Told of a close in any case, and of new items only when it has
+        // room for them (an engine whose output is full would otherwise be
+        // woken by every message queued).
+        q.to_consumer.register(Some(waker));
+        if items == 0 && max_bytes > 0 {
+            q.consumer_waiting = true;
+        }
+        Taken {
+            items,
+            closing: q.producer_closed.unwrap_or(Closing::Open),
+            drained: q.items.is_empty(),
+        }
+    }
+
+    /// Consumer (an engine): `n` items taken earlier are done with (on the
+    /// wire, or lost with their connection): their room is free.
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let wake = {
+            let mut q = self.lock();
+            q.count = q.count.saturating_sub(n);
+            q.room_made()
+        };
+        wake.run();
+    }
+
+    /// The producer is done: no more items come. A consumer waiting for
+    /// items is told, so that it reads what is left and then sees the end
+    /// (a socket), or flushes by `closing`'s deadline and stops (an
+    /// engine); a busy one sees it on its next read.
+    pub(crate) fn close_producer(&self, closing: Closing) {
+        let wake = {
+            let mut q = self.lock();
+            q.producer_closed = Some(closing);
+            if matches!(q.to_consumer, Notify::Task(Some(_))) {
+                q.consumer_waiting = true;
+            }
+            q.arrived()
+        };
+        wake.run();
+    }
+
+    /// The consumer is gone: what is queued is dropped, pushes are
+    /// refused, and a producer waiting for room hears of it (and finds the
+    /// queue closed); a busy one finds out on its next push.
+    pub(crate) fn close_consumer(&self) {
+        let (dropped, wake) = {
+            let mut q = self.lock();
+            q.consumer_closed = true;
+            let dropped = std::mem::take(&mut q.items);
+            q.count = 0;
+            (dropped, q.room_made())
+        };
+        drop(dropped);
+        wake.run();
+    }
+}

@@ -1,0 +1,142 @@
+//! [`Pipes`]: a socket's pipes, as its caller sees them.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use ferrozmq_proto::Metadata;
+
+use super::{Closing, Item, Pipe, PipeId, Popped, Pushed};
+use crate::Message;
+
+/// The result of a write to a pipe.
+#[derive(Debug)]
+pub(crate) enum Written {
+    Ok,
+    /// At the high-water mark: the message comes back; the socket hears
+    /// when there is room.
+    Full(Message),
+    /// The pipe is closing or gone: the message comes back.
+    Gone(Message),
+}
+
+/// The result of a read from a pipe.
+#[derive(Debug)]
+pub(crate) enum Read {
+    Item(Item),
+    /// Nothing now; the socket hears of the next item.
+    Empty,
+    /// The pipe is over (it is gone from the table); the pattern hears of
+    /// it through `detach` once its call returns.
+    Gone,
+}
+
+/// Pipe ids are sequential integers: a multiply spreads them well enough,
+/// and the per-message lookup skips SipHash.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id;
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    pipe: Pipe,
+    /// The properties of the peer now at the other end, given to every
+    /// message read from it.
+    peer: Option<Arc<Metadata>>,
+}
+
+/// The pipes of one socket, touched only by its caller (under the
+/// socket's routing lock, never by an engine).
+#[derive(Debug, Default)]
+pub(crate) struct Pipes {
+    map: HashMap<PipeId, Entry, BuildHasherDefault<IdHasher>>,
+    /// Pipes found to be over during a pattern's call: the socket detaches
+    /// them from the pattern once the call returns.
+    finished: Vec<PipeId>,
+}
+
+impl Pipes {
+    pub(crate) fn insert(&mut self, pipe: Pipe) {
+        self.map.insert(pipe.id, Entry { pipe, peer: None });
+    }
+
+    /// The peer now at the other end of `id`.
+    pub(crate) fn set_peer(&mut self, id: PipeId, properties: Arc<Metadata>) {
+        if let Some(entry) = self.map.get_mut(&id) {
+            entry.peer = Some(properties);
+        }
+    }
+
+    pub(crate) fn contains(&self, id: PipeId) -> bool {
+        self.map.contains_key(&id)
+    }
+
+    /// Queues `msg` to the peer of `id`.
+    pub(crate) fn write(&mut self, id: PipeId, msg: Message) -> Written {
+        let Some(entry) = self.map.get(&id) else {
+            return Written::Gone(msg);
+        };
+        match entry.pipe.outbound.push(msg, None) {
+            Pushed::Ok => Written::Ok,
+            Pushed::Full(msg) => Written::Full(msg),
+            Pushed::Closed(msg) => Written::Gone(msg),
+        }
+    }
+
+    /// The next item from the peer of `id`; a message carries the peer's
+    /// properties.
+    pub(crate) fn read(&mut self, id: PipeId) -> Read {
+        let Some(entry) = self.map.get(&id) else {
+            return Read::Gone;
+        };
+        match entry.pipe.inbound.pop() {
+            Popped::Item(Item::Message(mut msg)) => {
+                if let Some(peer) = &entry.peer {
+                    msg.set_properties(peer.clone());
+                }
+                Read::Item(Item::Message(msg))
+            }
+            Popped::Item(item) => Read::Item(item),
+            Popped::Empty => Read::Empty,
+            Popped::Closed => {
+                self.map.remove(&id);
+                self.finished.push(id);
+                Read::Gone
+            }
+        }
+    }
+
+    /// Pipes that ended during the last call, to detach.
+    pub(crate) fn take_finished(&mut self) -> Vec<PipeId> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// Closes one pipe: its engine flushes by `closing` and stops.
+    pub(crate) fn close(&mut self, id: PipeId, closing: Closing) {
+        if let Some(entry) = self.map.remove(&id) {
+            entry.pipe.close(closing);
+        }
+    }
+
+    /// Closes every pipe.
+    pub(crate) fn close_all(&mut self, closing: Closing) {
+        for (_, entry) in self.map.drain() {
+            entry.pipe.close(closing);
+        }
+    }
+}

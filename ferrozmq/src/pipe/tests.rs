@@ -1,0 +1,166 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Wake, Waker};
+
+use super::*;
+use crate::mailbox::Mailbox;
+
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// An engine's waker that counts its wake-ups.
+fn counter() -> (Arc<Count>, Waker) {
+    let count = Arc::new(Count(AtomicUsize::new(0)));
+    (count.clone(), Waker::from(count))
+}
+
+fn wakes(count: &Count) -> usize {
+    count.0.swap(0, Ordering::SeqCst)
+}
+
+fn notices(mailbox: &Mailbox) -> Vec<String> {
+    let mut taken = Vec::new();
+    mailbox.take(&mut taken);
+    taken.iter().map(|n| format!("{n:?}")).collect()
+}
+
+fn new_pipe(hwm: usize) -> (Arc<Mailbox>, Pipe, EngineEnd) {
+    let mailbox = Arc::new(Mailbox::default());
+    let (pipe, end) = with_engine(
+        7,
+        &mailbox,
+        Hwm {
+            send: hwm,
+            recv: hwm,
+        },
+    );
+    (mailbox, pipe, end)
+}
+
+fn msg(i: u8) -> Message {
+    Message::from(vec![i])
+}
+
+/// The socket hears of a pipe's first message, and of the next one only
+/// after it found the pipe empty: one notice per edge, not per message.
+#[test]
+fn the_socket_is_told_of_arrivals_on_edges_only() {
+    let (mailbox, pipe, end) = new_pipe(0);
+    end.inbound.push_all((0..3).map(|i| Item::Message(msg(i))));
+    end.inbound.push_all([Item::Message(msg(3))]);
+    assert_eq!(notices(&mailbox), ["Readable(7)"]);
+    for i in 0..4 {
+        assert_eq!(pipe.inbound.pop(), Popped::Item(Item::Message(msg(i))));
+    }
+    assert!(notices(&mailbox).is_empty());
+    assert_eq!(pipe.inbound.pop(), Popped::Empty);
+    end.inbound.push_all([Item::Message(msg(4))]);
+    assert_eq!(notices(&mailbox), ["Readable(7)"]);
+}
+
+/// What an engine took and has not written counts against the HWM: a
+/// full pipe takes nothing more until the engine releases, and the socket
+/// hears of room at the low-water mark (half), once.
+#[test]
+fn the_hwm_counts_what_the_engine_holds() {
+    let (mailbox, pipe, end) = new_pipe(4);
+    let (_, engine) = counter();
+    for i in 0..4 {
+        assert_eq!(pipe.outbound.push(msg(i), None), Pushed::Ok);
+    }
+    let mut batch = Vec::new();
+    let taken = end.outbound.take(&mut batch, usize::MAX, &engine);
+    assert_eq!((taken.items, taken.drained), (4, true));
+    assert!(matches!(pipe.outbound.push(msg(9), None), Pushed::Full(_)));
+    end.outbound.release(1);
+    assert!(notices(&mailbox).is_empty(), "3 still held: above the lwm");
+    end.outbound.release(1);
+    assert_eq!(notices(&mailbox), ["Writable(7)"]);
+    end.outbound.release(2);
+    assert!(notices(&mailbox).is_empty(), "once");
+    assert_eq!(pipe.outbound.push(msg(9), None), Pushed::Ok);
+}
+
+/// An engine is woken by a message only when it found the pipe empty with
+/// room to take it; one whose output is full is woken by a close alone.
+#[test]
+fn the_engine_is_woken_when_it_can_act() {
+    let (_mailbox, pipe, end) = new_pipe(0);
+    let (count, engine) = counter();
+    end.outbound.take(&mut Vec::new(), usize::MAX, &engine);
+    pipe.outbound.push(msg(1), None);
+    pipe.outbound.push(msg(2), None);
+    assert_eq!(wakes(&count), 1, "once for the first");
+    let mut batch = Vec::new();
+    end.outbound.take(&mut batch, 0, &engine);
+    assert!(batch.is_empty(), "no room, nothing taken");
+    pipe.outbound.push(msg(3), None);
+    assert_eq!(wakes(&count), 0, "its output is full");
+    pipe.close(Closing::Linger(None));
+    assert_eq!(wakes(&count), 1, "but a close is news");
+    let taken = end.outbound.take(&mut batch, usize::MAX, &engine);
+    assert_eq!(taken.closing, Closing::Linger(None));
+    assert_eq!(taken.items, 3, "queued messages are still flushed");
+}
+
+/// An engine with no room for messages stops; it hears of room at the
+/// low-water mark.
+#[test]
+fn a_full_inbound_queue_holds_the_engine_back() {
+    let (_mailbox, pipe, end) = new_pipe(4);
+    let (count, engine) = counter();
+    assert_eq!(end.inbound.room(&engine), 4);
+    end.inbound.push_all((0..4).map(|i| Item::Message(msg(i))));
+    assert_eq!(end.inbound.room(&engine), 0);
+    pipe.inbound.pop();
+    assert_eq!(wakes(&count), 0);
+    pipe.inbound.pop();
+    assert_eq!(wakes(&count), 1, "at half");
+    assert_eq!(end.inbound.room(&engine), 2);
+}
+
+/// When the connection ends for good, the socket reads what arrived, then
+/// sees the end; its writes are refused. When the socket closes, the
+/// engine's pushes are dropped.
+#[test]
+fn either_side_may_end_the_pipe() {
+    let (mailbox, pipe, end) = new_pipe(0);
+    end.inbound.push_all([Item::Message(msg(1))]);
+    end.terminate();
+    assert_eq!(notices(&mailbox), ["Readable(7)"]);
+    assert!(matches!(
+        pipe.outbound.push(msg(2), None),
+        Pushed::Closed(_)
+    ));
+    assert_eq!(pipe.inbound.pop(), Popped::Item(Item::Message(msg(1))));
+    assert_eq!(pipe.inbound.pop(), Popped::Closed);
+
+    let (_mailbox, pipe, end) = new_pipe(0);
+    pipe.close(Closing::now());
+    end.inbound.push_all([Item::Message(msg(3))]);
+    assert_eq!(pipe.inbound.pop(), Popped::Empty, "dropped");
+    assert!(matches!(
+        pipe.outbound.push(msg(4), None),
+        Pushed::Closed(_)
+    ));
+}
+
+/// A taken batch is bounded by bytes: the rest stays queued, where it
+/// survives the loss of the connection.
+#[test]
+fn a_take_is_bounded_by_bytes() {
+    let (_mailbox, pipe, end) = new_pipe(0);
+    for _ in 0..5 {
+        pipe.outbound.push(Message::from(vec![0u8; 100]), None);
+    }
+    let mut batch = Vec::new();
+    let taken = end.outbound.take(&mut batch, 250, Waker::noop());
+    assert_eq!((taken.items, taken.drained), (3, false));
+    let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
+    assert_eq!((taken.items, taken.drained), (2, true));
+}

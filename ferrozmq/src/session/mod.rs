@@ -1,0 +1,127 @@
+//! The session layer: what every transport shares. A listener accepts and
+//! a connecter connects (and reconnects, with backoff and jitter); each
+//! connection runs its handshake (admitted and shed by [`handshakes`]),
+//! then gets a pipe (or, made by `connect`, serves the one it has) until
+//! either side ends it; linger is honoured on the way out, and every step
+//! is a monitor event. The transport only hands over a stream.
+
+pub(crate) mod connect;
+mod handshakes;
+pub(crate) mod listen;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ferrozmq_proto::{Connection, PeerInfo};
+use tokio::sync::watch;
+
+use crate::engine::{End, Engine};
+use crate::monitor::{Event, Reason};
+use crate::peer::PeerAddress;
+use crate::pipe::{Closing, EngineEnd};
+use crate::socket::shared::SocketShared;
+use crate::transport::Stream;
+
+/// Tells an endpoint's tasks (listener, connecter, connections) to stop.
+pub(crate) type Lifecycle = watch::Receiver<Closing>;
+
+/// Resolves once the endpoint is asked to close; returns how.
+pub(crate) async fn closing(lifecycle: &mut Lifecycle) -> Closing {
+    loop {
+        let now = *lifecycle.borrow_and_update();
+        if now != Closing::Open {
+            return now;
+        }
+        if lifecycle.changed().await.is_err() {
+            return Closing::Linger(Some(Instant::now()));
+        }
+    }
+}
+
+/// One connection of an endpoint: what its events name.
+pub(crate) struct Link {
+    shared: Arc<SocketShared>,
+    endpoint: Arc<str>,
+    peer: PeerAddress,
+}
+
+impl Link {
+    pub(crate) fn new(shared: Arc<SocketShared>, endpoint: Arc<str>, peer: PeerAddress) -> Self {
+        Self {
+            shared,
+            endpoint,
+            peer,
+        }
+    }
+
+    fn emit(&self, event: impl FnOnce(String, PeerAddress) -> Event) {
+        self.shared
+            .emit(event(self.endpoint.to_string(), self.peer.clone()));
+    }
+
+    /// An engine for a new connection, with the socket's options now.
+    fn engine<S: Stream>(&self, stream: S) -> Engine<S> {
+        let socket_type = self.shared.socket_type;
+        let config = self.shared.options().protocol_config(socket_type);
+        Engine::new(stream, Connection::new(config, Instant::now()), socket_type)
+    }
+
+    /// Reports the handshake's outcome; the peer when it succeeded.
+    fn handshaken(&self, handshake: Result<PeerInfo, End>) -> Option<PeerInfo> {
+        match handshake {
+            Ok(peer) => {
+                self.emit(|endpoint, peer| Event::HandshakeSucceeded { endpoint, peer });
+                Some(peer)
+            }
+            Err(end) => {
+                self.handshake_failed(end.into());
+                None
+            }
+        }
+    }
+
+    fn handshake_failed(&self, reason: Reason) {
+        tracing::info!(endpoint = %self.endpoint, peer = %self.peer, %reason, "handshake failed");
+        self.emit(|endpoint, peer| Event::HandshakeFailed {
+            endpoint,
+            peer,
+            reason,
+        });
+    }
+
+    fn ended(&self, end: End) {
+        let reason = Reason::from(end);
+        match reason {
+            Reason::PeerClosed | Reason::Closed => {
+                tracing::debug!(endpoint = %self.endpoint, peer = %self.peer, %reason, "connection ended");
+            }
+            _ => {
+                tracing::info!(endpoint = %self.endpoint, peer = %self.peer, %reason, "connection dropped")
+            }
+        }
+        self.emit(|endpoint, peer| Event::Disconnected {
+            endpoint,
+            peer,
+            reason,
+        });
+    }
+}
+
+/// Runs the engine; when the endpoint is asked to close, tells the engine
+/// to flush within the linger period and lets it finish.
+async fn run_until_closed<S: Stream>(
+    engine: &mut Engine<S>,
+    end: &EngineEnd,
+    lifecycle: &Lifecycle,
+) -> End {
+    let mut watch = lifecycle.clone();
+    let run = engine.run(end);
+    tokio::pin!(run);
+    tokio::select! {
+        end = &mut run => end,
+        how = closing(&mut watch) => {
+            end.outbound.close_producer(how);
+            run.await
+        }
+    }
+}

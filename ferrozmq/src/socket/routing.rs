@@ -1,0 +1,167 @@
+//! [`Routing`]: a socket's pattern and pipes, touched only by its caller.
+//! Each `send` and `recv` first applies what the mailbox says changed,
+//! then lets the pattern route; a call that cannot go on leaves its waker
+//! with the mailbox.
+
+use std::task::{Context, Poll};
+
+use crate::mailbox::{Mailbox, Notice, Waiting};
+use crate::pattern::AnyPattern;
+use crate::pipe::{Closing, Pipe, PipeId, Pipes};
+use crate::{Error, Message, SendError, SocketType};
+
+/// One socket's routing state.
+#[derive(Debug)]
+pub(crate) struct Routing {
+    pattern: AnyPattern,
+    pipes: Pipes,
+    /// Notices taken from the mailbox, being applied.
+    notices: Vec<Notice>,
+    closed: bool,
+}
+
+impl Routing {
+    pub(crate) fn new(socket_type: SocketType) -> Result<Self, Error> {
+        Ok(Self {
+            pattern: AnyPattern::new(socket_type)?,
+            pipes: Pipes::default(),
+            notices: Vec::new(),
+            closed: false,
+        })
+    }
+
+    /// Applies what changed since the last call.
+    fn update(&mut self, mailbox: &Mailbox) {
+        let mut notices = std::mem::take(&mut self.notices);
+        mailbox.take(&mut notices);
+        for notice in notices.drain(..) {
+            self.apply(notice);
+        }
+        self.notices = notices;
+        self.finish();
+    }
+
+    fn apply(&mut self, notice: Notice) {
+        match notice {
+            Notice::Attached(pipe, peer) => {
+                let id = pipe.id;
+                self.pipes.insert(pipe);
+                self.pipes.set_peer(id, peer.properties.clone());
+                if self.pattern.attach(id) {
+                    self.pattern.up(id, &peer);
+                } else {
+                    self.pipes.close(id, Closing::now());
+                }
+            }
+            Notice::Up(id, peer) if self.pipes.contains(id) => {
+                self.pipes.set_peer(id, peer.properties.clone());
+                self.pattern.up(id, &peer);
+            }
+            Notice::Lost(id) if self.pipes.contains(id) => self.pattern.lost(id),
+            Notice::Readable(id) if self.pipes.contains(id) => {
+                self.pattern.readable(id, &mut self.pipes);
+            }
+            Notice::Writable(id) if self.pipes.contains(id) => self.pattern.writable(id),
+            // About a pipe that is gone already.
+            _ => {}
+        }
+    }
+
+    /// Detaches the pipes found over during the last call.
+    fn finish(&mut self) {
+        for id in self.pipes.take_finished() {
+            self.pattern.detach(id);
+        }
+    }
+
+    /// A pipe made by `connect`: it takes messages before its peer exists.
+    pub(crate) fn attach_connect(&mut self, pipe: Pipe) {
+        let id = pipe.id;
+        self.pipes.insert(pipe);
+        if !self.pattern.attach(id) {
+            self.pipes.close(id, Closing::now());
+        }
+    }
+
+    /// `disconnect`: the pipe leaves the routing at once (no new message
+    /// goes to it); what it already holds is flushed by `closing`.
+    pub(crate) fn close_pipe(&mut self, id: PipeId, closing: Closing) {
+        self.pipes.close(id, closing);
+        self.pattern.detach(id);
+    }
+
+    /// The socket closes: every pipe (also those the mailbox still held)
+    /// flushes by `closing`; what was received and not read is dropped.
+    pub(crate) fn close(&mut self, mailbox: &Mailbox, closing: Closing) {
+        self.closed = true;
+        for notice in mailbox.close() {
+            if let Notice::Attached(pipe, _) = notice {
+                pipe.close(closing);
+            }
+        }
+        self.pipes.close_all(closing);
+    }
+
+    /// Routes `msg`, or leaves the caller's waker when it cannot go now.
+    pub(crate) fn poll_send(
+        &mut self,
+        mailbox: &Mailbox,
+        cx: &mut Context<'_>,
+        slot: &mut Option<Message>,
+    ) -> Poll<Result<(), SendError>> {
+        loop {
+            self.update(mailbox);
+            let Some(message) = slot.take() else {
+                return Poll::Ready(Ok(()));
+            };
+            let error = if self.closed {
+                Error::Closed
+            } else if message.is_empty() {
+                Error::EmptyMessage
+            } else {
+                match self.pattern.send(message, &mut self.pipes) {
+                    Ok(()) => {
+                        self.finish();
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err((Error::WouldBlock, message)) => {
+                        self.finish();
+                        *slot = Some(message);
+                        if mailbox.wait(Waiting::Send, cx.waker()) {
+                            return Poll::Pending;
+                        }
+                        continue;
+                    }
+                    Err((error, message)) => {
+                        return Poll::Ready(Err(SendError { error, message }));
+                    }
+                }
+            };
+            return Poll::Ready(Err(SendError { error, message }));
+        }
+    }
+
+    /// Takes the next message, or leaves the caller's waker.
+    pub(crate) fn poll_recv(
+        &mut self,
+        mailbox: &Mailbox,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Message, Error>> {
+        loop {
+            self.update(mailbox);
+            if self.closed {
+                return Poll::Ready(Err(Error::Closed));
+            }
+            let result = self.pattern.recv(&mut self.pipes);
+            self.finish();
+            match result {
+                Err(Error::WouldBlock) => {
+                    if mailbox.wait(Waiting::Recv, cx.waker()) {
+                        return Poll::Pending;
+                    }
+                }
+                other => return Poll::Ready(other),
+            }
+        }
+    }
+}
