@@ -49,10 +49,20 @@ pub(crate) struct Mailbox {
 #[derive(Debug, Default)]
 struct Inner {
     notices: Vec<Notice>,
-    send_waker: Option<Waker>,
-    recv_waker: Option<Waker>,
+    /// The callers waiting to send and to receive (several tasks may share
+    /// an async socket).
+    senders: Vec<Waker>,
+    receivers: Vec<Waker>,
     /// The socket is closed: notices are refused.
     closed: bool,
+}
+
+impl Inner {
+    fn take_wakers(&mut self) -> impl Iterator<Item = Waker> + use<> {
+        let senders = std::mem::take(&mut self.senders);
+        let receivers = std::mem::take(&mut self.receivers);
+        senders.into_iter().chain(receivers)
+    }
 }
 
 impl Mailbox {
@@ -63,16 +73,16 @@ impl Mailbox {
     /// Posts a notice and wakes the caller if it waits. A closed socket
     /// refuses it: the notice comes back, for the poster to clean up.
     pub(crate) fn post(&self, notice: Notice) -> Result<(), Notice> {
-        let (send, recv) = {
+        let wakers = {
             let mut inner = self.lock();
             if inner.closed {
                 return Err(notice);
             }
             inner.notices.push(notice);
             self.pending.store(true, Ordering::Release);
-            (inner.send_waker.take(), inner.recv_waker.take())
+            inner.take_wakers()
         };
-        send.into_iter().chain(recv).for_each(Waker::wake);
+        wakers.for_each(Waker::wake);
         Ok(())
     }
 
@@ -93,13 +103,12 @@ impl Mailbox {
         if !inner.notices.is_empty() {
             return false;
         }
-        let slot = match waiting {
-            Waiting::Send => &mut inner.send_waker,
-            Waiting::Recv => &mut inner.recv_waker,
+        let waiters = match waiting {
+            Waiting::Send => &mut inner.senders,
+            Waiting::Recv => &mut inner.receivers,
         };
-        match slot {
-            Some(w) if w.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
+        if !waiters.iter().any(|w| w.will_wake(waker)) {
+            waiters.push(waker.clone());
         }
         true
     }
@@ -107,17 +116,13 @@ impl Mailbox {
     /// The socket closes: later notices are refused; those waiting come
     /// back to be cleaned up, and a waiting caller is woken.
     pub(crate) fn close(&self) -> Vec<Notice> {
-        let (notices, send, recv) = {
+        let (notices, wakers) = {
             let mut inner = self.lock();
             inner.closed = true;
             self.pending.store(false, Ordering::Relaxed);
-            (
-                std::mem::take(&mut inner.notices),
-                inner.send_waker.take(),
-                inner.recv_waker.take(),
-            )
+            (std::mem::take(&mut inner.notices), inner.take_wakers())
         };
-        send.into_iter().chain(recv).for_each(Waker::wake);
+        wakers.for_each(Waker::wake);
         notices
     }
 }

@@ -267,3 +267,80 @@ fn half_a_multipart_message_then_eof_is_discarded() {
     let (_, reason) = refused(|_| {}, &after_handshake("REQ", &half));
     assert_eq!(reason, Reason::PeerClosed);
 }
+
+/// Completes the handshake as a REQ from a raw socket, then sends `then`;
+/// returns the connection, with what the server sent so far read.
+fn handshaken_raw(ep: &str, then: &[u8]) -> TcpStream {
+    let mut s = raw(ep);
+    s.write_all(&after_handshake("REQ", then)).unwrap();
+    let mut opening = vec![0u8; 64 + ready("REP").len()];
+    s.read_exact(&mut opening).unwrap();
+    s
+}
+
+/// RFC 37, end to end: a peer that completes its handshake and then says
+/// nothing more, not even a PONG, is dropped at the heartbeat timeout; a
+/// good client is still served.
+#[test]
+fn a_peer_that_falls_silent_is_dropped_at_the_heartbeat_timeout() {
+    let heartbeats = |s: &Socket| {
+        s.set_heartbeat_ivl(Some(Duration::from_millis(50)))
+            .unwrap();
+        s.set_heartbeat_timeout(Some(Duration::from_millis(150)))
+            .unwrap();
+    };
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server_with(heartbeats);
+    let s = handshaken_raw(&ep, &[]);
+    assert_eq!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::HeartbeatTimeout)
+    );
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RFC 37, end to end: a PING's TTL is how long its sender may stay
+/// silent; past it, the receiver drops the connection.
+#[test]
+fn a_peer_silent_past_its_ping_ttl_is_dropped() {
+    let Server {
+        ctx,
+        mut rep,
+        ep,
+        mut monitor,
+    } = server();
+    // TTL 2 deciseconds, and nothing after it.
+    let s = handshaken_raw(&ep, &command("PING", &[0x00, 0x02]));
+    assert_eq!(
+        why(&mut monitor, &s),
+        Reason::Protocol(ProtocolError::TtlExpired)
+    );
+    still_serves(&ctx, &mut rep, &ep);
+}
+
+/// RFC 37: our PINGs carry `heartbeat_ttl` in deciseconds, and a PING from
+/// the peer gets a PONG with its context.
+#[test]
+fn our_pings_carry_the_ttl_and_pings_get_pongs() {
+    let heartbeats = |s: &Socket| {
+        s.set_heartbeat_ivl(Some(Duration::from_millis(50)))
+            .unwrap();
+        s.set_heartbeat_ttl(Some(Duration::from_millis(1500)))
+            .unwrap();
+    };
+    let server = server_with(heartbeats);
+    let mut s = handshaken_raw(&server.ep, &command("PING", b"\x00\x00ctx"));
+    let mut frames = [0u8; 10 + 9];
+    s.read_exact(&mut frames).unwrap();
+    let pong = b"\x04\x08\x04PONGctx";
+    let ping = b"\x04\x07\x04PING\x00\x0f";
+    let either = [
+        [&pong[..], &ping[..]].concat(),
+        [&ping[..], &pong[..]].concat(),
+    ];
+    assert!(either.contains(&frames.to_vec()), "{frames:?}");
+}

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ferrozmq::{Bytes, Context, Error, Event, Message, Monitor, Reason, Socket, SocketType};
+use ferrozmq::{Bytes, Context, Event, Message, Monitor, Reason, Socket, SocketType};
 
 /// Far longer than any step here needs; a bound, so that a hang fails.
 const BOUND: Duration = Duration::from_secs(20);
@@ -189,15 +189,22 @@ fn messages_left_in_the_pipe_survive_a_reconnect() {
         push.send(numbered(i, &body)).unwrap();
     }
     let mut first = socket(&ctx, SocketType::Pull);
+    let mut listener = first.monitor();
     first.set_rcvhwm(1).unwrap();
     first.bind(&ep).unwrap();
     assert_eq!(number(&first.recv().unwrap()), 0);
     first.set_linger(Some(Duration::ZERO)).unwrap();
     drop(first);
-    let mut second = socket(&ctx, SocketType::Pull);
-    while let Err(Error::AddrInUse(_)) = second.bind(&ep) {
-        std::thread::yield_now();
+    // The port is free once the listener has closed.
+    loop {
+        match listener.recv_timeout(Some(BOUND)) {
+            Some(Event::Closed { .. }) => break,
+            Some(_) => {}
+            None => panic!("the listener never closed"),
+        }
     }
+    let mut second = socket(&ctx, SocketType::Pull);
+    second.bind(&ep).unwrap();
     let mut last = number(&second.recv().unwrap());
     while last < COUNT - 1 {
         let next = number(&second.recv().unwrap());

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use ferrozmq::{AsyncSocket, Context, Error, Socket, SocketType};
+use ferrozmq::{AsyncSocket, Context, Error, Event, Socket, SocketType};
 
 fn socket(ctx: &Context, t: SocketType) -> Socket {
     let s = ctx.socket(t).unwrap();
@@ -107,7 +107,12 @@ fn push_blocks_at_the_high_water_mark_and_resumes() {
     pull.bind("tcp://127.0.0.1:*").unwrap();
     let mut push = socket(&ctx, SocketType::Push);
     push.set_sndhwm(10).unwrap();
+    let mut monitor = push.monitor();
     push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    while !matches!(
+        monitor.recv_timeout(Some(Duration::from_secs(10))),
+        Some(Event::HandshakeSucceeded { .. })
+    ) {}
     // Messages fill the pipes and the kernel's buffers (the receiver stops
     // reading at its HWM), then the send would block.
     let body = |i: u32| {
@@ -116,21 +121,17 @@ fn push_blocks_at_the_high_water_mark_and_resumes() {
         b
     };
     let mut sent = 0u32;
-    loop {
+    let blocked = loop {
         match push.try_send(body(sent)) {
             Ok(()) => sent += 1,
-            Err(e) if matches!(e.error, Error::WouldBlock) => {
-                if sent > 0 {
-                    break;
-                }
-            }
-            Err(e) => panic!("{e}"),
+            Err(e) => break e.error,
         }
-        if sent > 100_000 {
-            panic!("the high-water mark never stopped the sender");
-        }
-        std::thread::yield_now();
-    }
+        assert!(
+            sent < 100_000,
+            "the high-water mark never stopped the sender"
+        );
+    };
+    assert!(matches!(blocked, Error::WouldBlock), "{blocked}");
     for i in 0..sent {
         assert_eq!(pull.recv().unwrap().first().unwrap()[..], body(i));
     }

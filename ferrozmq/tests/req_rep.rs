@@ -131,6 +131,7 @@ fn connect_before_bind_delivers_once_the_server_appears() {
 fn client_reconnects_after_the_server_restarts() {
     let ctx = Context::new();
     let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut listener = rep.monitor();
     let mut req = connected(&ctx, SocketType::Req, &ep);
     let mut monitor = req.monitor();
     req.send("1").unwrap();
@@ -138,6 +139,7 @@ fn client_reconnects_after_the_server_restarts() {
     rep.send("1").unwrap();
     req.recv().unwrap();
     drop(rep);
+    wait_for_close(&mut listener);
     // A request sent before REQ has seen the connection go would be lost
     // with it (as with libzmq): wait until it has.
     loop {
@@ -148,10 +150,7 @@ fn client_reconnects_after_the_server_restarts() {
         }
     }
     let mut rep = socket(&ctx, SocketType::Rep);
-    // The old listener goes away in the background: retry until the port is free.
-    while let Err(Error::AddrInUse(_)) = rep.bind(&ep) {
-        std::thread::yield_now();
-    }
+    rep.bind(&ep).unwrap();
     req.send("2").unwrap();
     assert_eq!(text(&rep.recv().unwrap()), ["2"]);
     rep.send("2").unwrap();
@@ -204,6 +203,7 @@ fn timeouts_and_non_blocking_calls() {
 fn unbind_stops_accepting_and_disconnect_stops_connecting() {
     let ctx = Context::new();
     let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut listener = rep.monitor();
     let mut req = connected(&ctx, SocketType::Req, &ep);
     req.send("a").unwrap();
     rep.recv().unwrap();
@@ -211,10 +211,8 @@ fn unbind_stops_accepting_and_disconnect_stops_connecting() {
     req.recv().unwrap();
     rep.unbind(&ep).unwrap();
     // The port is free again once the listener has closed.
-    let again = ctx.socket(SocketType::Rep).unwrap();
-    while let Err(Error::AddrInUse(_)) = again.bind(&ep) {
-        std::thread::yield_now();
-    }
+    wait_for_close(&mut listener);
+    ctx.socket(SocketType::Rep).unwrap().bind(&ep).unwrap();
     req.disconnect(&ep).unwrap();
     assert!(matches!(
         req.try_send("c").unwrap_err().error,
@@ -364,6 +362,12 @@ fn one_socket_serves_several_binds() {
         rep.send("ok").unwrap();
         assert_eq!(text(&req.recv().unwrap()), ["ok"]);
     }
+}
+
+/// Waits until the monitored socket's listener has closed (its port is
+/// free then).
+fn wait_for_close(monitor: &mut ferrozmq::Monitor) {
+    while !matches!(next_event(monitor), Event::Closed { .. }) {}
 }
 
 /// The next event of `monitor`, waiting at most 10 s.

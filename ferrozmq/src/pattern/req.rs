@@ -48,10 +48,11 @@ impl Pattern for Req {
                 msg,
             ));
         }
+        // Before the request goes: its reply may come back at once.
+        while self.fq.recv(pipes).is_some() {}
         msg.push_front(Bytes::new());
         match self.lb.send(msg, pipes) {
             Ok(id) => {
-                while self.fq.recv(pipes).is_some() {}
                 self.waiting_on = Some(id);
                 Ok(())
             }

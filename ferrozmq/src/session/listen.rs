@@ -62,6 +62,8 @@ pub(crate) async fn run<T: Transport>(
             }
         }
     }
+    // The port is free before anyone hears it is closed.
+    drop(listener);
     shared.emit(Event::Closed {
         endpoint: endpoint.to_string(),
     });

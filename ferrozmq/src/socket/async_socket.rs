@@ -61,8 +61,13 @@ impl AsyncSocket {
     /// Binds to a local endpoint; see [`crate::Socket::bind`]. Name and
     /// interface look-ups run off the runtime.
     pub async fn bind(&self, endpoint: &str) -> Result<()> {
+        self.bind_with(endpoint, Bound::new).await
+    }
+
+    /// [`bind`](Self::bind) with its blocking step given (a test slows it).
+    async fn bind_with(&self, endpoint: &str, bind: fn(&str) -> Result<Bound>) -> Result<()> {
         let given = endpoint.to_owned();
-        let bound = self.core.off_runtime(move || Bound::new(&given)).await?;
+        let bound = self.core.off_runtime(move || bind(&given)).await?;
         self.core.listen(bound)
     }
 
@@ -70,11 +75,19 @@ impl AsyncSocket {
     /// look-ups run off the runtime (and the peer's name is looked up when
     /// each connection is made).
     pub async fn connect(&self, endpoint: &str) -> Result<()> {
+        self.connect_with(endpoint, |given| Endpoint::parse(given, false))
+            .await
+    }
+
+    /// [`connect`](Self::connect) with its blocking step given (a test
+    /// slows it).
+    async fn connect_with(
+        &self,
+        endpoint: &str,
+        parse: fn(&str) -> Result<Endpoint>,
+    ) -> Result<()> {
         let given = endpoint.to_owned();
-        let parsed = self
-            .core
-            .off_runtime(move || Endpoint::parse(&given, false))
-            .await?;
+        let parsed = self.core.off_runtime(move || parse(&given)).await?;
         self.core.connect(parsed, endpoint);
         Ok(())
     }
@@ -164,5 +177,61 @@ async fn within<F: Future>(timeout: Option<Duration>, future: F) -> Option<F::Ou
             .await
         }
         Some(t) => tokio::time::timeout(t, future).await.ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Condvar, Mutex};
+
+    use super::*;
+    use crate::Context;
+
+    /// Set by a task of the test's runtime, once that runtime has run it.
+    static TICKED: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+    /// Waits for [`TICKED`]: it comes only if the caller's runtime (one
+    /// thread) is free while this runs.
+    fn wait_for_the_runtime() -> Result<()> {
+        let (flag, changed) = &TICKED;
+        let flag = flag.lock().unwrap();
+        let (flag, _) = changed
+            .wait_timeout_while(flag, Duration::from_secs(10), |ticked| !*ticked)
+            .unwrap();
+        if *flag {
+            Ok(())
+        } else {
+            Err(Error::Unsupported("the runtime was blocked".into()))
+        }
+    }
+
+    fn tick() {
+        *TICKED.0.lock().unwrap() = true;
+        TICKED.1.notify_all();
+    }
+
+    /// An async bind or connect never blocks its runtime: name and
+    /// interface look-ups (here, made to block until another task of a
+    /// one-thread runtime has run) happen off it.
+    #[test]
+    fn look_ups_run_off_the_runtime() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let ctx = Context::new();
+        runtime.block_on(async {
+            let rep = ctx.async_socket(SocketType::Rep).unwrap();
+            tokio::spawn(async { tick() });
+            let slow_bind = |given: &str| wait_for_the_runtime().and_then(|()| Bound::new(given));
+            rep.bind_with("tcp://127.0.0.1:*", slow_bind).await.unwrap();
+            let req = ctx.async_socket(SocketType::Req).unwrap();
+            let slow_parse =
+                |given: &str| wait_for_the_runtime().and_then(|()| Endpoint::parse(given, false));
+            let ep = rep.last_endpoint().unwrap();
+            req.connect_with(&ep, slow_parse).await.unwrap();
+            req.send("through").await.unwrap();
+            assert_eq!(rep.recv().await.unwrap().first().unwrap(), "through");
+        });
     }
 }
