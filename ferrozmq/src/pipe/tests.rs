@@ -164,3 +164,37 @@ fn a_take_is_bounded_by_bytes() {
     let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
     assert_eq!((taken.items, taken.drained), (2, true));
 }
+
+/// Two sockets of one context can share a pair of queues with no engine
+/// between them (the inproc transport will): each is the producer of one
+/// queue and the consumer of the other, and each hears of the other
+/// through its own mailbox.
+#[test]
+fn a_pipe_can_join_two_sockets_directly() {
+    let (a_box, b_box) = (Arc::new(Mailbox::default()), Arc::new(Mailbox::default()));
+    let on = |mailbox: &Arc<Mailbox>, pipe| Notify::Socket {
+        mailbox: Arc::downgrade(mailbox),
+        pipe,
+    };
+    let a_to_b = Arc::new(Queue::new(2, on(&b_box, 20), on(&a_box, 10)));
+    let b_to_a = Arc::new(Queue::new(2, on(&a_box, 10), on(&b_box, 20)));
+    let a = Pipe {
+        id: 10,
+        inbound: b_to_a.clone(),
+        outbound: a_to_b.clone(),
+    };
+    let b = Pipe {
+        id: 20,
+        inbound: a_to_b,
+        outbound: b_to_a,
+    };
+    assert_eq!(a.outbound.push(msg(1), None), Pushed::Ok);
+    assert_eq!(a.outbound.push(msg(2), None), Pushed::Ok);
+    assert!(matches!(a.outbound.push(msg(3), None), Pushed::Full(_)));
+    assert_eq!(notices(&b_box), ["Readable(20)"]);
+    assert_eq!(b.inbound.pop(), Popped::Item(Item::Message(msg(1))));
+    assert_eq!(notices(&a_box), ["Writable(10)"], "room at the lwm");
+    assert_eq!(b.outbound.push(msg(4), None), Pushed::Ok);
+    assert_eq!(notices(&a_box), ["Readable(10)"]);
+    assert_eq!(a.inbound.pop(), Popped::Item(Item::Message(msg(4))));
+}
