@@ -86,9 +86,16 @@ impl Mailbox {
         Ok(())
     }
 
+    /// Whether notices are waiting (a hint: [`Mailbox::take`] is the
+    /// answer; a caller about to wait learns of late ones from
+    /// [`Mailbox::wait`]).
+    pub(crate) fn has_news(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
     /// Moves the waiting notices, in order, to `into`.
     pub(crate) fn take(&self, into: &mut Vec<Notice>) {
-        if !self.pending.load(Ordering::Acquire) {
+        if !self.has_news() {
             return;
         }
         let mut inner = self.lock();

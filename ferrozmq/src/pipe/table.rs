@@ -121,6 +121,11 @@ impl Pipes {
         }
     }
 
+    /// Whether pipes ended during the last call.
+    pub(crate) fn has_finished(&self) -> bool {
+        !self.finished.is_empty()
+    }
+
     /// Pipes that ended during the last call, to detach.
     pub(crate) fn take_finished(&mut self) -> Vec<PipeId> {
         std::mem::take(&mut self.finished)

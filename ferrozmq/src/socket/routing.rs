@@ -32,6 +32,9 @@ impl Routing {
 
     /// Applies what changed since the last call.
     fn update(&mut self, mailbox: &Mailbox) {
+        if !mailbox.has_news() {
+            return;
+        }
         let mut notices = std::mem::take(&mut self.notices);
         mailbox.take(&mut notices);
         for notice in notices.drain(..) {
@@ -69,8 +72,10 @@ impl Routing {
 
     /// Detaches the pipes found over during the last call.
     fn finish(&mut self) {
-        for id in self.pipes.take_finished() {
-            self.pattern.detach(id);
+        if self.pipes.has_finished() {
+            for id in self.pipes.take_finished() {
+                self.pattern.detach(id);
+            }
         }
     }
 
