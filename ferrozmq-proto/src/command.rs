@@ -216,7 +216,7 @@ mod tests {
         round_trip(Command::Cancel(Bytes::from_static(b"topic")));
     }
 
-    /// RELIABILITY 11: TTL 0xFFFF is 6553.5 s, not a wrapped u16 of
+    /// robustness row 11: TTL 0xFFFF is 6553.5 s, not a wrapped u16 of
     /// milliseconds (libzmq #4226); a context over 16 bytes parses but only
     /// 16 are ever echoed.
     #[test]
@@ -235,8 +235,9 @@ mod tests {
         assert_eq!(encoded(&pong).len(), 2 + 5 + 16);
     }
 
-    /// RELIABILITY 8 and 11: name length 0 or past the body, a PING body
-    /// shorter than its TTL (rzmq panicked), an ERROR reason past the body.
+    /// robustness rows 8 and 11: name length 0 or past the body, a PING
+    /// body shorter than its TTL (rzmq panicked), an ERROR reason past the
+    /// body.
     #[test]
     fn malformed_commands_are_refused() {
         for bad in [

@@ -186,8 +186,8 @@ mod tests {
         assert!(buf.is_empty());
     }
 
-    /// RELIABILITY 5: 2^64-1, 2^63 and sizes over the limit are refused as
-    /// soon as the header is in, with nothing allocated for the body.
+    /// robustness row 5: 2^64-1, 2^63 and sizes over the limit are refused
+    /// as soon as the header is in, with nothing allocated for the body.
     #[test]
     fn oversized_frames_are_refused_from_the_header() {
         for size in [u64::MAX, 1 << 63, 1001] {

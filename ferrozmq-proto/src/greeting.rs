@@ -119,8 +119,8 @@ mod tests {
         assert_eq!(Greeting::parse(&g), Err(ProtocolError::BadSignature));
     }
 
-    /// RELIABILITY 2/3: 2.0 refused, 4.9 accepted as 3.1, 3.0 kept as 3.0,
-    /// filler ignored.
+    /// robustness rows 2 and 3: 2.0 refused, 4.9 accepted as 3.1, 3.0 kept
+    /// as 3.0, filler ignored.
     #[test]
     fn versions() {
         let mut g = Greeting::new(MechanismName::Null, false).encode();

@@ -131,7 +131,7 @@ mod tests {
         assert!(!body.as_ptr_range().contains(&value.as_ptr()));
     }
 
-    /// RELIABILITY 8: lengths past the body and empty names are refused
+    /// robustness row 8: lengths past the body and empty names are refused
     /// (zmq.rs #286 sliced out of bounds here).
     #[test]
     fn malformed_blocks_are_refused() {

@@ -1,6 +1,6 @@
 //! A raw TCP peer that writes hand-built ZMTP bytes: our greeting and
-//! handshake byte for byte, and the bad inputs of RELIABILITY.md. Each bad
-//! peer is dropped while a good client goes on being served.
+//! handshake byte for byte, and the bad inputs of docs/robustness.md. Each
+//! bad peer is dropped while a good client goes on being served.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -170,7 +170,7 @@ fn garbage_instead_of_a_greeting_is_dropped() {
     assert_eq!(reason, Reason::Protocol(ProtocolError::BadSignature));
 }
 
-/// RELIABILITY 2: a ZMTP 2.0 peer (major version 1) is refused.
+/// robustness row 2: a ZMTP 2.0 peer (major version 1) is refused.
 #[test]
 fn zmtp_2_greeting_is_dropped() {
     let mut bytes = SIGNATURE.to_vec();
@@ -182,7 +182,7 @@ fn zmtp_2_greeting_is_dropped() {
     );
 }
 
-/// RELIABILITY 1: a truncated greeting then silence is dropped at
+/// robustness row 1: a truncated greeting then silence is dropped at
 /// `handshake_ivl`, and holds no pipe meanwhile: a good client is served
 /// while it hangs.
 #[test]
@@ -203,8 +203,8 @@ fn truncated_greeting_then_silence_is_dropped_at_the_handshake_interval() {
     );
 }
 
-/// RELIABILITY 5: a frame declaring 2^63 bytes is refused before anything
-/// is allocated for it.
+/// robustness row 5: a frame declaring 2^63 bytes is refused before
+/// anything is allocated for it.
 #[test]
 fn frame_declaring_2_pow_63_bytes_is_dropped() {
     let mut frame = vec![0x02];
@@ -216,7 +216,7 @@ fn frame_declaring_2_pow_63_bytes_is_dropped() {
     ));
 }
 
-/// RELIABILITY 5: over `max_msg_size` is refused the same way.
+/// robustness row 5: over `max_msg_size` is refused the same way.
 #[test]
 fn frame_over_max_msg_size_is_dropped() {
     let mut frame = vec![0x03];
@@ -232,7 +232,8 @@ fn frame_over_max_msg_size_is_dropped() {
     );
 }
 
-/// RELIABILITY 9: an incompatible socket type gets an ERROR, then the drop.
+/// robustness row 9: an incompatible socket type gets an ERROR, then the
+/// drop.
 #[test]
 fn incompatible_socket_type_gets_an_error_command() {
     let (sent, reason) = refused(|_| {}, &after_handshake("PUB", &[]));
@@ -248,7 +249,7 @@ fn incompatible_socket_type_gets_an_error_command() {
     assert_eq!(tail[error_at - 2], 0x04, "ERROR travels as a command frame");
 }
 
-/// RELIABILITY 10: data before READY is never delivered.
+/// robustness row 10: data before READY is never delivered.
 #[test]
 fn data_before_ready_is_dropped() {
     let mut bytes = SIGNATURE.to_vec();
@@ -258,7 +259,7 @@ fn data_before_ready_is_dropped() {
     assert_eq!(reason, Reason::Protocol(ProtocolError::DataBeforeReady));
 }
 
-/// RELIABILITY 14: half a multipart message, then EOF: the part is never
+/// robustness row 14: half a multipart message, then EOF: the part is never
 /// delivered; the next message the socket gets is a whole one (checked by
 /// the good client that follows).
 #[test]

@@ -171,7 +171,7 @@ fn an_endless_linger_is_not_a_panic() {
     assert_eq!(pull.recv().unwrap().first().unwrap(), "again");
 }
 
-/// RELIABILITY "peer restarts": messages still queued on the connect side
+/// robustness: peer restarts. Messages still queued on the connect side
 /// when the connection is lost go to the next connection. A connection only
 /// takes what it can write soon; the rest waits in the pipe.
 #[test]

@@ -267,7 +267,7 @@ fn connect_from_a_source_address() {
     }
 }
 
-/// RELIABILITY 24: option values of the wrong length are errors.
+/// robustness row 24: option values of the wrong length are errors.
 #[test]
 fn bad_option_values_are_errors() {
     let ctx = Context::new();

@@ -1,6 +1,6 @@
 """A ferrozmq REP keeps serving a real pyzmq client while raw sockets send
 it garbage, a truncated greeting, a frame declaring 2^63 bytes, or a ZMTP
-2.0 greeting (RELIABILITY.md rows 1, 2, 5)."""
+2.0 greeting (robustness rows 1, 2 and 5, docs/robustness.md)."""
 
 import socket
 
@@ -47,7 +47,7 @@ def test_server_keeps_serving_while_a_raw_socket_misbehaves(spawn, ctx, bad):
 
 
 def test_a_handshake_flood_does_not_lock_real_clients_out(spawn, ctx):
-    """RELIABILITY "handshake flood": with file descriptors to spare for
+    """robustness: handshake flood. With file descriptors to spare for
     about 50 connections, 120 raw sockets send half a signature and wait.
     Without a cap they would hold every descriptor until the 30 s
     handshake interval; the oldest are dropped instead, and a real client

@@ -227,8 +227,8 @@ fn greeting_is_sent_in_two_steps() {
     assert_eq!(Pair::drain(&mut c).len(), GREETING_LEN - SIGNATURE.len());
 }
 
-/// RELIABILITY 2: a ZMTP 2.0 peer sends 12 bytes and waits; it is refused
-/// from its version byte, not left to time out.
+/// robustness row 2: a ZMTP 2.0 peer sends 12 bytes and waits; it is
+/// refused from its version byte, not left to time out.
 #[test]
 fn zmtp_2_peer_is_refused_from_its_version_byte() {
     let now = Instant::now();
@@ -260,7 +260,7 @@ fn ready_frame(props: &[(&str, &[u8])]) -> Vec<u8> {
     dst.to_vec()
 }
 
-/// RELIABILITY 9: wrong, duplicate or incompatible Socket-Type, and bad
+/// robustness row 9: wrong, duplicate or incompatible Socket-Type, and bad
 /// identities where the identity is used (a ROUTER), get an ERROR and the
 /// drop.
 #[test]
@@ -359,7 +359,7 @@ fn identity_is_ignored_where_it_is_not_used() {
     }
 }
 
-/// RELIABILITY 7, 10: data before READY, commands with MORE, and a
+/// robustness rows 7 and 10: data before READY, commands with MORE, and a
 /// non-READY command during the handshake are refused.
 #[test]
 fn handshake_phase_violations_are_refused() {
@@ -389,7 +389,7 @@ fn handshake_phase_violations_are_refused() {
     ));
 }
 
-/// RELIABILITY 4: a peer with another mechanism gets an ERROR.
+/// robustness row 4: a peer with another mechanism gets an ERROR.
 #[test]
 fn mechanism_mismatch_is_refused() {
     let now = Instant::now();
@@ -402,7 +402,7 @@ fn mechanism_mismatch_is_refused() {
     assert!(Pair::drain(&mut c).windows(6).any(|w| w == b"\x05ERROR"));
 }
 
-/// RELIABILITY 15: `max_message_size` bounds the whole message, and the
+/// robustness row 15: `max_message_size` bounds the whole message, and the
 /// parts an incomplete message may hold, so a flood of empty MORE frames is
 /// cut off instead of growing a vector forever.
 #[test]
@@ -427,7 +427,7 @@ fn empty_frame_flood_is_bounded_by_max_message_size() {
     );
 }
 
-/// RELIABILITY 5: the frame that would cross the message's budget is
+/// robustness row 5: the frame that would cross the message's budget is
 /// refused from its header alone, before its body is awaited; a frame over
 /// the limit by itself says so; commands are bounded one by one.
 #[test]
@@ -482,7 +482,7 @@ fn max_message_size_is_checked_from_the_header() {
     );
 }
 
-/// RELIABILITY 5: sizes of 2^64-1 and 2^63 are refused at once even with
+/// robustness row 5: sizes of 2^64-1 and 2^63 are refused at once even with
 /// no `max_message_size`, with nothing allocated.
 #[test]
 fn absurd_sizes_are_refused_without_a_limit() {
@@ -498,7 +498,7 @@ fn absurd_sizes_are_refused_without_a_limit() {
     }
 }
 
-/// RELIABILITY 11: a PING body shorter than its TTL is refused; a long
+/// robustness row 11: a PING body shorter than its TTL is refused; a long
 /// context is echoed as 16 bytes.
 #[test]
 fn ping_limits_after_the_handshake() {
@@ -615,8 +615,8 @@ fn as_server_under_null_is_ignored() {
     assert!(c.is_ready());
 }
 
-/// RELIABILITY 2: a ZMTP 1.0 peer is known from its first byte (not 0xFF)
-/// or from a tenth byte with the low bit clear.
+/// robustness row 2: a ZMTP 1.0 peer is known from its first byte (not
+/// 0xFF) or from a tenth byte with the low bit clear.
 #[test]
 fn zmtp_1_0_framing_is_refused_early() {
     let now = Instant::now();
@@ -672,7 +672,7 @@ fn greeting_ready_and_messages_in_one_read() {
     );
 }
 
-/// RELIABILITY 14: half a message is never delivered, whatever ends the
+/// robustness row 14: half a message is never delivered, whatever ends the
 /// connection.
 #[test]
 fn half_a_message_is_never_delivered() {
@@ -864,9 +864,9 @@ fn random_input_never_panics() {
     }
 }
 
-/// RELIABILITY 11 and libzmq: one PONG at a time. A peer that floods PINGs
-/// and never reads gets one PONG until that one is written; our output does
-/// not grow with its flood.
+/// robustness row 11 and libzmq: one PONG at a time. A peer that floods
+/// PINGs and never reads gets one PONG until that one is written; our
+/// output does not grow with its flood.
 #[test]
 fn a_ping_flood_queues_one_pong_until_it_is_written() {
     let mut c = ready_peer(SocketType::Pull, b"PUSH");
@@ -886,7 +886,7 @@ fn a_ping_flood_queues_one_pong_until_it_is_written() {
     );
 }
 
-/// RELIABILITY "partition without RST": any received byte counts as
+/// robustness: partition without RST. Any received byte counts as
 /// liveness, so a frame larger than what arrives within a heartbeat
 /// timeout still gets through.
 #[test]
@@ -999,7 +999,7 @@ fn zap_refusal_ends_the_handshake() {
     }
 }
 
-/// RELIABILITY 21: an answer that never comes fails the handshake at
+/// robustness row 21: an answer that never comes fails the handshake at
 /// `handshake_ivl`.
 #[test]
 fn an_unanswered_zap_request_times_out() {

@@ -1,7 +1,7 @@
 //! [`Handshakes`]: the accepted connections of one listener still in their
 //! handshake, and how many may be.
 //!
-//! A connection gets a pipe only once its handshake completes (RELIABILITY
+//! A connection gets a pipe only once its handshake completes (robustness
 //! row 1), but a half-open one still holds a file descriptor and a task
 //! until `handshake_ivl` runs out. A flood of them must not lock real
 //! clients out: past [`MAX_IN_PROGRESS`], and whenever the listener runs out
