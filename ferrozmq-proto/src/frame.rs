@@ -43,6 +43,9 @@ pub struct Frame {
     pub body: Bytes,
 }
 
+/// The size of the longest frame header: flags and an 8-octet size.
+pub(crate) const FRAME_HEADER_MAX: usize = 9;
+
 /// The largest size a frame may declare at all: its body must fit in
 /// memory as one buffer.
 pub(crate) const ABSOLUTE_LIMIT: u64 = i64::MAX as u64;

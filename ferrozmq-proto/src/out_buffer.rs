@@ -90,30 +90,53 @@ impl OutBuffer {
         }
     }
 
-    /// The tail, to copy small things into. The caller adds what it wrote
-    /// with [`OutBuffer::wrote`].
-    pub(crate) fn tail(&mut self) -> &mut BytesMut {
-        &mut self.tail
+    /// Appends bytes, copied.
+    pub(crate) fn push_slice(&mut self, bytes: &[u8]) {
+        self.make_room(bytes.len());
+        self.tail.extend_from_slice(bytes);
+        self.len += bytes.len();
     }
 
-    /// Accounts for `n` bytes appended to the tail.
-    pub(crate) fn wrote(&mut self, n: usize) {
-        self.len += n;
+    /// Appends what `write` puts in the tail, at most `max_len` bytes (the
+    /// room made for it; more would only cost a copy of the tail).
+    pub(crate) fn push_with(&mut self, max_len: usize, write: impl FnOnce(&mut BytesMut)) {
+        self.make_room(max_len);
+        let before = self.tail.len();
+        write(&mut self.tail);
+        self.len += self.tail.len() - before;
     }
 
     /// Appends a body: copied when small, queued by reference when large.
     pub(crate) fn push_body(&mut self, body: &Bytes) {
         if body.len() < COPY_THRESHOLD {
-            self.tail.extend_from_slice(body);
+            self.push_slice(body);
         } else {
-            if !self.tail.is_empty() {
-                self.chunks.push_back(self.tail.split().freeze());
-            }
+            self.seal_tail();
             self.chunks.push_back(body.clone());
+            self.len += body.len();
         }
-        self.len += body.len();
+    }
+
+    /// Makes room for `n` more bytes in the tail without copying what it
+    /// holds: a full tail is sealed as a chunk of its own and a new one is
+    /// started (growing it would copy every byte still unwritten).
+    fn make_room(&mut self, n: usize) {
+        if self.tail.capacity() - self.tail.len() < n {
+            self.seal_tail();
+            self.tail.reserve(n.max(TAIL_CHUNK));
+        }
+    }
+
+    /// Moves what the tail holds to the chunk queue.
+    fn seal_tail(&mut self) {
+        if !self.tail.is_empty() {
+            self.chunks.push_back(self.tail.split().freeze());
+        }
     }
 }
+
+/// The size a new tail is allocated with.
+const TAIL_CHUNK: usize = 16 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -128,13 +151,11 @@ mod tests {
     #[test]
     fn small_bodies_are_copied_large_ones_shared_and_order_kept() {
         let mut out = OutBuffer::new();
-        out.tail().extend_from_slice(b"h1");
-        out.wrote(2);
+        out.push_slice(b"h1");
         out.push_body(&Bytes::from_static(b"small"));
         let big = Bytes::from(vec![7u8; COPY_THRESHOLD]);
         out.push_body(&big);
-        out.tail().extend_from_slice(b"h2");
-        out.wrote(2);
+        out.push_with(2, |tail| tail.extend_from_slice(b"h2"));
         assert_eq!(out.len(), 2 + 5 + COPY_THRESHOLD + 2);
         let mut expected = b"h1small".to_vec();
         expected.extend(&big[..]);
@@ -155,20 +176,42 @@ mod tests {
     }
 
     /// Steady-state small traffic reuses one allocation: once everything
-    /// was written, the next batch goes where the last one went.
+    /// was written, later batches go where earlier ones went.
     #[test]
     fn tail_allocation_is_reused_after_a_full_write() {
         let mut out = OutBuffer::new();
         out.push_body(&Bytes::from_static(&[1; 100]));
-        let first = flatten(&out).len();
-        let ptr = out.tail.as_ptr();
-        out.advance(first);
-        for _ in 0..10 {
+        let start = out.tail.as_ptr() as usize;
+        let allocation = start..start + out.tail.capacity();
+        out.advance(100);
+        for _ in 0..1000 {
             out.push_body(&Bytes::from_static(&[2; 100]));
-            assert_eq!(out.tail.as_ptr(), ptr);
+            assert!(allocation.contains(&(out.tail.as_ptr() as usize)));
             out.advance(40);
             out.advance(60);
         }
         assert!(out.is_empty());
+    }
+
+    /// Output that grows while unwritten is not copied: a full tail becomes
+    /// a chunk of its own, in order.
+    #[test]
+    fn a_growing_output_is_never_copied() {
+        let mut out = OutBuffer::new();
+        let mut expected = Vec::new();
+        let mut tails = Vec::new();
+        for i in 0..2000u32 {
+            let body = Bytes::from(vec![(i % 251) as u8; 60]);
+            out.push_body(&body);
+            expected.extend_from_slice(&body);
+            tails.push(out.tail.as_ptr() as usize);
+        }
+        assert!(out.chunks.len() >= 2, "sealed tails");
+        assert_eq!(flatten(&out), expected);
+        let sealed: Vec<usize> = out.chunks.iter().map(|c| c.as_ptr() as usize).collect();
+        assert!(
+            sealed.iter().all(|p| tails.contains(p)),
+            "chunks are former tails"
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::command::{Command, ERROR, Ping, Pong};
-use crate::frame::{ABSOLUTE_LIMIT, Frame, FrameDecoder, FrameFlags};
+use crate::frame::{ABSOLUTE_LIMIT, FRAME_HEADER_MAX, Frame, FrameDecoder, FrameFlags};
 use crate::greeting::{GREETING_LEN, Greeting, SIGNATURE};
 use crate::mechanism::{AnyMechanism, Mechanism, Security, Status, encode_plain};
 use crate::zap::{ZapReply, ZapRequest};
@@ -100,7 +100,7 @@ impl Config {
 #[non_exhaustive]
 pub enum Event {
     /// The handshake completed: messages may flow.
-    Ready(PeerInfo),
+    Ready(Box<PeerInfo>),
     /// A whole message arrived.
     Message(Message),
     /// The peer subscribed to a topic prefix (SUBSCRIBE command).
@@ -184,8 +184,7 @@ impl Connection {
     /// [`out`](Self::out).
     pub fn new(config: Config, now: Instant) -> Self {
         let mut conn = Self::start(config, State::Signature, now);
-        conn.out.tail().extend_from_slice(&SIGNATURE);
-        conn.out.wrote(SIGNATURE.len());
+        conn.out.push_slice(&SIGNATURE);
         conn
     }
 
@@ -364,8 +363,7 @@ impl Connection {
         };
         Greeting::check_signature(signature)?;
         let ours = Greeting::new(self.mechanism.name(), self.mechanism.as_server()).encode();
-        self.out.tail().extend_from_slice(&ours[SIGNATURE.len()..]);
-        self.out.wrote(GREETING_LEN - SIGNATURE.len());
+        self.out.push_slice(&ours[SIGNATURE.len()..]);
         self.state = State::Greeting;
         Ok(true)
     }
@@ -464,7 +462,7 @@ impl Connection {
         self.state = State::Ready;
         self.handshake_deadline = None;
         self.heartbeat.start(now);
-        self.events.push_back(Event::Ready(peer));
+        self.events.push_back(Event::Ready(Box::new(peer)));
         Ok(())
     }
 
@@ -618,10 +616,8 @@ impl Connection {
     /// mechanism, as every frame does).
     pub fn send_command(&mut self, command: &Command) {
         if self.state != State::Ready || self.mechanism.is_transparent() {
-            let before = self.out.tail().len();
-            command.encode(self.out.tail());
-            let written = self.out.tail().len() - before;
-            self.out.wrote(written);
+            let len = FRAME_HEADER_MAX + command.body_len();
+            self.out.push_with(len, |tail| command.encode(tail));
         } else {
             let mut body = BytesMut::with_capacity(command.body_len());
             command.encode_body(&mut body);

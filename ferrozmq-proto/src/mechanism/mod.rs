@@ -20,7 +20,7 @@ use bytes::Bytes;
 
 pub use null::Null;
 
-use crate::frame::{Frame, FrameFlags, encode_frame_header};
+use crate::frame::{FRAME_HEADER_MAX, Frame, FrameFlags, encode_frame_header};
 use crate::zap::{ZapReply, ZapRequest};
 use crate::{Greeting, Metadata, OutBuffer, ProtocolError};
 
@@ -203,11 +203,9 @@ pub trait Mechanism: fmt::Debug + Send {
 
 /// A plain ZMTP frame: header, then the body (copied when small).
 pub(crate) fn encode_plain(flags: u8, body: &Bytes, out: &mut OutBuffer) {
-    let tail = out.tail();
-    let before = tail.len();
-    encode_frame_header(flags & !FrameFlags::LONG, body.len(), tail);
-    let header = tail.len() - before;
-    out.wrote(header);
+    out.push_with(FRAME_HEADER_MAX, |tail| {
+        encode_frame_header(flags & !FrameFlags::LONG, body.len(), tail);
+    });
     out.push_body(body);
 }
 

@@ -71,7 +71,7 @@ pub(crate) struct Engine<S> {
     takes_subscriptions: bool,
     read_buf: ReadBuffer,
     /// Items taken from the pipe, being encoded.
-    batch: Vec<Item>,
+    batch: VecDeque<Item>,
     /// Where in the output each batch of taken items ends, and how many
     /// items it holds: they are released from the pipe's count once
     /// written.
@@ -97,7 +97,7 @@ impl<S: Stream> Engine<S> {
             conn,
             takes_subscriptions: matches!(socket_type, SocketType::Pub | SocketType::XPub),
             read_buf: ReadBuffer::default(),
-            batch: Vec::new(),
+            batch: VecDeque::new(),
             in_flight: VecDeque::new(),
             arrived: Vec::new(),
             timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
@@ -141,7 +141,7 @@ impl<S: Stream> Engine<S> {
                 if let Event::Ready(peer) = event {
                     // What followed READY in its read is decoded by `run`.
                     self.backlog = true;
-                    return Poll::Ready(Ok(peer));
+                    return Poll::Ready(Ok(*peer));
                 }
             }
             if self.eof {

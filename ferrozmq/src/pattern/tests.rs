@@ -54,7 +54,7 @@ impl Harness {
 
     /// What pipe `id`'s engine takes to send, as it does (written at once).
     pub(crate) fn drain(&mut self, id: PipeId) -> Vec<Message> {
-        let mut items = Vec::new();
+        let mut items = std::collections::VecDeque::new();
         let end = self.end(id);
         let taken = end.outbound.take(&mut items, usize::MAX, Waker::noop());
         end.outbound.release(taken.items);

@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-pub(crate) use queue::{Notify, Popped, Pushed, Queue};
+pub(crate) use queue::{Notify, Pushed, Queue, Refilled};
 pub(crate) use table::{Pipes, Read, Written};
 
 use crate::Message;

@@ -78,10 +78,11 @@ pub(crate) enum Pushed<T> {
     Closed(T),
 }
 
-/// The result of a socket's read.
+/// What a socket's refill found.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Popped {
-    Item(Item),
+pub(crate) enum Refilled {
+    /// Items were moved to the socket's cache.
+    Items,
     /// Nothing now; the socket hears of the next item.
     Empty,
     /// Nothing, ever again: the producer is done and all was read.
@@ -108,6 +109,8 @@ pub(crate) struct Queue {
 #[derive(Debug)]
 struct Inner {
     items: VecDeque<Item>,
+    /// What the queued items weigh ([`Item::weight`]).
+    bytes: usize,
     /// Items counted against the high-water mark: those queued, and those
     /// the consumer took but has not released.
     count: usize,
@@ -159,6 +162,7 @@ impl Queue {
         Self {
             inner: Mutex::new(Inner {
                 items: VecDeque::new(),
+                bytes: 0,
                 count: 0,
                 hwm,
                 // Until the consumer has looked, it is told of the first item.
@@ -191,7 +195,9 @@ impl Queue {
                 q.to_producer.register(waker);
                 return Pushed::Full(item);
             }
-            q.items.push_back(item.into());
+            let item = item.into();
+            q.bytes += item.weight();
+            q.items.push_back(item);
             q.count += 1;
             q.arrived()
         };
@@ -227,7 +233,10 @@ impl Queue {
                 return;
             }
             let before = q.items.len();
-            q.items.extend(items);
+            for item in items {
+                q.bytes += item.weight();
+                q.items.push_back(item);
+            }
             let added = q.items.len() - before;
             if added == 0 {
                 return;
@@ -238,22 +247,41 @@ impl Queue {
         wake.run();
     }
 
-    /// Consumer (a socket): the next item.
-    pub(crate) fn pop(&self) -> Popped {
-        let (item, wake) = {
+    /// Consumer (a socket): moves every queued item to `cache` (which is
+    /// empty) in one step, having first counted `consumed` items read
+    /// since the last report ([`Queue::release`]). Items in the cache still
+    /// count against the high-water mark until they are reported: the
+    /// socket reports them every [`Queue::report_every`] items and at each
+    /// refill, so it takes this lock about twice per high-water mark's
+    /// worth of messages, not once per message.
+    pub(crate) fn refill(&self, cache: &mut VecDeque<Item>, consumed: usize) -> Refilled {
+        let (refilled, wake) = {
             let mut q = self.lock();
-            let Some(item) = q.items.pop_front() else {
-                if q.producer_closed.is_some() {
-                    return Popped::Closed;
-                }
+            q.count = q.count.saturating_sub(consumed);
+            let refilled = if !q.items.is_empty() {
+                std::mem::swap(&mut q.items, cache);
+                q.bytes = 0;
+                Refilled::Items
+            } else if q.producer_closed.is_some() {
+                Refilled::Closed
+            } else {
                 q.consumer_waiting = true;
-                return Popped::Empty;
+                Refilled::Empty
             };
-            q.count -= 1;
-            (item, q.room_made())
+            (refilled, q.room_made())
         };
         wake.run();
-        Popped::Item(item)
+        refilled
+    }
+
+    /// How many items a consumer that caches them reads before it reports
+    /// them: the low-water mark, so that a producer waiting at the
+    /// high-water mark hears of room in time (never, with no limit).
+    pub(crate) fn report_every(&self) -> usize {
+        match self.lock().hwm {
+            0 => usize::MAX,
+            hwm => (hwm / 2).max(1),
+        }
     }
 
     /// Consumer: whether an item is there (nothing is set up to be told).
@@ -268,17 +296,26 @@ impl Queue {
     /// survives the loss of the connection. The engine's `waker` is told
     /// of a close, and, when it took nothing though it had room, of the
     /// next item.
-    pub(crate) fn take(&self, into: &mut Vec<Item>, max_bytes: usize, waker: &Waker) -> Taken {
+    pub(crate) fn take(&self, into: &mut VecDeque<Item>, max_bytes: usize, waker: &Waker) -> Taken {
         let mut q = self.lock();
-        let mut bytes = 0;
         let mut items = 0;
-        while bytes < max_bytes {
-            let Some(item) = q.items.pop_front() else {
-                break;
-            };
-            bytes += item.weight();
-            items += 1;
-            into.push(item);
+        if q.bytes <= max_bytes && into.is_empty() {
+            // All of it fits: the whole queue changes hands in one step.
+            std::mem::swap(&mut q.items, into);
+            items = into.len();
+            q.bytes = 0;
+        } else {
+            let mut bytes = 0;
+            while bytes < max_bytes {
+                let Some(item) = q.items.pop_front() else {
+                    break;
+                };
+                let weight = item.weight();
+                bytes += weight;
+                q.bytes -= weight;
+                items += 1;
+                into.push_back(item);
+            }
         }
         // Told of a close in any case, and of new items only when it has
         // room for them (an engine whose output is full would otherwise be
@@ -294,8 +331,9 @@ impl Queue {
         }
     }
 
-    /// Consumer (an engine): `n` items taken earlier are done with (on the
-    /// wire, or lost with their connection): their room is free.
+    /// Consumer: `n` items taken earlier are done with (an engine's on the
+    /// wire, or lost with their connection; a socket's read): their room
+    /// is free.
     pub(crate) fn release(&self, n: usize) {
         if n == 0 {
             return;
@@ -332,6 +370,7 @@ impl Queue {
             let mut q = self.lock();
             q.consumer_closed = true;
             let dropped = std::mem::take(&mut q.items);
+            q.bytes = 0;
             q.count = 0;
             (dropped, q.room_made())
         };

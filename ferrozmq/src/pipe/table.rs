@@ -1,12 +1,12 @@
 //! [`Pipes`]: a socket's pipes, as its caller sees them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use ferrozmq_proto::Metadata;
 
-use super::{Closing, Item, Pipe, PipeId, Popped, Pushed};
+use super::{Closing, Item, Pipe, PipeId, Pushed, Refilled};
 use crate::Message;
 
 /// The result of a write to a pipe.
@@ -58,6 +58,13 @@ struct Entry {
     /// The properties of the peer now at the other end, given to every
     /// message read from it.
     peer: Option<Arc<Metadata>>,
+    /// Items moved out of the inbound queue in one step, read from here
+    /// with no lock.
+    cache: VecDeque<Item>,
+    /// Items read from the cache and not yet reported to the queue.
+    consumed: usize,
+    /// Report every this many.
+    report_every: usize,
 }
 
 /// The pipes of one socket, touched only by its caller (under the
@@ -72,7 +79,15 @@ pub(crate) struct Pipes {
 
 impl Pipes {
     pub(crate) fn insert(&mut self, pipe: Pipe) {
-        self.map.insert(pipe.id, Entry { pipe, peer: None });
+        let report_every = pipe.inbound.report_every();
+        let entry = Entry {
+            pipe,
+            peer: None,
+            cache: VecDeque::new(),
+            consumed: 0,
+            report_every,
+        };
+        self.map.insert(entry.pipe.id, entry);
     }
 
     /// The peer now at the other end of `id`.
@@ -101,22 +116,33 @@ impl Pipes {
     /// The next item from the peer of `id`; a message carries the peer's
     /// properties.
     pub(crate) fn read(&mut self, id: PipeId) -> Read {
-        let Some(entry) = self.map.get(&id) else {
+        let Some(entry) = self.map.get_mut(&id) else {
             return Read::Gone;
         };
-        match entry.pipe.inbound.pop() {
-            Popped::Item(Item::Message(mut msg)) => {
-                if let Some(peer) = &entry.peer {
-                    msg.set_properties(peer.clone());
+        loop {
+            if let Some(item) = entry.cache.pop_front() {
+                entry.consumed += 1;
+                if entry.consumed >= entry.report_every {
+                    entry.pipe.inbound.release(entry.consumed);
+                    entry.consumed = 0;
                 }
-                Read::Item(Item::Message(msg))
+                return Read::Item(match (item, &entry.peer) {
+                    (Item::Message(mut msg), Some(peer)) => {
+                        msg.set_properties(peer.clone());
+                        Item::Message(msg)
+                    }
+                    (item, _) => item,
+                });
             }
-            Popped::Item(item) => Read::Item(item),
-            Popped::Empty => Read::Empty,
-            Popped::Closed => {
-                self.map.remove(&id);
-                self.finished.push(id);
-                Read::Gone
+            let consumed = std::mem::take(&mut entry.consumed);
+            match entry.pipe.inbound.refill(&mut entry.cache, consumed) {
+                Refilled::Items => {}
+                Refilled::Empty => return Read::Empty,
+                Refilled::Closed => {
+                    self.map.remove(&id);
+                    self.finished.push(id);
+                    return Read::Gone;
+                }
             }
         }
     }

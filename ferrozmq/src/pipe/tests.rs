@@ -46,20 +46,40 @@ fn msg(i: u8) -> Message {
     Message::from(vec![i])
 }
 
+fn item(i: u8) -> Item {
+    Item::Message(msg(i))
+}
+
+/// Everything queued, as a socket takes it (reporting `consumed` reads).
+fn refill(queue: &Queue, consumed: usize) -> (Refilled, Vec<Item>) {
+    let mut cache = std::collections::VecDeque::new();
+    let refilled = queue.refill(&mut cache, consumed);
+    (refilled, cache.into())
+}
+
 /// The socket hears of a pipe's first message, and of the next one only
-/// after it found the pipe empty: one notice per edge, not per message.
+/// after it found the pipe empty: one notice per edge, not per message; it
+/// takes all that is queued in one step.
 #[test]
 fn the_socket_is_told_of_arrivals_on_edges_only() {
     let (mailbox, pipe, end) = new_pipe(0);
     end.inbound.push_all((0..3).map(|i| Item::Message(msg(i))));
     end.inbound.push_all([Item::Message(msg(3))]);
     assert_eq!(notices(&mailbox), ["Readable(7)"]);
-    for i in 0..4 {
-        assert_eq!(pipe.inbound.pop(), Popped::Item(Item::Message(msg(i))));
-    }
-    assert!(notices(&mailbox).is_empty());
-    assert_eq!(pipe.inbound.pop(), Popped::Empty);
-    end.inbound.push_all([Item::Message(msg(4))]);
+    let all = (0..4).map(item).collect::<Vec<_>>();
+    assert_eq!(
+        refill(&pipe.inbound, 0),
+        (Refilled::Items, all),
+        "in one step"
+    );
+    end.inbound.push_all([item(4)]);
+    assert!(
+        notices(&mailbox).is_empty(),
+        "the socket did not find it empty"
+    );
+    assert_eq!(refill(&pipe.inbound, 4), (Refilled::Items, vec![item(4)]));
+    assert_eq!(refill(&pipe.inbound, 1), (Refilled::Empty, vec![]));
+    end.inbound.push_all([item(5)]);
     assert_eq!(notices(&mailbox), ["Readable(7)"]);
 }
 
@@ -73,7 +93,7 @@ fn the_hwm_counts_what_the_engine_holds() {
     for i in 0..4 {
         assert_eq!(pipe.outbound.push(msg(i), None), Pushed::Ok);
     }
-    let mut batch = Vec::new();
+    let mut batch = std::collections::VecDeque::new();
     let taken = end.outbound.take(&mut batch, usize::MAX, &engine);
     assert_eq!((taken.items, taken.drained), (4, true));
     assert!(matches!(pipe.outbound.push(msg(9), None), Pushed::Full(_)));
@@ -92,11 +112,12 @@ fn the_hwm_counts_what_the_engine_holds() {
 fn the_engine_is_woken_when_it_can_act() {
     let (_mailbox, pipe, end) = new_pipe(0);
     let (count, engine) = counter();
-    end.outbound.take(&mut Vec::new(), usize::MAX, &engine);
+    end.outbound
+        .take(&mut std::collections::VecDeque::new(), usize::MAX, &engine);
     pipe.outbound.push(msg(1), None);
     pipe.outbound.push(msg(2), None);
     assert_eq!(wakes(&count), 1, "once for the first");
-    let mut batch = Vec::new();
+    let mut batch = std::collections::VecDeque::new();
     end.outbound.take(&mut batch, 0, &engine);
     assert!(batch.is_empty(), "no room, nothing taken");
     pipe.outbound.push(msg(3), None);
@@ -117,9 +138,12 @@ fn a_full_inbound_queue_holds_the_engine_back() {
     assert_eq!(end.inbound.room(&engine), 4);
     end.inbound.push_all((0..4).map(|i| Item::Message(msg(i))));
     assert_eq!(end.inbound.room(&engine), 0);
-    pipe.inbound.pop();
+    assert_eq!(refill(&pipe.inbound, 0).1.len(), 4);
+    assert_eq!(end.inbound.room(&engine), 0, "cached items still count");
+    assert_eq!(pipe.inbound.report_every(), 2);
+    pipe.inbound.release(1);
     assert_eq!(wakes(&count), 0);
-    pipe.inbound.pop();
+    pipe.inbound.release(1);
     assert_eq!(wakes(&count), 1, "at half");
     assert_eq!(end.inbound.room(&engine), 2);
 }
@@ -137,13 +161,17 @@ fn either_side_may_end_the_pipe() {
         pipe.outbound.push(msg(2), None),
         Pushed::Closed(_)
     ));
-    assert_eq!(pipe.inbound.pop(), Popped::Item(Item::Message(msg(1))));
-    assert_eq!(pipe.inbound.pop(), Popped::Closed);
+    assert_eq!(refill(&pipe.inbound, 0), (Refilled::Items, vec![item(1)]));
+    assert_eq!(refill(&pipe.inbound, 1), (Refilled::Closed, vec![]));
 
     let (_mailbox, pipe, end) = new_pipe(0);
     pipe.close(Closing::now());
     end.inbound.push_all([Item::Message(msg(3))]);
-    assert_eq!(pipe.inbound.pop(), Popped::Empty, "dropped");
+    assert_eq!(
+        refill(&pipe.inbound, 0),
+        (Refilled::Empty, vec![]),
+        "dropped"
+    );
     assert!(matches!(
         pipe.outbound.push(msg(4), None),
         Pushed::Closed(_)
@@ -158,7 +186,7 @@ fn a_take_is_bounded_by_bytes() {
     for _ in 0..5 {
         pipe.outbound.push(Message::from(vec![0u8; 100]), None);
     }
-    let mut batch = Vec::new();
+    let mut batch = std::collections::VecDeque::new();
     let taken = end.outbound.take(&mut batch, 250, Waker::noop());
     assert_eq!((taken.items, taken.drained), (3, false));
     let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
@@ -192,9 +220,13 @@ fn a_pipe_can_join_two_sockets_directly() {
     assert_eq!(a.outbound.push(msg(2), None), Pushed::Ok);
     assert!(matches!(a.outbound.push(msg(3), None), Pushed::Full(_)));
     assert_eq!(notices(&b_box), ["Readable(20)"]);
-    assert_eq!(b.inbound.pop(), Popped::Item(Item::Message(msg(1))));
+    assert_eq!(
+        refill(&b.inbound, 0),
+        (Refilled::Items, vec![item(1), item(2)])
+    );
+    b.inbound.release(1);
     assert_eq!(notices(&a_box), ["Writable(10)"], "room at the lwm");
     assert_eq!(b.outbound.push(msg(4), None), Pushed::Ok);
     assert_eq!(notices(&a_box), ["Readable(10)"]);
-    assert_eq!(a.inbound.pop(), Popped::Item(Item::Message(msg(4))));
+    assert_eq!(refill(&a.inbound, 0), (Refilled::Items, vec![item(4)]));
 }
