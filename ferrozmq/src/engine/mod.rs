@@ -18,12 +18,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use bytes::BufMut;
 use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError, SocketType};
 use tokio::time::Sleep;
 
 use crate::pipe::{Closing, EngineEnd, Item};
 use crate::transport::Stream;
-use read_buffer::ReadBuffer;
+use read_buffer::{MIN_READ, READ_CHUNK, ReadBuffer};
 
 /// Stop taking messages from the pipe while this much is still unwritten.
 const WRITE_HIGH: usize = 256 * 1024;
@@ -87,6 +88,8 @@ pub(crate) struct Engine<S> {
     backlog: bool,
     /// The pipe had no room at the last look: we are not reading.
     blocked: bool,
+    /// What the last messages decoded weighed on the wire, on average.
+    message_bytes: usize,
     eof: bool,
 }
 
@@ -106,6 +109,7 @@ impl<S: Stream> Engine<S> {
             drained: true,
             backlog: false,
             blocked: false,
+            message_bytes: MIN_READ,
             eof: false,
         }
     }
@@ -123,7 +127,7 @@ impl<S: Stream> Engine<S> {
         loop {
             let mut progress = self.poll_write(cx)?;
             if !self.backlog && !self.eof {
-                progress |= self.poll_read(cx)?;
+                progress |= self.poll_read(cx, READ_CHUNK)?;
             }
             if self.backlog {
                 // Up to READY: messages that follow it in the same read
@@ -182,8 +186,12 @@ impl<S: Stream> Engine<S> {
                 return Poll::Ready(Err(why));
             }
             progress |= self.deliver(end, cx)?;
-            if !self.backlog && !self.blocked && !self.eof {
-                progress |= self.poll_read(cx)?;
+            if !self.backlog && !self.eof {
+                let room = end.inbound.room(cx.waker());
+                self.blocked = room == 0;
+                if !self.blocked {
+                    progress |= self.poll_read(cx, self.read_budget(room))?;
+                }
             }
             progress |= self.poll_timer(cx)?;
             if !progress {
@@ -290,12 +298,22 @@ impl<S: Stream> Engine<S> {
         Ok(true)
     }
 
+    /// How much to read when the pipe has room for `room` messages: no
+    /// more than they are likely to weigh (at least [`MIN_READ`]), so that
+    /// what waits undecoded while the pipe is full stays small.
+    fn read_budget(&self, room: usize) -> usize {
+        room.saturating_mul(self.message_bytes)
+            .clamp(MIN_READ, READ_CHUNK)
+    }
+
     /// Decodes at most `room` messages from what was read into
     /// [`Engine::arrived`]; returns how many.
     fn decode(&mut self, room: usize) -> Result<usize, End> {
         let now = Instant::now();
         let pending = self.read_buf.pending();
+        let before = pending.len();
         let result = self.conn.handle_input_upto(pending, now, room);
+        let consumed = before - self.read_buf.pending().len();
         self.read_buf.after_decode(self.conn.read_hint());
         result?;
         let mut messages = 0;
@@ -314,11 +332,15 @@ impl<S: Stream> Engine<S> {
                 _ => {}
             }
         }
+        if let Some(average) = consumed.checked_div(messages) {
+            self.message_bytes = average.max(1);
+        }
         Ok(messages)
     }
 
-    /// Reads one chunk. An idle connection gives its read buffer back.
-    fn poll_read(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
+    /// Reads at most `budget` bytes (more if the frame being received
+    /// needs them). An idle connection gives its read buffer back.
+    fn poll_read(&mut self, cx: &mut Context<'_>, budget: usize) -> Result<bool, End> {
         match self.stream.poll_read_ready(cx) {
             Poll::Ready(ready) => ready?,
             Poll::Pending => {
@@ -326,8 +348,10 @@ impl<S: Stream> Engine<S> {
                 return Ok(false);
             }
         }
-        let target = self.read_buf.for_read(self.conn.read_hint());
-        match self.stream.try_read_buf(target) {
+        let frame_needs = self.conn.read_hint();
+        let target = self.read_buf.for_read(frame_needs);
+        let budget = budget.max(frame_needs);
+        match self.stream.try_read_buf(&mut target.limit(budget)) {
             Ok(0) => {
                 self.eof = true;
                 Ok(true)

@@ -108,7 +108,7 @@ fn reserve(frame_needs: usize, buffered: usize) -> usize {
 }
 
 /// The least room a read is given.
-const MIN_READ: usize = 4 * 1024;
+pub(super) const MIN_READ: usize = 4 * 1024;
 
 /// A buffer grown past this for a large frame is replaced by a fresh chunk
 /// once the frame is out.

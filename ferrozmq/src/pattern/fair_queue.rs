@@ -35,11 +35,15 @@ impl FairQueue {
     /// The next item in turn, with the pipe it came from.
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(PipeId, Item)> {
         while !self.active.is_empty() {
-            let i = self.next % self.active.len();
+            let i = if self.next < self.active.len() {
+                self.next
+            } else {
+                0
+            };
             let id = self.active[i];
             match pipes.read(id) {
                 Read::Item(item) => {
-                    self.next = (i + 1) % self.active.len();
+                    self.next = i + 1;
                     return Some((id, item));
                 }
                 Read::Empty | Read::Gone => {

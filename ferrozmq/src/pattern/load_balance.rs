@@ -38,11 +38,15 @@ impl LoadBalance {
     /// sender waits.
     pub(crate) fn send(&mut self, mut msg: Message, pipes: &mut Pipes) -> Result<PipeId, Message> {
         while !self.active.is_empty() {
-            let i = self.next % self.active.len();
+            let i = if self.next < self.active.len() {
+                self.next
+            } else {
+                0
+            };
             let id = self.active[i];
             match pipes.write(id, msg) {
                 Written::Ok => {
-                    self.next = (i + 1) % self.active.len();
+                    self.next = i + 1;
                     return Ok(id);
                 }
                 Written::Full(back) | Written::Gone(back) => {

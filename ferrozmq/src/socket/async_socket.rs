@@ -1,9 +1,12 @@
 //! [`AsyncSocket`]: the async API, for use inside tokio.
 
-use std::future::poll_fn;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use tokio::time::Sleep;
 
 use super::{Bound, SocketCore, common_methods, expired};
 use crate::endpoint::Endpoint;
@@ -116,37 +119,17 @@ impl AsyncSocket {
     ///
     /// Cancel safety: a send dropped before it completes (a losing
     /// `tokio::select!` branch) has not sent its message, which is dropped.
-    pub async fn send(&self, msg: impl Into<Message>) -> Result<(), SendError> {
-        if self.unhindered.load(Ordering::Relaxed) >= YIELD_EVERY {
-            // Before the message is queued, so that a send cancelled here
-            // (a losing `select!` branch) has sent nothing.
-            self.unhindered.store(0, Ordering::Relaxed);
-            tokio::task::yield_now().await;
+    pub fn send(
+        &self,
+        msg: impl Into<Message>,
+    ) -> impl Future<Output = Result<(), SendError>> + Send + '_ {
+        Sending {
+            socket: self,
+            msg: Some(msg.into()),
+            wait: Wait::new(self.core.send_timeout.get()),
+            started: false,
+            waited: false,
         }
-        let timeout = self.core.send_timeout.get();
-        let mut slot = Some(msg.into());
-        let mut waited = false;
-        let core = &self.core;
-        let send = poll_fn(|cx| {
-            let poll = core
-                .routing()
-                .poll_send(&core.shared.mailbox, cx, &mut slot);
-            waited |= poll.is_pending();
-            poll
-        });
-        let result = match within(timeout, send).await {
-            Some(result) => result,
-            None => Err(SendError {
-                error: expired(timeout),
-                message: slot.take().unwrap_or_default(),
-            }),
-        };
-        if waited {
-            self.unhindered.store(0, Ordering::Relaxed);
-        } else {
-            self.unhindered.fetch_add(1, Ordering::Relaxed);
-        }
-        result
     }
 
     /// Receives a message, waiting until one arrives (up to the receive
@@ -154,29 +137,120 @@ impl AsyncSocket {
     ///
     /// Cancel safety: a receive dropped before it completes has taken no
     /// message; the next one gets it.
-    pub async fn recv(&self) -> Result<Message> {
-        let timeout = self.core.recv_timeout.get();
-        let core = &self.core;
-        let recv = poll_fn(|cx| core.routing().poll_recv(&core.shared.mailbox, cx));
-        within(timeout, recv)
-            .await
-            .unwrap_or_else(|| Err(expired(timeout)))
+    pub fn recv(&self) -> impl Future<Output = Result<Message>> + Send + '_ {
+        Receiving {
+            socket: self,
+            wait: Wait::new(self.core.recv_timeout.get()),
+        }
     }
 }
 
-/// Runs `future` for at most `timeout`; zero polls it exactly once.
-async fn within<F: Future>(timeout: Option<Duration>, future: F) -> Option<F::Output> {
-    match timeout {
-        None => Some(future.await),
-        Some(Duration::ZERO) => {
-            let mut future = std::pin::pin!(future);
-            poll_fn(|cx| match future.as_mut().poll(cx) {
-                Poll::Ready(out) => Poll::Ready(Some(out)),
-                Poll::Pending => Poll::Ready(None),
-            })
-            .await
+/// How long a send or receive may wait; its timer is armed only once it
+/// does wait, and zero means "don't".
+struct Wait {
+    timeout: Option<Duration>,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Wait {
+    fn new(timeout: Option<Duration>) -> Self {
+        Self {
+            timeout,
+            timer: None,
         }
-        Some(t) => tokio::time::timeout(t, future).await.ok(),
+    }
+
+    /// After the call found it must wait: whether its time is up (else the
+    /// timer will wake the task when it is).
+    fn is_up(&mut self, cx: &mut Context<'_>) -> bool {
+        match self.timeout {
+            None => false,
+            Some(Duration::ZERO) => true,
+            Some(t) => self
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(t)))
+                .as_mut()
+                .poll(cx)
+                .is_ready(),
+        }
+    }
+
+    fn error(&self) -> Error {
+        expired(self.timeout)
+    }
+}
+
+/// The future of [`AsyncSocket::send`].
+struct Sending<'a> {
+    socket: &'a AsyncSocket,
+    /// The message, until it is queued (or comes back in an error).
+    msg: Option<Message>,
+    wait: Wait,
+    /// The first poll has been made.
+    started: bool,
+    /// Some poll had to wait.
+    waited: bool,
+}
+
+impl Future for Sending<'_> {
+    type Output = Result<(), SendError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let unhindered = &this.socket.unhindered;
+        if !this.started {
+            this.started = true;
+            if unhindered.load(Ordering::Relaxed) >= YIELD_EVERY {
+                // Before the message is queued, so that a send cancelled
+                // here (a losing `select!` branch) has sent nothing.
+                unhindered.store(0, Ordering::Relaxed);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+        let core = &this.socket.core;
+        let poll = core
+            .routing()
+            .poll_send(&core.shared.mailbox, cx, &mut this.msg);
+        match poll {
+            Poll::Ready(result) => {
+                if this.waited {
+                    unhindered.store(0, Ordering::Relaxed);
+                } else {
+                    unhindered.fetch_add(1, Ordering::Relaxed);
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                this.waited = true;
+                if !this.wait.is_up(cx) {
+                    return Poll::Pending;
+                }
+                Poll::Ready(Err(SendError {
+                    error: this.wait.error(),
+                    message: this.msg.take().unwrap_or_default(),
+                }))
+            }
+        }
+    }
+}
+
+/// The future of [`AsyncSocket::recv`].
+struct Receiving<'a> {
+    socket: &'a AsyncSocket,
+    wait: Wait,
+}
+
+impl Future for Receiving<'_> {
+    type Output = Result<Message>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let core = &this.socket.core;
+        match core.routing().poll_recv(&core.shared.mailbox, cx) {
+            Poll::Pending if this.wait.is_up(cx) => Poll::Ready(Err(this.wait.error())),
+            other => other,
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::io::{self, IoSlice};
 use std::task::{Context, Poll};
 
-use bytes::BytesMut;
+use bytes::BufMut;
 
 use crate::endpoint::Endpoint;
 use crate::peer::PeerAddress;
@@ -24,7 +24,7 @@ pub(crate) trait Stream: Send + Sync + Unpin + 'static {
 
     /// Reads what is there into `buf`'s spare room; `WouldBlock` when
     /// nothing is.
-    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize>;
+    fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize>;
 
     /// Ready when a write may be taken.
     fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;

@@ -5,7 +5,7 @@ use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
-use bytes::BytesMut;
+use bytes::BufMut;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::{Stream, Transport};
@@ -110,7 +110,7 @@ impl Stream for TcpStream {
         TcpStream::poll_read_ready(self, cx)
     }
 
-    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
+    fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
         TcpStream::try_read_buf(self, buf)
     }
 
