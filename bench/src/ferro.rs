@@ -1,166 +1,152 @@
 //! ferrozmq, with its blocking API (threads and a context per end, laid
-//! out like the libzmq side) and with its async API (both ends as tasks on
-//! one tokio runtime, which runs their connections too).
+//! out like the libzmq side) and with its async API (tasks on a tokio
+//! runtime, which runs their connections too).
 
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
 
-use ferrozmq::{AsyncSocket, Bytes, Context, Message, Socket, SocketType};
+use ferrozmq::{AsyncSocket, Bytes, Context, Error, Message, Socket, SocketType};
 
-use crate::{LINGER, Library, Params};
+use crate::blocking::{BlockingLib, Kind};
+use crate::child::{LINGER, Params};
+use crate::tokio_rt::AsyncLib;
 
-pub(crate) struct Blocking;
-pub(crate) struct Async;
+pub struct Blocking;
+pub struct Async;
 
-fn socket(ctx: &Context, kind: SocketType, p: Params) -> Socket {
-    let s = ctx.socket(kind).expect("socket");
-    s.set_sndhwm(p.hwm).expect("sndhwm");
-    s.set_rcvhwm(p.hwm).expect("rcvhwm");
+fn socket_type(kind: Kind) -> SocketType {
+    match kind {
+        Kind::Push => SocketType::Push,
+        Kind::Pull => SocketType::Pull,
+        Kind::Req => SocketType::Req,
+        Kind::Rep => SocketType::Rep,
+    }
+}
+
+/// A blocking socket in a context of its own.
+fn socket(kind: SocketType, hwm: usize) -> Socket {
+    let s = Context::new().socket(kind).expect("socket");
+    s.set_sndhwm(hwm).expect("sndhwm");
+    s.set_rcvhwm(hwm).expect("rcvhwm");
     s.set_linger(Some(LINGER)).expect("linger");
     s
 }
 
-fn async_socket(ctx: &Context, kind: SocketType, p: Params) -> AsyncSocket {
-    let s = ctx.async_socket(kind).expect("socket");
-    s.set_sndhwm(p.hwm).expect("sndhwm");
-    s.set_rcvhwm(p.hwm).expect("rcvhwm");
-    s.set_linger(Some(LINGER)).expect("linger");
-    s
+fn bind(s: &mut Socket) -> String {
+    s.bind("tcp://127.0.0.1:*").expect("bind");
+    s.last_endpoint().expect("endpoint")
 }
 
-impl Library for Blocking {
-    fn name(&self) -> &'static str {
-        "ferrozmq"
+impl BlockingLib for Blocking {
+    type Sock = Socket;
+    /// Sent as a clone of one `Bytes` (a reference count), as users do.
+    type Payload = Bytes;
+
+    fn socket(kind: Kind, p: Params) -> Socket {
+        socket(socket_type(kind), p.hwm)
     }
 
-    fn throughput(&self, p: Params) -> Duration {
-        let mut pull = socket(&Context::new(), SocketType::Pull, p);
-        pull.bind("tcp://127.0.0.1:*").expect("bind");
-        let mut push = socket(&Context::new(), SocketType::Push, p);
-        push.connect(&pull.last_endpoint().expect("endpoint"))
-            .expect("connect");
-        let payload = Bytes::from(vec![7u8; p.size]);
-        let sender = thread::spawn(move || {
-            for _ in 0..p.count {
-                push.send(payload.clone()).expect("send");
-            }
-            push
-        });
-        pull.recv().expect("recv");
-        let start = Instant::now();
-        for _ in 1..p.count {
-            let m = pull.recv().expect("recv");
-            assert_eq!(m.size(), p.size, "message size");
-        }
-        let elapsed = start.elapsed();
-        drop(sender.join().expect("sender"));
-        elapsed
+    fn bind(s: &mut Socket) -> String {
+        bind(s)
     }
 
-    fn latency(&self, p: Params) -> Vec<Duration> {
-        let mut rep = socket(&Context::new(), SocketType::Rep, p);
-        rep.bind("tcp://127.0.0.1:*").expect("bind");
-        let ep = rep.last_endpoint().expect("endpoint");
-        let server = thread::spawn(move || {
-            for _ in 0..p.count {
-                let m = rep.recv().expect("recv");
-                rep.send(m).expect("send");
-            }
-            rep
-        });
-        let mut req = socket(&Context::new(), SocketType::Req, p);
-        req.connect(&ep).expect("connect");
-        let payload = Bytes::from(vec![7u8; p.size]);
-        let samples = (0..p.count)
-            .map(|_| {
-                let t = Instant::now();
-                req.send(payload.clone()).expect("send");
-                req.recv().expect("recv");
-                t.elapsed()
-            })
-            .collect();
-        drop(server.join().expect("server"));
-        samples
+    fn connect(s: &mut Socket, endpoint: &str) {
+        s.connect(endpoint).expect("connect");
+    }
+
+    fn payload(size: usize) -> Bytes {
+        Bytes::from(crate::child::payload(size))
+    }
+
+    fn send(s: &mut Socket, payload: &Bytes) {
+        s.send(payload.clone()).expect("send");
+    }
+
+    fn recv(s: &mut Socket) -> usize {
+        s.recv().expect("recv").size()
+    }
+
+    fn echo(s: &mut Socket) {
+        let m = s.recv().expect("recv");
+        s.send(m).expect("send");
+    }
+
+    fn close(s: Socket) {
+        s.close();
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
+impl AsyncLib for Async {
+    type Sock = AsyncSocket;
+    type Payload = Bytes;
+
+    async fn socket(kind: Kind, p: Params) -> AsyncSocket {
+        // One context for the process: an async socket's connections run on
+        // the runtime it is created in, not on the context's I/O thread.
+        static CONTEXT: OnceLock<Context> = OnceLock::new();
+        let s = CONTEXT
+            .get_or_init(Context::new)
+            .async_socket(socket_type(kind))
+            .expect("socket");
+        s.set_sndhwm(p.hwm).expect("sndhwm");
+        s.set_rcvhwm(p.hwm).expect("rcvhwm");
+        s.set_linger(Some(LINGER)).expect("linger");
+        s
+    }
+
+    async fn bind(s: &mut AsyncSocket) -> String {
+        s.bind("tcp://127.0.0.1:*").await.expect("bind");
+        s.last_endpoint().expect("endpoint")
+    }
+
+    async fn connect(s: &mut AsyncSocket, endpoint: &str) {
+        s.connect(endpoint).await.expect("connect");
+    }
+
+    fn payload(size: usize) -> Bytes {
+        Bytes::from(crate::child::payload(size))
+    }
+
+    async fn send(s: &mut AsyncSocket, payload: &Bytes) {
+        s.send(Message::from(payload.clone())).await.expect("send");
+    }
+
+    async fn recv(s: &mut AsyncSocket) -> usize {
+        s.recv().await.expect("recv").size()
+    }
+
+    async fn echo(s: &mut AsyncSocket) {
+        let m = s.recv().await.expect("recv");
+        s.send(m).await.expect("send");
+    }
+
+    async fn close(s: AsyncSocket) {
+        s.close().await;
+    }
 }
 
-impl Library for Async {
-    fn name(&self) -> &'static str {
-        "ferrozmq-async"
-    }
+/// The `hwm` measurement on the blocking API (see `libzmq::hwm_accepted`).
+pub fn hwm_accepted(hwm: usize, settle: Duration) -> u64 {
+    let mut pull = socket(SocketType::Pull, hwm);
+    let endpoint = bind(&mut pull);
+    let mut push = socket(SocketType::Push, hwm);
+    push.connect(&endpoint).expect("connect");
+    let payload = Bytes::from_static(&[7u8; 16]);
+    crate::hwm::fill(settle, || match push.try_send(payload.clone()) {
+        Ok(()) => true,
+        Err(e) if matches!(e.error, Error::WouldBlock) => false,
+        Err(e) => panic!("send: {}", e.error),
+    })
+}
 
-    fn throughput(&self, p: Params) -> Duration {
-        let ctx = Context::new();
-        runtime().block_on(async move {
-            let mut pull = async_socket(&ctx, SocketType::Pull, p);
-            pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-            let mut push = async_socket(&ctx, SocketType::Push, p);
-            push.connect(&pull.last_endpoint().expect("endpoint"))
-                .await
-                .expect("connect");
-            let payload = Bytes::from(vec![7u8; p.size]);
-            let sender = tokio::spawn(async move {
-                for _ in 0..p.count {
-                    push.send(Message::from(payload.clone()))
-                        .await
-                        .expect("send");
-                }
-                push
-            });
-            // Spawned, not run by `block_on`: on a multi-thread runtime that
-            // future runs on the calling thread, outside the workers.
-            let receiver = tokio::spawn(async move {
-                pull.recv().await.expect("recv");
-                let start = Instant::now();
-                for _ in 1..p.count {
-                    let m = pull.recv().await.expect("recv");
-                    assert_eq!(m.size(), p.size, "message size");
-                }
-                start.elapsed()
-            });
-            let elapsed = receiver.await.expect("receiver");
-            drop(sender.await.expect("sender"));
-            elapsed
-        })
-    }
-
-    fn latency(&self, p: Params) -> Vec<Duration> {
-        let ctx = Context::new();
-        runtime().block_on(async move {
-            let mut rep = async_socket(&ctx, SocketType::Rep, p);
-            rep.bind("tcp://127.0.0.1:*").await.expect("bind");
-            let ep = rep.last_endpoint().expect("endpoint");
-            let server = tokio::spawn(async move {
-                for _ in 0..p.count {
-                    let m = rep.recv().await.expect("recv");
-                    rep.send(m).await.expect("send");
-                }
-                rep
-            });
-            let mut req = async_socket(&ctx, SocketType::Req, p);
-            req.connect(&ep).await.expect("connect");
-            let payload = Bytes::from(vec![7u8; p.size]);
-            let client = tokio::spawn(async move {
-                let mut samples = Vec::with_capacity(p.count as usize);
-                for _ in 0..p.count {
-                    let t = Instant::now();
-                    req.send(payload.clone()).await.expect("send");
-                    req.recv().await.expect("recv");
-                    samples.push(t.elapsed());
-                }
-                samples
-            });
-            let samples = client.await.expect("client");
-            drop(server.await.expect("server"));
-            samples
-        })
+/// The `mem` server: a REP that answers every request with a short reply,
+/// until the process is stopped.
+pub fn mem_server() {
+    let mut rep = socket(SocketType::Rep, 1000);
+    crate::child::announce(&bind(&mut rep));
+    let reply = Bytes::from_static(b"ok");
+    loop {
+        rep.recv().expect("recv");
+        rep.send(reply.clone()).expect("send");
     }
 }

@@ -2,16 +2,16 @@
 //! write them. Each end has its own context (one I/O thread, the default),
 //! as when `local_thr` and `remote_thr` run as two processes.
 
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::{LINGER, Library, Params};
+use crate::blocking::{BlockingLib, Kind};
+use crate::child::{LINGER, Params};
 
-pub(crate) struct Libzmq;
+pub struct Libzmq;
 
 /// Where the libzmq this process runs comes from: the shared library's
 /// path, or a note that zmq-sys linked its vendored static copy.
-pub(crate) fn loaded_from() -> String {
+pub fn loaded_from() -> String {
     std::fs::read_to_string("/proc/self/maps")
         .ok()
         .and_then(|maps| {
@@ -27,74 +27,115 @@ pub(crate) fn loaded_from() -> String {
         })
 }
 
-fn socket(ctx: &zmq::Context, kind: zmq::SocketType, p: Params) -> zmq::Socket {
-    let s = ctx.socket(kind).expect("socket");
-    let hwm = i32::try_from(p.hwm).expect("hwm fits an int");
+/// The same, with a shared library's folder left out.
+pub fn loaded_from_file() -> String {
+    let from = loaded_from();
+    match from.strip_prefix('/') {
+        Some(path) => path.rsplit('/').next().unwrap_or(path).to_owned(),
+        None => from,
+    }
+}
+
+pub fn version() -> String {
+    let (major, minor, patch) = zmq::version();
+    format!("{major}.{minor}.{patch}")
+}
+
+/// A socket and the message it receives into, reused as `local_thr` does.
+pub struct Sock {
+    socket: zmq::Socket,
+    msg: zmq::Message,
+}
+
+fn socket(kind: zmq::SocketType, hwm: usize) -> zmq::Socket {
+    let s = zmq::Context::new().socket(kind).expect("socket");
+    let hwm = i32::try_from(hwm).expect("hwm fits an int");
     s.set_sndhwm(hwm).expect("sndhwm");
     s.set_rcvhwm(hwm).expect("rcvhwm");
     s.set_linger(LINGER.as_millis() as i32).expect("linger");
     s
 }
 
-fn bound(s: &zmq::Socket) -> String {
+fn bind(s: &zmq::Socket) -> String {
     s.bind("tcp://127.0.0.1:*").expect("bind");
     s.get_last_endpoint().expect("endpoint").expect("utf-8")
 }
 
-impl Library for Libzmq {
-    fn name(&self) -> &'static str {
-        "libzmq"
-    }
+impl BlockingLib for Libzmq {
+    type Sock = Sock;
+    type Payload = Vec<u8>;
 
-    fn throughput(&self, p: Params) -> Duration {
-        let pull = socket(&zmq::Context::new(), zmq::PULL, p);
-        let ep = bound(&pull);
-        let push = socket(&zmq::Context::new(), zmq::PUSH, p);
-        push.connect(&ep).expect("connect");
-        let payload = vec![7u8; p.size];
-        let sender = thread::spawn(move || {
-            for _ in 0..p.count {
-                // The crate's way to send a slice: copied into a zmq_msg,
-                // as zmq_send does.
-                push.send(&payload[..], 0).expect("send");
-            }
-        });
-        // One message object reused, as local_thr does.
-        let mut msg = zmq::Message::new();
-        pull.recv(&mut msg, 0).expect("recv");
-        let start = Instant::now();
-        for _ in 1..p.count {
-            pull.recv(&mut msg, 0).expect("recv");
-            assert_eq!(msg.len(), p.size, "message size");
+    fn socket(kind: Kind, p: Params) -> Sock {
+        let kind = match kind {
+            Kind::Push => zmq::PUSH,
+            Kind::Pull => zmq::PULL,
+            Kind::Req => zmq::REQ,
+            Kind::Rep => zmq::REP,
+        };
+        Sock {
+            socket: socket(kind, p.hwm),
+            msg: zmq::Message::new(),
         }
-        let elapsed = start.elapsed();
-        sender.join().expect("sender");
-        elapsed
     }
 
-    fn latency(&self, p: Params) -> Vec<Duration> {
-        let rep = socket(&zmq::Context::new(), zmq::REP, p);
-        let ep = bound(&rep);
-        let server = thread::spawn(move || {
-            for _ in 0..p.count {
-                let mut msg = zmq::Message::new();
-                rep.recv(&mut msg, 0).expect("recv");
-                rep.send(msg, 0).expect("send");
-            }
-        });
-        let req = socket(&zmq::Context::new(), zmq::REQ, p);
-        req.connect(&ep).expect("connect");
-        let payload = vec![7u8; p.size];
-        let mut reply = zmq::Message::new();
-        let samples = (0..p.count)
-            .map(|_| {
-                let t = Instant::now();
-                req.send(&payload[..], 0).expect("send");
-                req.recv(&mut reply, 0).expect("recv");
-                t.elapsed()
-            })
-            .collect();
-        server.join().expect("server");
-        samples
+    fn bind(s: &mut Sock) -> String {
+        bind(&s.socket)
+    }
+
+    fn connect(s: &mut Sock, endpoint: &str) {
+        s.socket.connect(endpoint).expect("connect");
+    }
+
+    fn payload(size: usize) -> Vec<u8> {
+        crate::child::payload(size)
+    }
+
+    fn send(s: &mut Sock, payload: &Vec<u8>) {
+        // The crate's way to send a slice: copied into a zmq_msg, as
+        // zmq_send does.
+        s.socket.send(&payload[..], 0).expect("send");
+    }
+
+    fn recv(s: &mut Sock) -> usize {
+        s.socket.recv(&mut s.msg, 0).expect("recv");
+        s.msg.len()
+    }
+
+    fn echo(s: &mut Sock) {
+        let mut msg = zmq::Message::new();
+        s.socket.recv(&mut msg, 0).expect("recv");
+        s.socket.send(msg, 0).expect("send");
+    }
+
+    fn close(s: Sock) {
+        drop(s);
+    }
+}
+
+/// The `hwm` measurement: PUSH (sndhwm 10) to a PULL (rcvhwm 10) that never
+/// reads; how many 16-byte messages the PUSH takes without blocking,
+/// retrying for `settle` after the first refusal so the kernel buffers fill.
+pub fn hwm_accepted(hwm: usize, settle: Duration) -> u64 {
+    let pull = socket(zmq::PULL, hwm);
+    let endpoint = bind(&pull);
+    let push = socket(zmq::PUSH, hwm);
+    push.connect(&endpoint).expect("connect");
+    let payload = [7u8; 16];
+    crate::hwm::fill(settle, || match push.send(&payload[..], zmq::DONTWAIT) {
+        Ok(()) => true,
+        Err(zmq::Error::EAGAIN) => false,
+        Err(e) => panic!("send: {e}"),
+    })
+}
+
+/// The `mem` server: a REP that answers every request with a short reply,
+/// until the process is stopped.
+pub fn mem_server() {
+    let rep = socket(zmq::REP, 1000);
+    crate::child::announce(&bind(&rep));
+    let mut msg = zmq::Message::new();
+    loop {
+        rep.recv(&mut msg, 0).expect("recv");
+        rep.send(&b"ok"[..], 0).expect("send");
     }
 }

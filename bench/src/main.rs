@@ -1,203 +1,271 @@
-//! `ferrozmq-bench`: the same workloads on ferrozmq and on libzmq, in one
-//! run, with the ratios.
+//! `ferrozmq-bench`: the same workloads on ferrozmq, on libzmq and on the
+//! Rust rivals, in one run, with the ratios.
 //!
-//! Throughput: PUSH→PULL over TCP loopback, both ends in one process; the
-//! sender sends N messages, the receiver receives N, and the clock runs from
-//! the first message received to the last (libzmq's `local_thr` convention).
-//! Latency: REQ→REP round trips over TCP loopback, both ends in one process;
-//! one-way latency is half the round trip.
+//! Throughput: PUSH→PULL over TCP loopback; the sender sends N messages,
+//! the receiver receives N, and the clock runs from the first message
+//! received to the last (libzmq's `local_thr` convention). Latency: REQ↔REP
+//! round trips over TCP loopback. Each in two modes: both ends in one
+//! process, or each end in its own process. Every run is a child process
+//! (this binary again, or a rival's helper binary) with a timeout, and
+//! measures its CPU with getrusage. See README.md.
 
+mod blocking;
+mod chart;
+mod child;
 mod ferro;
+mod hwm;
 mod libzmq;
+mod mem;
+mod monocoque;
+mod omq;
+mod process;
+mod report;
+mod results;
+mod rzmq;
+mod suite;
+mod tokio_rt;
+mod variants;
+mod zmqrs;
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
 
-/// How long a socket may keep unsent messages when it closes. The workloads
-/// wait for the last message before closing, so this only bounds a failure.
-const LINGER: Duration = Duration::from_secs(1);
-
-/// What one run of a workload is given.
-#[derive(Clone, Copy)]
-struct Params {
-    /// Bytes per message.
-    size: usize,
-    /// Messages (throughput) or round trips (latency).
-    count: u64,
-    /// Send and receive high-water mark on every socket, in messages.
-    hwm: usize,
-}
-
-/// One library under test: each runs the same two workloads. Another
-/// library is one more module implementing this.
-trait Library {
-    fn name(&self) -> &'static str;
-    /// The time from the first of `count` messages received to the last.
-    fn throughput(&self, p: Params) -> Duration;
-    /// The duration of each of `count` round trips.
-    fn latency(&self, p: Params) -> Vec<Duration>;
-}
+use crate::results::{Config, Machine, Report, Skipped, VariantInfo};
+use crate::suite::{Mode, Plan};
+use crate::variants::VARIANTS;
 
 #[derive(Parser)]
-#[command(about = "ferrozmq against libzmq: PUSH/PULL throughput and REQ/REP latency")]
+#[command(about = "ferrozmq against libzmq and the Rust ZeroMQ libraries: \
+                   PUSH/PULL throughput, REQ/REP latency, CPU per message, \
+                   memory per connection, HWM")]
 struct Args {
-    /// Runs per workload; the median is reported.
-    #[arg(long, default_value_t = 3)]
-    repeat: usize,
-    /// Only one kind of workload.
-    #[arg(long, value_parser = ["thr", "lat"])]
-    only: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Runs per cell; the median is reported [default: 3, 1 with --quick].
+    #[arg(long)]
+    repeat: Option<usize>,
+    /// Only these measurements (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Only>,
     /// Message sizes for throughput, in bytes.
-    #[arg(long, value_delimiter = ',', default_value = "16,256,4096,65536")]
+    #[arg(long, value_delimiter = ',', default_value = "16,64,256,4096,65536")]
     sizes: Vec<usize>,
     /// Send and receive high-water mark, the same on every library.
     #[arg(long, default_value_t = 1000)]
     hwm: usize,
-    /// Small counts, for a smoke run of a few seconds.
+    /// Both ends in one process, in two processes, or both.
+    #[arg(long, value_enum, default_value_t = ModeArg::Both)]
+    mode: ModeArg,
+    /// Only these implementations (comma-separated): variant names
+    /// (`omq-ct`) or library names (`omq`, `ferrozmq`, `libzmq`, ...).
+    #[arg(long, value_delimiter = ',')]
+    libs: Vec<String>,
+    /// Small counts and one run per cell: a smoke test of a few seconds.
     #[arg(long)]
     quick: bool,
+    /// Seconds a run may take before it is stopped and its cell failed.
+    #[arg(long)]
+    timeout: Option<u64>,
+    /// Connections for `mem`.
+    #[arg(long, default_value_t = mem::CONNECTIONS)]
+    mem_connections: usize,
+    /// Write every result as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Draw the results as an SVG here.
+    #[arg(long)]
+    chart: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Draw the SVG chart of a JSON file written by --json.
+    Chart {
+        /// The JSON results.
+        json: PathBuf,
+        /// The SVG to write.
+        svg: PathBuf,
+    },
+    /// (internal) Run one end or one cell, as the parent asks.
+    #[command(hide = true)]
+    Child { job: String },
+    /// (internal) The hwm measurement of one library.
+    #[command(hide = true)]
+    HwmChild { lib: String },
+    /// (internal) The mem measurement's REP server.
+    #[command(hide = true)]
+    MemServer { lib: String },
+    /// (internal) The mem measurement's raw ZMTP client.
+    #[command(hide = true)]
+    MemClient {
+        endpoint: String,
+        connections: usize,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Only {
+    Thr,
+    Lat,
+    Mem,
+    Hwm,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModeArg {
+    One,
+    Two,
+    Both,
 }
 
 fn main() {
     let args = Args::parse();
-    // libzmq first: the ratios are against it.
-    let libraries: Vec<Box<dyn Library>> = vec![
-        Box::new(libzmq::Libzmq),
-        Box::new(ferro::Blocking),
-        Box::new(ferro::Async),
-    ];
-    let (major, minor, patch) = zmq::version();
+    match &args.command {
+        Some(Command::Child { job }) => {
+            let job = child::job_from_args(std::slice::from_ref(job));
+            child::serve(&job, variants::run);
+        }
+        Some(Command::HwmChild { lib }) => hwm::child(lib),
+        Some(Command::MemServer { lib }) => mem::server(lib),
+        Some(Command::MemClient {
+            endpoint,
+            connections,
+        }) => mem::client(endpoint, *connections),
+        Some(Command::Chart { json, svg }) => {
+            let text = std::fs::read_to_string(json).expect("read the JSON results");
+            let report: Report = serde_json::from_str(&text).expect("JSON results");
+            chart::draw(&report, svg).expect("draw the chart");
+            eprintln!("wrote {}", svg.display());
+        }
+        None => bench(&args),
+    }
+}
+
+fn bench(args: &Args) {
+    let started = Instant::now();
+    let wanted = |name: &str, lib: &str| {
+        args.libs.is_empty() || args.libs.iter().any(|l| l == name || l == lib)
+    };
+    let only = |o: Only| args.only.is_empty() || args.only.contains(&o);
+    let repeat = args.repeat.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
+    let timeout = Duration::from_secs(args.timeout.unwrap_or(if args.quick { 15 } else { 30 }));
+    let modes = match args.mode {
+        ModeArg::One => vec![Mode::One],
+        ModeArg::Two => vec![Mode::Two],
+        ModeArg::Both => vec![Mode::One, Mode::Two],
+    };
+
+    let mut report = Report {
+        machine: Machine::here(),
+        versions: results::locked_versions(),
+        config: Config {
+            repeat,
+            hwm: args.hwm,
+            quick: args.quick,
+            modes: modes.iter().map(|m| m.name().to_owned()).collect(),
+            sizes: args.sizes.clone(),
+            latency_size: suite::LAT_SIZE,
+            timeout_secs: timeout.as_secs(),
+            // The file, not its folder: the JSON names no path of the machine.
+            libzmq_from: libzmq::loaded_from_file(),
+        },
+        ..Report::default()
+    };
+    report.versions.insert("libzmq".into(), libzmq::version());
+    if let Some(rev) = results::ferrozmq_revision() {
+        let version = report.versions.remove("ferrozmq").unwrap_or_default();
+        report
+            .versions
+            .insert("ferrozmq".into(), format!("{version} ({rev})"));
+    }
+    let m = &report.machine;
     println!(
-        "libzmq {major}.{minor}.{patch} from {}; hwm {}; median of {} run(s)",
+        "{} ({} vCPUs), Linux {}, {}; libzmq {} from {}; hwm {}; median of {} run(s)",
+        m.cpu_model,
+        m.vcpus,
+        m.kernel,
+        m.date,
+        libzmq::version(),
         libzmq::loaded_from(),
         args.hwm,
-        args.repeat.max(1)
+        repeat
     );
-    if args.only.as_deref() != Some("lat") {
-        throughput(&libraries, &args);
-    }
-    if args.only.as_deref() != Some("thr") {
-        latency(&libraries, &args);
-    }
-}
 
-fn throughput(libraries: &[Box<dyn Library>], args: &Args) {
-    println!("\nPUSH -> PULL throughput, tcp loopback, one process: msg/s, MB/s");
-    println!("(ratio = ferrozmq / libzmq msg/s: above 1 is faster than libzmq)");
-    let mut table = vec![header(libraries)];
-    for &size in &args.sizes {
-        let p = Params {
-            size,
-            count: thr_count(size, args.quick),
-            hwm: args.hwm,
-        };
-        let rates: Vec<f64> = libraries
-            .iter()
-            .map(|lib| {
-                let secs = median(args.repeat, || lib.throughput(p).as_secs_f64());
-                p.count as f64 / secs
-            })
-            .collect();
-        let cells = rates
-            .iter()
-            .map(|r| format!("{r:.0} {:.1}", r * size as f64 / 1e6))
-            .collect();
-        table.push(row(format!("{size} B x {}", p.count), cells, &rates));
-    }
-    print_table(&table);
-}
-
-fn latency(libraries: &[Box<dyn Library>], args: &Args) {
-    let p = Params {
-        size: 16,
-        count: if args.quick { 2_000 } else { 20_000 },
-        hwm: args.hwm,
-    };
-    println!(
-        "\nREQ -> REP latency, tcp loopback, one process: one-way mean µs (round-trip p50/p99 µs)"
-    );
-    println!("(ratio = ferrozmq / libzmq one-way mean: below 1 is faster than libzmq)");
-    let mut means = Vec::new();
-    let mut cells = Vec::new();
-    for lib in libraries {
-        // The run whose mean is the median; its percentiles are shown.
-        let mut runs: Vec<Vec<Duration>> =
-            (0..args.repeat.max(1)).map(|_| lib.latency(p)).collect();
-        runs.sort_by(|a, b| mean(a).total_cmp(&mean(b)));
-        let mut samples = runs.swap_remove(runs.len() / 2);
-        samples.sort();
-        let pct = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
-        let one_way = mean(&samples) / 2.0 * 1e6;
-        means.push(one_way);
-        cells.push(format!("{one_way:.1} ({:.0}/{:.0})", pct(0.5), pct(0.99)));
-    }
-    let table = vec![
-        header(libraries),
-        row(format!("{} B x {}", p.size, p.count), cells, &means),
-    ];
-    print_table(&table);
-}
-
-/// Messages per throughput run: a second or two for libzmq on this
-/// machine (4–7 M msg/s at 16 B, 2 M at 256 B, 1–2 GB/s above).
-fn thr_count(size: usize, quick: bool) -> u64 {
-    let full = match size {
-        0..=64 => 10_000_000,
-        65..=1024 => 3_000_000,
-        1025..=8192 => 300_000,
-        _ => 40_000,
-    };
-    if quick { full / 50 } else { full }
-}
-
-fn median(repeat: usize, mut run: impl FnMut() -> f64) -> f64 {
-    let mut v: Vec<f64> = (0..repeat.max(1)).map(|_| run()).collect();
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn mean(samples: &[Duration]) -> f64 {
-    samples.iter().sum::<Duration>().as_secs_f64() / samples.len() as f64
-}
-
-fn header(libraries: &[Box<dyn Library>]) -> Vec<String> {
-    let mut cells = vec!["workload".to_owned()];
-    cells.extend(libraries.iter().map(|lib| lib.name().to_owned()));
-    cells.extend(
-        libraries[1..]
-            .iter()
-            .map(|lib| format!("{}/{}", lib.name(), libraries[0].name())),
-    );
-    cells
-}
-
-/// The label, each library's cell, then each library's value divided by
-/// the first library's (libzmq's).
-fn row(label: String, cells: Vec<String>, values: &[f64]) -> Vec<String> {
-    let mut line = vec![label];
-    line.extend(cells);
-    line.extend(values[1..].iter().map(|v| format!("{:.2}", v / values[0])));
-    line
-}
-
-fn print_table(rows: &[Vec<String>]) {
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    for r in rows {
-        let cells: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (cell, &w))| {
-                if i == 0 {
-                    format!("{cell:<w$}")
-                } else {
-                    format!("{cell:>w$}")
+    // Every variant asked for, with the program that runs it.
+    let mut runnable = Vec::new();
+    for v in VARIANTS.iter().filter(|v| wanted(v.name, v.lib)) {
+        report.variants.push(VariantInfo {
+            name: v.name.to_owned(),
+            lib: v.lib.to_owned(),
+            runtime: v.runtime.to_owned(),
+            rival: v.is_rival(),
+        });
+        if v.helper.is_some() {
+            eprintln!("building the {} helper (once; then a no-op)...", v.name);
+        }
+        match variants::program(v) {
+            Ok(program) => {
+                if v.helper.is_some()
+                    && let Some(serde_json::Value::Object(map)) =
+                        variants::helper_versions(&program)
+                {
+                    for (k, val) in map {
+                        report
+                            .versions
+                            .insert(k, val.as_str().unwrap_or("?").into());
+                    }
                 }
-            })
-            .collect();
-        println!("{}", cells.join(" | "));
+                runnable.push((v, program));
+            }
+            Err(reason) => {
+                eprintln!("{}: skipped: {reason}", v.name);
+                report.skipped.push(Skipped {
+                    variant: v.name.to_owned(),
+                    reason,
+                });
+            }
+        }
+    }
+
+    let plan = Plan {
+        modes,
+        sizes: args.sizes.clone(),
+        thr: only(Only::Thr),
+        lat: only(Only::Lat),
+        repeat,
+        hwm: args.hwm,
+        quick: args.quick,
+        timeout,
+    };
+    if plan.thr || plan.lat {
+        report.cells = suite::run(&plan, &runnable);
+    }
+    let measured = |lib: &str| wanted(lib, lib);
+    if only(Only::Mem) {
+        let n = if args.quick {
+            1000
+        } else {
+            args.mem_connections
+        };
+        report.mem = mem::measure(measured, n);
+    }
+    if only(Only::Hwm) {
+        report.hwm = hwm::measure(measured);
+    }
+    report::compute_ratios(&mut report);
+    report.wall_secs = started.elapsed().as_secs_f64();
+    report::print(&report);
+    println!("\n(whole run: {:.0} s)", report.wall_secs);
+
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report).expect("report as JSON");
+        std::fs::write(path, json + "\n").expect("write the JSON results");
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.chart {
+        chart::draw(&report, path).expect("draw the chart");
+        eprintln!("wrote {}", path.display());
     }
 }

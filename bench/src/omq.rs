@@ -1,0 +1,67 @@
+//! omq.rs (`omq-tokio`): `Socket::new` puts the socket's driver on the
+//! caller's tokio runtime (its docs: "Use `Socket::new(...)` when you want
+//! the socket driver on the caller's active tokio runtime"), so it runs on
+//! both the current-thread and the multi-thread runtime.
+
+use bytes::Bytes;
+use omq_tokio::{Message, Options, Socket, SocketType};
+
+use crate::blocking::Kind;
+use crate::child::{LINGER, Params};
+use crate::tokio_rt::AsyncLib;
+
+pub struct Omq;
+
+impl AsyncLib for Omq {
+    type Sock = Socket;
+    type Payload = Bytes;
+
+    async fn socket(kind: Kind, p: Params) -> Socket {
+        let kind = match kind {
+            Kind::Push => SocketType::Push,
+            Kind::Pull => SocketType::Pull,
+            Kind::Req => SocketType::Req,
+            Kind::Rep => SocketType::Rep,
+        };
+        let hwm = u32::try_from(p.hwm).expect("hwm fits a u32");
+        let options = Options::default()
+            .send_hwm(hwm)
+            .recv_hwm(hwm)
+            .linger(LINGER);
+        Socket::new(kind, options)
+    }
+
+    async fn bind(s: &mut Socket) -> String {
+        let any = "tcp://127.0.0.1:0".parse().expect("endpoint");
+        s.bind(any).await.expect("bind").to_string()
+    }
+
+    async fn connect(s: &mut Socket, endpoint: &str) {
+        s.connect(endpoint.parse().expect("endpoint"))
+            .await
+            .expect("connect");
+    }
+
+    fn payload(size: usize) -> Bytes {
+        Bytes::from(crate::child::payload(size))
+    }
+
+    async fn send(s: &mut Socket, payload: &Bytes) {
+        s.send(Message::single(payload.clone()))
+            .await
+            .expect("send");
+    }
+
+    async fn recv(s: &mut Socket) -> usize {
+        s.recv().await.expect("recv").byte_len()
+    }
+
+    async fn echo(s: &mut Socket) {
+        let m = s.recv().await.expect("recv");
+        s.send(m).await.expect("send");
+    }
+
+    async fn close(s: Socket) {
+        s.close().await.expect("close");
+    }
+}

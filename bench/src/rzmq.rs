@@ -1,0 +1,77 @@
+//! rzmq: async sockets on the caller's tokio runtime, set up as its usage
+//! guide shows (a `Context`, `ctx.socket(..)`, options by `set_option`,
+//! `LAST_ENDPOINT` after a bind to port 0, `close` then `Context::term`).
+//! Its default build (no `io-uring` feature): the standard tokio backend.
+
+use bytes::Bytes;
+use rzmq::socket::{LAST_ENDPOINT, LINGER as LINGER_OPT, RCVHWM, SNDHWM};
+use rzmq::{Context, Msg, Socket, SocketType};
+
+use crate::blocking::Kind;
+use crate::child::{LINGER, Params};
+use crate::tokio_rt::AsyncLib;
+
+pub struct Rzmq;
+
+/// A socket in a context of its own.
+pub struct Sock {
+    ctx: Context,
+    socket: Socket,
+}
+
+impl AsyncLib for Rzmq {
+    type Sock = Sock;
+    type Payload = Bytes;
+
+    async fn socket(kind: Kind, p: Params) -> Sock {
+        let kind = match kind {
+            Kind::Push => SocketType::Push,
+            Kind::Pull => SocketType::Pull,
+            Kind::Req => SocketType::Req,
+            Kind::Rep => SocketType::Rep,
+        };
+        let ctx = Context::new().expect("context");
+        let socket = ctx.socket(kind).expect("socket");
+        let hwm = i32::try_from(p.hwm).expect("hwm fits an int");
+        socket.set_option(SNDHWM, hwm).await.expect("sndhwm");
+        socket.set_option(RCVHWM, hwm).await.expect("rcvhwm");
+        let linger = LINGER.as_millis() as i32;
+        socket.set_option(LINGER_OPT, linger).await.expect("linger");
+        Sock { ctx, socket }
+    }
+
+    async fn bind(s: &mut Sock) -> String {
+        s.socket.bind("tcp://127.0.0.1:0").await.expect("bind");
+        let bound = s.socket.get_option(LAST_ENDPOINT).await.expect("endpoint");
+        String::from_utf8(bound).expect("utf-8")
+    }
+
+    async fn connect(s: &mut Sock, endpoint: &str) {
+        s.socket.connect(endpoint).await.expect("connect");
+    }
+
+    fn payload(size: usize) -> Bytes {
+        Bytes::from(crate::child::payload(size))
+    }
+
+    async fn send(s: &mut Sock, payload: &Bytes) {
+        s.socket
+            .send(Msg::from_bytes(payload.clone()))
+            .await
+            .expect("send");
+    }
+
+    async fn recv(s: &mut Sock) -> usize {
+        s.socket.recv().await.expect("recv").size()
+    }
+
+    async fn echo(s: &mut Sock) {
+        let m = s.socket.recv().await.expect("recv");
+        s.socket.send(m).await.expect("send");
+    }
+
+    async fn close(s: Sock) {
+        s.socket.close().await.expect("close");
+        s.ctx.term().await.expect("term");
+    }
+}

@@ -1,0 +1,169 @@
+//! The implementations under test: each library on each runtime flavour it
+//! runs on, and where its code lives (this binary, or a rival's helper
+//! binary when its Cargo features cannot share a build with the others).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::child::{Job, Outcome};
+use crate::process::Program;
+use crate::tokio_rt::Flavor;
+use crate::{blocking, ferro, libzmq, monocoque, omq, rzmq, tokio_rt, zmqrs};
+
+pub struct Variant {
+    /// The name in tables, JSON and `--libs`.
+    pub name: &'static str,
+    /// The library (also accepted by `--libs`).
+    pub lib: &'static str,
+    /// How it runs: threads or which runtime.
+    pub runtime: &'static str,
+    /// A helper crate (under `bench/`) whose binary runs this variant.
+    pub helper: Option<Helper>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Helper {
+    /// The crate's folder, relative to `bench/`.
+    pub dir: &'static str,
+    /// Its binary's name.
+    pub bin: &'static str,
+}
+
+impl Variant {
+    /// ferrozmq is the subject; everything else is a rival.
+    pub fn is_rival(&self) -> bool {
+        self.lib != "ferrozmq"
+    }
+}
+
+/// libzmq first: the ratios are against it.
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "libzmq",
+        lib: "libzmq",
+        runtime: "threads; a context (1 I/O thread) per end",
+        helper: None,
+    },
+    Variant {
+        name: "ferrozmq",
+        lib: "ferrozmq",
+        runtime: "blocking API; threads; a Context (1 I/O thread) per end",
+        helper: None,
+    },
+    Variant {
+        name: "ferrozmq-async-ct",
+        lib: "ferrozmq",
+        runtime: "AsyncSocket on a tokio current-thread runtime",
+        helper: None,
+    },
+    Variant {
+        name: "ferrozmq-async-mt",
+        lib: "ferrozmq",
+        runtime: "AsyncSocket on a tokio multi-thread runtime, 2 workers",
+        helper: None,
+    },
+    Variant {
+        name: "omq-ct",
+        lib: "omq",
+        runtime: "omq-tokio Socket::new on a tokio current-thread runtime",
+        helper: None,
+    },
+    Variant {
+        name: "omq-mt",
+        lib: "omq",
+        runtime: "omq-tokio Socket::new on a tokio multi-thread runtime, 2 workers",
+        helper: None,
+    },
+    Variant {
+        name: "zeromq-ct",
+        lib: "zeromq",
+        runtime: "zmq.rs on a tokio current-thread runtime",
+        helper: None,
+    },
+    Variant {
+        name: "zeromq-mt",
+        lib: "zeromq",
+        runtime: "zmq.rs on a tokio multi-thread runtime, 2 workers",
+        helper: None,
+    },
+    Variant {
+        name: "rzmq-ct",
+        lib: "rzmq",
+        runtime: "rzmq on a tokio current-thread runtime",
+        helper: None,
+    },
+    Variant {
+        name: "rzmq-mt",
+        lib: "rzmq",
+        runtime: "rzmq on a tokio multi-thread runtime, 2 workers",
+        helper: None,
+    },
+    Variant {
+        name: "monocoque-tokio",
+        lib: "monocoque",
+        runtime: "runtime-tokio: current-thread runtime in a LocalSet (its only mode)",
+        helper: None,
+    },
+    Variant {
+        name: "monocoque-smol",
+        lib: "monocoque",
+        runtime: "runtime-smol: a LocalExecutor (its only mode); own helper binary",
+        helper: Some(Helper {
+            dir: "rivals/monocoque-smol",
+            bin: "monocoque-smol-bench",
+        }),
+    },
+];
+
+/// Runs a job of a variant built into this binary.
+pub fn run(job: &Job) -> Outcome {
+    match job.variant.as_str() {
+        "libzmq" => blocking::run::<libzmq::Libzmq>(job),
+        "ferrozmq" => blocking::run::<ferro::Blocking>(job),
+        "ferrozmq-async-ct" => tokio_rt::run::<ferro::Async>(job, Flavor::Current),
+        "ferrozmq-async-mt" => tokio_rt::run::<ferro::Async>(job, Flavor::Multi),
+        "omq-ct" => tokio_rt::run::<omq::Omq>(job, Flavor::Current),
+        "omq-mt" => tokio_rt::run::<omq::Omq>(job, Flavor::Multi),
+        "zeromq-ct" => tokio_rt::run::<zmqrs::ZmqRs>(job, Flavor::Current),
+        "zeromq-mt" => tokio_rt::run::<zmqrs::ZmqRs>(job, Flavor::Multi),
+        "rzmq-ct" => tokio_rt::run::<rzmq::Rzmq>(job, Flavor::Current),
+        "rzmq-mt" => tokio_rt::run::<rzmq::Rzmq>(job, Flavor::Multi),
+        "monocoque-tokio" => monocoque::run(job),
+        other => panic!("no variant {other} in this binary"),
+    }
+}
+
+/// The program that runs `variant`: this binary, or its helper, built now
+/// (a no-op when up to date) with the cargo that is on PATH. The error is
+/// the reason to skip the variant.
+pub fn program(variant: &Variant) -> Result<Program, String> {
+    let Some(helper) = variant.helper else {
+        return Ok(Program::this());
+    };
+    let bench = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = bench.join(helper.dir);
+    // Its own target folder under bench/target, so one ignore covers it.
+    let target = bench.join("target").join(helper.bin);
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .map_err(|e| format!("cannot run cargo to build {}: {e}", helper.dir))?;
+    if !output.status.success() {
+        let err = String::from_utf8_lossy(&output.stderr);
+        let err = err.split_whitespace().collect::<Vec<_>>().join(" ");
+        let tail = &err[err.len().saturating_sub(400)..];
+        return Err(format!("building {} failed: ...{tail}", helper.dir));
+    }
+    Ok(Program {
+        path: target.join("release").join(helper.bin),
+    })
+}
+
+/// The versions a helper binary was built with (it prints them as JSON).
+pub fn helper_versions(program: &Program) -> Option<serde_json::Value> {
+    let out = Command::new(&program.path).arg("versions").output().ok()?;
+    serde_json::from_slice(&out.stdout).ok()
+}
