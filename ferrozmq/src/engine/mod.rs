@@ -109,7 +109,7 @@ impl<S: Stream> Engine<S> {
             drained: true,
             backlog: false,
             blocked: false,
-            message_bytes: MIN_READ,
+            message_bytes: 1,
             eof: false,
         }
     }

@@ -63,9 +63,20 @@ impl Transport for Tcp {
     }
 }
 
-/// Small messages must not wait for Nagle; libzmq sets this too.
+/// At most this many bytes wait in the kernel, written but not yet sent
+/// because the peer does not take them: past it, the engine stops writing
+/// and messages wait in the pipe, under the high-water mark. (Without it,
+/// a peer that stops reading lets the kernel's send buffer, which Linux
+/// grows to megabytes, swallow messages the HWM was meant to hold back, as
+/// libzmq's does.)
+const UNSENT_LIMIT: u32 = 64 * 1024;
+
+/// Prepares a new connection: small messages must not wait for Nagle
+/// (libzmq sets this too), and the kernel holds back little unsent.
 fn ready(stream: TcpStream) -> TcpStream {
     let _ = stream.set_nodelay(true);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(UNSENT_LIMIT);
     stream
 }
 
