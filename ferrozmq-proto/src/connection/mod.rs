@@ -280,8 +280,16 @@ impl Connection {
             State::Signature | State::Greeting => Err(ProtocolError::UnexpectedCommand(
                 "a frame before the greeting",
             )),
+            State::Handshake if frame.body.len() as u64 > HANDSHAKE_FRAME_LIMIT => {
+                Err(ProtocolError::FrameTooLarge {
+                    size: frame.body.len() as u64,
+                    limit: HANDSHAKE_FRAME_LIMIT,
+                })
+            }
             State::Handshake => self.handshake_frame(frame, now),
-            State::Ready => self.traffic_frame(frame, now).map(drop),
+            State::Ready => self
+                .check_size(frame.flags.command(), frame.body.len() as u64)
+                .and_then(|()| self.traffic_frame(frame, now).map(drop)),
         };
         self.fail_on(result)
     }
@@ -466,17 +474,32 @@ impl Connection {
         Ok(())
     }
 
-    /// The next whole frame, checked against `max_message_size`: a command
-    /// is bounded alone, a data frame by what is left of its message's
-    /// budget.
-    fn next_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, ProtocolError> {
-        let command = buf.first().is_some_and(|&f| FrameFlags(f).command());
+    /// What a frame may weigh under `max_message_size`: a command alone,
+    /// a data frame what is left of its message's budget.
+    fn size_limit(&self, command: bool) -> u64 {
         let max = self.config.max_message_size.unwrap_or(u64::MAX);
-        let limit = if command {
+        if command {
             max
         } else {
             max.saturating_sub(self.assembly.size)
-        };
+        }
+    }
+
+    /// Checks a frame that came whole (from a transport that frames
+    /// messages itself) as [`Connection::next_frame`] checks a header.
+    fn check_size(&self, command: bool, size: u64) -> Result<(), ProtocolError> {
+        let limit = self.size_limit(command).min(ABSOLUTE_LIMIT);
+        if size > limit {
+            return Err(self.oversized(ProtocolError::FrameTooLarge { size, limit }, command));
+        }
+        Ok(())
+    }
+
+    /// The next whole frame, checked against `max_message_size` from its
+    /// header, before its body is awaited.
+    fn next_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, ProtocolError> {
+        let command = buf.first().is_some_and(|&f| FrameFlags(f).command());
+        let limit = self.size_limit(command);
         match self.decoder.decode(buf, limit) {
             Ok(Some(frame)) => Ok(Some(frame)),
             Ok(None) => {

@@ -1042,6 +1042,37 @@ fn without_a_greeting_the_handshake_starts_at_once() {
     assert_eq!(got[1..], [Event::Message(message(&["x", "y"]))]);
 }
 
+/// Frames handed over whole (ZWS) meet the same limits as frames read
+/// from a byte stream: `max_message_size` for the message, the small cap
+/// during the handshake.
+#[test]
+fn whole_frames_are_bounded_as_read_ones_are() {
+    let now = Instant::now();
+    let frame = |flags: u8, size: usize| Frame {
+        flags: FrameFlags(flags),
+        body: Bytes::from(vec![b'x'; size]),
+    };
+    let mut early = Connection::without_greeting(Config::new(SocketType::Pull), now);
+    assert!(matches!(
+        early.handle_frame(frame(FrameFlags::COMMAND, 70_000), now),
+        Err(ProtocolError::FrameTooLarge { .. })
+    ));
+    let mut cfg = Config::new(SocketType::Pull);
+    cfg.max_message_size = Some(10);
+    let mut c = Connection::without_greeting(cfg, now);
+    let mut push = Connection::without_greeting(Config::new(SocketType::Push), now);
+    exchange_frames(&mut push, &mut c, now);
+    exchange_frames(&mut c, &mut push, now);
+    assert!(c.is_ready());
+    c.handle_frame(frame(FrameFlags::MORE, 6), now).unwrap();
+    assert_eq!(
+        c.handle_frame(frame(0, 5), now),
+        Err(ProtocolError::MessageTooLarge)
+    );
+    let mut c2 = Connection::without_greeting(Config::new(SocketType::Pull), now);
+    c2.handle_frame(frame(0, 1), now).unwrap_err();
+}
+
 /// A receiver with room for `n` messages decodes `n` and leaves the rest
 /// in the buffer; commands on the way are still answered.
 #[test]
