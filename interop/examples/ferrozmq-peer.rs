@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use ferrozmq::{Context, Socket, SocketType};
+use ferrozmq::{Context, Message, Socket, SocketType};
 use ferrozmq_interop::{format_parts, numbered, parse_parts};
 
 #[derive(Parser)]
@@ -47,6 +47,10 @@ enum Mode {
     Rep {
         #[arg(long, default_value_t = 0)]
         count: u64,
+        /// Before each echo, print `PROPERTIES name=value ...` with these
+        /// properties of the request (values as hex, `-` when absent).
+        #[arg(long, value_delimiter = ',')]
+        properties: Vec<String>,
     },
     /// REQ: each stdin line is a request (parts as hex, separated by
     /// spaces; `-` is an empty part); print each reply the same way.
@@ -88,10 +92,21 @@ fn run(cli: Cli) -> Result<(), String> {
     let _ = writeln!(out, "READY {}", socket.last_endpoint().unwrap_or_default());
     let _ = out.flush();
     match cli.mode {
-        Mode::Rep { count } => {
+        Mode::Rep { count, properties } => {
             let mut answered = 0;
             while count == 0 || answered < count {
                 let request = socket.recv().map_err(|e| format!("recv: {e}"))?;
+                if !properties.is_empty() {
+                    let shown: Vec<String> = properties
+                        .iter()
+                        .map(|name| {
+                            let value = request.property(name).map(|v| Message::from(v.clone()));
+                            format!("{name}={}", value.map_or("-".into(), |v| format_parts(&v)))
+                        })
+                        .collect();
+                    let _ = writeln!(out, "PROPERTIES {}", shown.join(" "));
+                    let _ = out.flush();
+                }
                 socket.send(request).map_err(|e| format!("send: {e}"))?;
                 answered += 1;
             }

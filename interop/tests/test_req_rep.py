@@ -3,6 +3,7 @@ sides (through `ferrozmq-peer`)."""
 
 import ipaddress
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from conftest import BIND_SIDES, PEER, WAIT, hex_parts, linked, parse_hex_parts
+from conftest import BIND_SIDES, PEER, WAIT, free_port, hex_parts, linked, parse_hex_parts
 
 REQUESTS = [
     [b"Hello"],
@@ -192,17 +193,45 @@ def test_pyzmq_req_whose_routing_id_starts_with_zero_is_served(spawn, ctx):
     assert req.recv() == b"zero"
 
 
+def test_a_request_from_pyzmq_tells_ferrozmq_who_sent_it(spawn, ctx):
+    """zmq_msg_gets on our side: a request from pyzmq's REQ carries its
+    Socket-Type, its Identity (the routing id pyzmq set) and the address
+    it came from."""
+    rep = spawn(PEER, "rep", "--bind", "tcp://127.0.0.1:*",
+                "--properties", "Socket-Type,Identity,Peer-Address,User-Id")
+    ep = rep.ready()
+    req = ctx.socket(zmq.REQ)
+    req.setsockopt(zmq.ROUTING_ID, b"py-1")
+    req.connect(ep)
+    req.send(b"who am I")
+    assert rep.line() == "PROPERTIES " + " ".join([
+        "Socket-Type=" + b"REQ".hex(),
+        "Identity=" + b"py-1".hex(),
+        "Peer-Address=" + b"127.0.0.1".hex(),
+        "User-Id=-",
+    ])
+    assert req.recv() == b"who am I"
+
+
 def test_ferrozmq_req_connects_from_a_source_address_as_libzmq_writes_it(spawn, ctx):
-    """libzmq's `tcp://source;peer` connect form: pyzmq's REP sees the
-    request come from the source address (its Peer-Address property)."""
+    """libzmq's `tcp://source;peer` connect form: the connection to pyzmq's
+    REP comes from the source address and port (the kernel's table of
+    connections shows it; pyzmq's Peer-Address shows the address)."""
     rep = ctx.socket(zmq.REP)
     rep.bind("tcp://127.0.0.1:*")
     ep = rep.getsockopt(zmq.LAST_ENDPOINT).decode()
-    req = spawn(PEER, "req", "--connect", f"tcp://127.0.0.2:0;{ep[len('tcp://'):]}", stdin=True)
+    source = free_port()
+    req = spawn(PEER, "req", "--connect", f"tcp://127.0.0.1:{source};{ep[len('tcp://'):]}", stdin=True)
     req.ready()
-    req.write(hex_parts([b"from .2"]))
+    req.write(hex_parts([b"from the source"]))
     frame = rep.recv(copy=False)
-    assert (frame.bytes, frame.get("Peer-Address")) == (b"from .2", "127.0.0.2")
+    assert (frame.bytes, frame.get("Peer-Address")) == (b"from the source", "127.0.0.1")
+    rep_port = ep.rsplit(":", 1)[1]
+    established = subprocess.run(
+        ["ss", "-tnH", "state", "established", f"( sport = :{source} and dport = :{rep_port} )"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert established.strip(), f"no connection from port {source} to {rep_port}"
     rep.send(b"ok")
     assert req.line() == b"ok".hex()
 
