@@ -26,6 +26,11 @@ fn every_option_reads_back_what_was_set() {
     assert_eq!(s.reconnect_ivl(), Duration::from_millis(100));
     assert_eq!(s.handshake_ivl(), Some(Duration::from_secs(30)));
     assert_eq!(s.routing_id(), Bytes::new());
+    assert_eq!(
+        s.linger(),
+        Some(Duration::from_secs(30)),
+        "ours, not libzmq's forever"
+    );
     let ms = Duration::from_millis;
     s.set_sndhwm(5).unwrap();
     s.set_rcvhwm(6).unwrap();

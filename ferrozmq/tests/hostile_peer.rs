@@ -345,3 +345,84 @@ fn our_pings_carry_the_ttl_and_pings_get_pongs() {
     ];
     assert!(either.contains(&frames.to_vec()), "{frames:?}");
 }
+
+/// Robustness row 1: a connection stuck in its handshake gets no pipe, so
+/// a PUSH load-balancing over its peers sends it nothing; every message
+/// goes to the peer that completed its handshake.
+#[test]
+fn a_half_open_connection_is_sent_nothing() {
+    let ctx = Context::new();
+    let push = ctx.socket(SocketType::Push).unwrap();
+    push.set_send_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut monitor = push.monitor();
+    push.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = push.last_endpoint().unwrap();
+    let mut stuck = raw(&ep);
+    stuck.write_all(&SIGNATURE[..5]).unwrap();
+    let mut pull = ctx.socket(SocketType::Pull).unwrap();
+    pull.set_recv_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    pull.connect(&ep).unwrap();
+    while !matches!(
+        monitor.recv_timeout(Some(Duration::from_secs(10))),
+        Some(Event::HandshakeSucceeded { .. })
+    ) {}
+    let mut push = push;
+    for i in 0..100u32 {
+        push.send(i.to_be_bytes().to_vec()).unwrap();
+    }
+    for i in 0..100u32 {
+        assert_eq!(pull.recv().unwrap().first().unwrap()[..], i.to_be_bytes());
+    }
+}
+
+/// Robustness: partition without RST, on the connecting side. The server
+/// completes its handshake, then falls silent: the client's heartbeats
+/// find it dead, it reconnects, and the message it had queued goes out on
+/// the new connection.
+#[test]
+fn a_connecting_side_detects_a_silent_server_and_reconnects() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ep = format!("tcp://{}", listener.local_addr().unwrap());
+    let ctx = Context::new();
+    let push = ctx.socket(SocketType::Push).unwrap();
+    push.set_heartbeat_ivl(Some(Duration::from_millis(50)))
+        .unwrap();
+    push.set_heartbeat_timeout(Some(Duration::from_millis(150)))
+        .unwrap();
+    push.set_reconnect_ivl(Duration::from_millis(10)).unwrap();
+    let mut monitor = push.monitor();
+    push.connect(&ep).unwrap();
+    // First connection: a PULL that says who it is, then nothing more.
+    let (mut silent, _) = listener.accept().unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    silent.write_all(&after_handshake("PULL", &[])).unwrap();
+    loop {
+        match monitor.recv_timeout(Some(Duration::from_secs(20))) {
+            Some(Event::Disconnected { reason, .. }) => {
+                assert_eq!(reason, Reason::Protocol(ProtocolError::HeartbeatTimeout));
+                break;
+            }
+            Some(_) => {}
+            None => panic!("the silent server was never given up"),
+        }
+    }
+    let mut push = push;
+    push.send("after the partition").unwrap();
+    // Second connection: a PULL that answers; the message arrives on it.
+    let (mut fresh, _) = listener.accept().unwrap();
+    fresh
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    fresh.write_all(&after_handshake("PULL", &[])).unwrap();
+    let mut opening = vec![0u8; 64 + ready("PUSH").len()];
+    fresh.read_exact(&mut opening).unwrap();
+    let expected = b"\x00\x13after the partition";
+    let mut got = vec![0u8; expected.len()];
+    fresh.read_exact(&mut got).unwrap();
+    assert_eq!(got, expected);
+    drop(silent);
+}

@@ -139,6 +139,26 @@ fn push_blocks_at_the_high_water_mark_and_resumes() {
     assert_eq!(pull.recv().unwrap().first().unwrap(), "after");
 }
 
+/// libzmq: a high-water mark of 0 is no limit. A PUSH towards a PULL that
+/// reads nothing takes every message (here 5,000, five times the default
+/// mark), and they all arrive once the PULL reads.
+#[test]
+fn a_high_water_mark_of_zero_is_no_limit() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.set_rcvhwm(0).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_sndhwm(0).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    for i in 0..5000u32 {
+        push.try_send(i.to_be_bytes().to_vec()).unwrap();
+    }
+    for i in 0..5000u32 {
+        assert_eq!(pull.recv().unwrap().first().unwrap()[..], i.to_be_bytes());
+    }
+}
+
 #[test]
 fn wrong_direction_is_unsupported() {
     let ctx = Context::new();
