@@ -23,13 +23,15 @@ fi
 section "format"
 cargo fmt --all --check
 cargo fmt --manifest-path bench/Cargo.toml --check
+cargo fmt --manifest-path bench/rivals/monocoque-smol/Cargo.toml --check
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 
 if [[ $quick == 0 ]]; then
     section "clippy"
     cargo clippy --workspace --all-targets -- -D warnings
-    section "clippy (bench: compiled, not run; it links libzmq only when built)"
+    section "clippy (bench and its rival helper: compiled, not run; libzmq is linked only when built)"
     (cd bench && cargo clippy --all-targets -- -D warnings)
+    (cd bench/rivals/monocoque-smol && cargo clippy --all-targets -- -D warnings)
     section "clippy (fuzz targets)"
     (cd fuzz && cargo clippy --all-targets -- -D warnings)
     section "docs"

@@ -200,6 +200,8 @@ fn bench(args: &Args) {
             name: v.name.to_owned(),
             lib: v.lib.to_owned(),
             runtime: v.runtime.to_owned(),
+            thr_mode: v.thr_mode.to_owned(),
+            lat_mode: v.lat_mode.to_owned(),
             rival: v.is_rival(),
         });
         if v.helper.is_some() {

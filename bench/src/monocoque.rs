@@ -7,10 +7,16 @@
 //! `LocalRuntime` (tokio: current-thread runtime in a `LocalSet`; smol: a
 //! `LocalExecutor`). A monocoque socket is one connection: the bound end
 //! accepts one peer on a listener (here one bound to port 0, whose address
-//! is announced) and becomes a socket with `from_tcp_with_options`. Default
-//! eager mode (one write per send; write coalescing is opt-in and needs
-//! `flush`), `send_one` for single-frame messages and `recv_into` for the
-//! receive loop, both documented for hot paths.
+//! is announced) and becomes a socket with `from_tcp_with_options`.
+//!
+//! Each workload in the mode monocoque's docs recommend for it:
+//! - throughput (PUSH -> PULL): the PUSH with write coalescing
+//!   (`with_write_coalescing(true)`, its throughput mode: encoded messages
+//!   gather in a 64 KB buffer, one kernel write when it fills) and a
+//!   `flush()` after the last send; the PULL with `recv_into` into one
+//!   reused buffer, draining each read with `try_recv_into`.
+//! - latency (REQ <-> REP): the default eager mode (one kernel write per
+//!   send), which its docs recommend for request-reply and latency.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -22,11 +28,21 @@ use monocoque::zmq::{PullSocket, PushSocket, RepSocket, ReqSocket};
 
 use crate::child::{self, Job, LINGER, Outcome, Params, Role};
 
+/// Every socket's options. Eager mode (the default: one kernel write per
+/// send), which monocoque's docs recommend for request-reply and latency.
 fn options(p: Params) -> SocketOptions {
     SocketOptions::default()
         .with_send_hwm(p.hwm)
         .with_recv_hwm(p.hwm)
         .with_linger(Some(LINGER))
+}
+
+/// The PUSH of the throughput workload: write coalescing, as monocoque's
+/// README, `docs/performance.md` and its throughput bench do for
+/// throughput-bound pipelines (encoded messages gather in a 64 KB buffer,
+/// one kernel write when it fills; `flush()` after the last send).
+fn push_options(p: Params) -> SocketOptions {
+    options(p).with_write_coalescing(true)
 }
 
 fn address(endpoint: &str) -> SocketAddr {
@@ -56,7 +72,7 @@ async fn accept_rep(listener: &TcpListener, p: Params) -> RepSocket {
 }
 
 async fn connect_push(endpoint: &str, p: Params) -> PushSocket {
-    PushSocket::connect_with_options(address(endpoint), options(p))
+    PushSocket::connect_with_options(address(endpoint), push_options(p))
         .await
         .expect("connect")
 }
@@ -69,25 +85,51 @@ async fn connect_req(endpoint: &str, p: Params) -> ReqSocket {
 
 async fn send_all(push: &mut PushSocket, p: Params) {
     let payload = Bytes::from(child::payload(p.size));
+    // `send_one` is monocoque's single-frame hot path (no `Vec` per
+    // message), but in 0.4 its coalesced branch copies every body into the
+    // buffer, while `send` (the call its coalescing examples use) hands a
+    // body at or above `vectored_write_threshold` (32 KB) to the kernel
+    // uncopied, as its README says coalesced mode does: `send_one` below
+    // the threshold, `send` at or above it.
+    let vectored = p.size >= push_options(p).vectored_write_threshold;
     for _ in 0..p.count {
-        push.send_one(payload.clone()).await.expect("send");
+        if vectored {
+            push.send(vec![payload.clone()]).await.expect("send");
+        } else {
+            push.send_one(payload.clone()).await.expect("send");
+        }
     }
+    // Coalescing keeps up to 64 KB in the socket until the buffer fills:
+    // without this the receiver would never see the last messages.
+    push.flush().await.expect("flush");
 }
 
-async fn recv_one(pull: &mut PullSocket, frames: &mut Vec<Bytes>, size: usize) {
-    frames.clear();
-    assert!(pull.recv_into(frames).await.expect("recv"), "peer gone");
+fn check(frames: &[Bytes], size: usize) {
     assert_eq!(frames.iter().map(Bytes::len).sum::<usize>(), size);
 }
 
+/// `recv_into` into one reused buffer, then `try_recv_into` to drain what
+/// the same kernel read decoded, as monocoque's `recv_into_zero_alloc`
+/// example and `docs/performance.md` show for a throughput receive loop.
+/// The clock starts at the first message, as for every library.
 async fn receive(pull: &mut PullSocket, p: Params) -> Duration {
-    let mut frames = Vec::new();
-    recv_one(pull, &mut frames, p.size).await;
-    let start = Instant::now();
-    for _ in 1..p.count {
-        recv_one(pull, &mut frames, p.size).await;
+    let mut frames: Vec<Bytes> = Vec::with_capacity(4);
+    let mut received = 0;
+    let mut start = None;
+    while received < p.count {
+        assert!(
+            pull.recv_into(&mut frames).await.expect("recv"),
+            "peer gone"
+        );
+        check(&frames, p.size);
+        received += 1;
+        start.get_or_insert_with(Instant::now);
+        while received < p.count && pull.try_recv_into(&mut frames).expect("recv") {
+            check(&frames, p.size);
+            received += 1;
+        }
     }
-    start.elapsed()
+    start.expect("count is at least 1").elapsed()
 }
 
 async fn echo_all(rep: &mut RepSocket, p: Params) {

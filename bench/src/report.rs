@@ -237,8 +237,28 @@ pub fn print(report: &Report) {
             print_table(&rows);
         }
     }
+    print_modes(report);
     print_failures(report);
     print_extras(report);
+}
+
+/// How each workload used each library, where that is not its defaults.
+fn print_modes(report: &Report) {
+    let tuned: Vec<_> = report
+        .variants
+        .iter()
+        .filter(|v| !v.thr_mode.starts_with("defaults") || !v.lat_mode.starts_with("defaults"))
+        .collect();
+    if tuned.is_empty() {
+        return;
+    }
+    println!("\nNot the defaults (the rest ran with their defaults):");
+    for v in tuned {
+        println!(
+            "  {}: throughput: {}; latency: {}",
+            v.name, v.thr_mode, v.lat_mode
+        );
+    }
 }
 
 fn print_failures(report: &Report) {

@@ -54,6 +54,13 @@ pub struct VariantInfo {
     pub name: String,
     pub lib: String,
     pub runtime: String,
+    /// How the throughput workload used it (its defaults, or the throughput
+    /// mode its docs recommend); empty in files written before this field.
+    #[serde(default)]
+    pub thr_mode: String,
+    /// How the latency workload used it.
+    #[serde(default)]
+    pub lat_mode: String,
     pub rival: bool,
 }
 
