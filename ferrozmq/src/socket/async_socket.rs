@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -39,8 +38,6 @@ use crate::{Error, Message, Result, SendError, SocketType};
 #[derive(Debug)]
 pub struct AsyncSocket {
     core: SocketCore,
-    /// Sends in a row that went through without waiting.
-    unhindered: AtomicU32,
 }
 
 /// A task that sends this many messages in a row without ever waiting
@@ -53,10 +50,7 @@ const YIELD_EVERY: u32 = 1024;
 
 impl AsyncSocket {
     pub(crate) fn new(core: SocketCore) -> Self {
-        Self {
-            core,
-            unhindered: AtomicU32::new(0),
-        }
+        Self { core }
     }
 
     common_methods!();
@@ -197,31 +191,29 @@ impl Future for Sending<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let unhindered = &this.socket.unhindered;
+        let core = &this.socket.core;
+        let mut routing = core.routing();
         if !this.started {
             this.started = true;
-            if unhindered.load(Ordering::Relaxed) >= YIELD_EVERY {
+            if routing.sends_in_a_row >= YIELD_EVERY {
                 // Before the message is queued, so that a send cancelled
                 // here (a losing `select!` branch) has sent nothing.
-                unhindered.store(0, Ordering::Relaxed);
+                routing.sends_in_a_row = 0;
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
         }
-        let core = &this.socket.core;
-        let poll = core
-            .routing()
-            .poll_send(&core.shared.mailbox, cx, &mut this.msg);
-        match poll {
+        match routing.poll_send(&core.shared.mailbox, cx, &mut this.msg) {
             Poll::Ready(result) => {
-                if this.waited {
-                    unhindered.store(0, Ordering::Relaxed);
+                routing.sends_in_a_row = if this.waited {
+                    0
                 } else {
-                    unhindered.fetch_add(1, Ordering::Relaxed);
-                }
+                    routing.sends_in_a_row + 1
+                };
                 Poll::Ready(result)
             }
             Poll::Pending => {
+                drop(routing);
                 this.waited = true;
                 if !this.wait.is_up(cx) {
                     return Poll::Pending;

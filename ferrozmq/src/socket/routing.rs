@@ -18,6 +18,9 @@ pub(crate) struct Routing {
     /// Notices taken from the mailbox, being applied.
     notices: Vec<Notice>,
     closed: bool,
+    /// Async sends in a row that went through without waiting (see the
+    /// async API's `YIELD_EVERY`).
+    pub(crate) sends_in_a_row: u32,
 }
 
 impl Routing {
@@ -27,6 +30,7 @@ impl Routing {
             pipes: Pipes::default(),
             notices: Vec::new(),
             closed: false,
+            sends_in_a_row: 0,
         })
     }
 
