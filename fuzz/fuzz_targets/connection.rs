@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
                 None => return,
             }
         } else {
-            conn.handle_input_upto(&mut input, now, room)
+            conn.handle_input_upto(&mut input, now, room).map(drop)
         }
         .and_then(|()| conn.handle_timeout(now));
         match (&failed, result) {

@@ -242,20 +242,20 @@ impl Connection {
     /// beyond what the last call left count as a sign of the peer's life,
     /// whole frame or not.
     pub fn handle_input(&mut self, buf: &mut BytesMut, now: Instant) -> Result<(), ProtocolError> {
-        self.handle_input_upto(buf, now, usize::MAX)
+        self.handle_input_upto(buf, now, usize::MAX).map(drop)
     }
 
     /// As [`handle_input`](Self::handle_input), but once `messages` messages
     /// came out of this call, stops before the next data frame: the rest
     /// stays in `buf`, undecoded, until the caller has room for more and
     /// calls again (with no new bytes, if it likes). Commands before that
-    /// point are handled.
+    /// point are handled. Returns how many messages it decoded.
     pub fn handle_input_upto(
         &mut self,
         buf: &mut BytesMut,
         now: Instant,
         messages: usize,
-    ) -> Result<(), ProtocolError> {
+    ) -> Result<usize, ProtocolError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -264,9 +264,10 @@ impl Connection {
             // also part of a frame too large to arrive within a heartbeat.
             self.heartbeat.alive();
         }
-        let result = self.process(buf, now, messages);
+        let mut delivered = 0;
+        let result = self.process(buf, now, messages, &mut delivered);
         self.buffered = buf.len();
-        self.fail_on(result)
+        self.fail_on(result).map(|()| delivered)
     }
 
     /// Handles one whole frame, for a transport that splits frames itself
@@ -327,8 +328,8 @@ impl Connection {
         buf: &mut BytesMut,
         now: Instant,
         messages: usize,
+        delivered: &mut usize,
     ) -> Result<(), ProtocolError> {
-        let mut delivered = 0;
         loop {
             match self.state {
                 State::Signature => {
@@ -349,13 +350,13 @@ impl Connection {
                     self.handshake_frame(frame, now)?;
                 }
                 State::Ready => {
-                    if delivered >= messages && is_data(buf) {
+                    if *delivered >= messages && is_data(buf) {
                         return Ok(());
                     }
                     let Some(frame) = self.next_frame(buf)? else {
                         return Ok(());
                     };
-                    delivered += usize::from(self.traffic_frame(frame, now)?);
+                    *delivered += usize::from(self.traffic_frame(frame, now)?);
                 }
             }
         }
@@ -617,6 +618,12 @@ impl Connection {
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// Every event, in order (as [`poll_event`](Self::poll_event) until
+    /// none is left, in one go).
+    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+        self.events.drain(..)
     }
 
     /// The bytes waiting to be written.

@@ -1081,7 +1081,7 @@ fn decoding_stops_where_the_receiver_has_no_room() {
     let mut input =
         BytesMut::from(&b"\x00\x01a\x04\x07\x04PING\x00\x00\x01\x01b\x00\x01c\x00\x01d"[..]);
     let now = Instant::now();
-    c.handle_input_upto(&mut input, now, 1).unwrap();
+    assert_eq!(c.handle_input_upto(&mut input, now, 1), Ok(1));
     assert_eq!(events(&mut c), [Event::Message(message(&["a"]))]);
     assert_eq!(
         Pair::drain(&mut c),

@@ -77,8 +77,6 @@ pub(crate) struct Engine<S> {
     /// items it holds: they are released from the pipe's count once
     /// written.
     in_flight: VecDeque<(u64, usize)>,
-    /// Items decoded, on their way into the pipe.
-    arrived: Vec<Item>,
     timer: Pin<Box<Sleep>>,
     timer_deadline: Option<Instant>,
     closing: Closing,
@@ -102,7 +100,6 @@ impl<S: Stream> Engine<S> {
             read_buf: ReadBuffer::default(),
             batch: VecDeque::new(),
             in_flight: VecDeque::new(),
-            arrived: Vec::new(),
             timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             timer_deadline: None,
             closing: Closing::Open,
@@ -137,7 +134,7 @@ impl<S: Stream> Engine<S> {
                     self.conn
                         .handle_input_upto(self.read_buf.pending(), Instant::now(), 0);
                 self.read_buf.after_decode(self.conn.read_hint());
-                result?;
+                result.map(drop)?;
             }
             // Before READY the connection gives no message; no ZAP handler
             // is asked yet (the protocol config's `zap` is off).
@@ -292,9 +289,24 @@ impl<S: Stream> Engine<S> {
         if self.blocked {
             return Ok(false);
         }
-        let messages = self.decode(room)?;
+        let pending = self.read_buf.pending();
+        let before = pending.len();
+        let result = self.conn.handle_input_upto(pending, Instant::now(), room);
+        let consumed = before - self.read_buf.pending().len();
+        self.read_buf.after_decode(self.conn.read_hint());
+        let messages = result?;
+        if let Some(average) = consumed.checked_div(messages) {
+            self.message_bytes = average.max(1);
+        }
         self.backlog = messages == room;
-        end.inbound.push_all(self.arrived.drain(..));
+        let subscriptions = self.takes_subscriptions;
+        end.inbound
+            .push_all(self.conn.drain_events().filter_map(|event| match event {
+                Event::Message(msg) => Some(Item::Message(msg)),
+                Event::Subscribe(t) if subscriptions => Some(Item::Subscribe(t)),
+                Event::Cancel(t) if subscriptions => Some(Item::Cancel(t)),
+                _ => None,
+            }));
         Ok(true)
     }
 
@@ -304,38 +316,6 @@ impl<S: Stream> Engine<S> {
     fn read_budget(&self, room: usize) -> usize {
         room.saturating_mul(self.message_bytes)
             .clamp(MIN_READ, READ_CHUNK)
-    }
-
-    /// Decodes at most `room` messages from what was read into
-    /// [`Engine::arrived`]; returns how many.
-    fn decode(&mut self, room: usize) -> Result<usize, End> {
-        let now = Instant::now();
-        let pending = self.read_buf.pending();
-        let before = pending.len();
-        let result = self.conn.handle_input_upto(pending, now, room);
-        let consumed = before - self.read_buf.pending().len();
-        self.read_buf.after_decode(self.conn.read_hint());
-        result?;
-        let mut messages = 0;
-        while let Some(event) = self.conn.poll_event() {
-            match event {
-                Event::Message(msg) => {
-                    messages += 1;
-                    self.arrived.push(Item::Message(msg));
-                }
-                Event::Subscribe(t) if self.takes_subscriptions => {
-                    self.arrived.push(Item::Subscribe(t));
-                }
-                Event::Cancel(t) if self.takes_subscriptions => {
-                    self.arrived.push(Item::Cancel(t));
-                }
-                _ => {}
-            }
-        }
-        if let Some(average) = consumed.checked_div(messages) {
-            self.message_bytes = average.max(1);
-        }
-        Ok(messages)
     }
 
     /// Reads at most `budget` bytes (more if the frame being received

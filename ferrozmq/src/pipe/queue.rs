@@ -109,7 +109,10 @@ pub(crate) struct Queue {
 #[derive(Debug)]
 struct Inner {
     items: VecDeque<Item>,
-    /// What the queued items weigh ([`Item::weight`]).
+    /// What the queued items weigh ([`Item::weight`]), as far as an engine
+    /// taking them needs it: counted by `push` (a socket filling its
+    /// outbound queue), not by `push_all` (an engine filling an inbound
+    /// queue, which the socket takes whole).
     bytes: usize,
     /// Items counted against the high-water mark: those queued, and those
     /// the consumer took but has not released.
@@ -233,10 +236,7 @@ impl Queue {
                 return;
             }
             let before = q.items.len();
-            for item in items {
-                q.bytes += item.weight();
-                q.items.push_back(item);
-            }
+            q.items.extend(items);
             let added = q.items.len() - before;
             if added == 0 {
                 return;

@@ -12,6 +12,7 @@ use super::shared::SocketShared;
 use crate::blocking::deadline;
 use crate::context::{ContextInner, Spawner, TaskSet};
 use crate::endpoint::Endpoint;
+use crate::mailbox::Mailbox;
 use crate::monitor::Event;
 use crate::options::Options;
 use crate::pipe::{Closing, PipeId};
@@ -102,6 +103,17 @@ impl SocketCore {
     /// The routing state, for one `send` or `recv` step.
     pub(crate) fn routing(&self) -> MutexGuard<'_, Routing> {
         lock(&self.routing)
+    }
+
+    /// The routing state and the mailbox, for a caller that holds the
+    /// socket exclusively (the blocking API's `&mut self` calls): no lock
+    /// is taken, since only the socket's caller ever touches them.
+    pub(crate) fn exclusive(&mut self) -> (&mut Routing, &Mailbox) {
+        let routing = self
+            .routing
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        (routing, &self.shared.mailbox)
     }
 
     pub(crate) fn options(&self) -> Options {

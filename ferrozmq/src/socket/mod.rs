@@ -318,11 +318,8 @@ impl Socket {
 
     fn send_within(&mut self, msg: Message, timeout: Option<Duration>) -> Result<(), SendError> {
         let mut slot = Some(msg);
-        let core = &self.core;
-        let send = poll_fn(|cx| {
-            core.routing()
-                .poll_send(&core.shared.mailbox, cx, &mut slot)
-        });
+        let (routing, mailbox) = self.core.exclusive();
+        let send = poll_fn(|cx| routing.poll_send(mailbox, cx, &mut slot));
         match block_on(send, timeout) {
             Some(result) => result,
             None => Err(SendError {
@@ -333,8 +330,8 @@ impl Socket {
     }
 
     fn recv_within(&mut self, timeout: Option<Duration>) -> Result<Message> {
-        let core = &self.core;
-        let recv = poll_fn(|cx| core.routing().poll_recv(&core.shared.mailbox, cx));
+        let (routing, mailbox) = self.core.exclusive();
+        let recv = poll_fn(|cx| routing.poll_recv(mailbox, cx));
         block_on(recv, timeout).unwrap_or_else(|| Err(expired(timeout)))
     }
 }
