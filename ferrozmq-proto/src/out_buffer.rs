@@ -6,6 +6,9 @@ use std::io::IoSlice;
 
 use bytes::{Buf, Bytes, BytesMut};
 
+use crate::Message;
+use crate::frame::{FRAME_HEADER_MAX, FrameFlags, encode_frame_header};
+
 /// Frame bodies at least this large go out by reference, not copied.
 pub(crate) const COPY_THRESHOLD: usize = 8 * 1024;
 
@@ -88,6 +91,33 @@ impl OutBuffer {
             self.chunks.clear();
             self.tail.clear();
         }
+    }
+
+    /// Appends a message as plain ZMTP frames (what the NULL mechanism
+    /// sends): each part's header, then its body, copied when small and
+    /// queued by reference when large.
+    pub fn push_message(&mut self, msg: &Message) {
+        let last = msg.len().saturating_sub(1);
+        for (i, part) in msg.iter().enumerate() {
+            let flags = if i < last { FrameFlags::MORE } else { 0 };
+            self.push_with(FRAME_HEADER_MAX, |tail| {
+                encode_frame_header(flags, part.len(), tail);
+            });
+            self.push_body(part);
+        }
+    }
+
+    /// Moves everything `other` holds to the end of this buffer, without
+    /// copying; `other` is left empty.
+    pub fn append(&mut self, other: &mut OutBuffer) {
+        if other.is_empty() {
+            return;
+        }
+        self.seal_tail();
+        other.seal_tail();
+        self.len += other.len;
+        self.chunks.append(&mut other.chunks);
+        other.len = 0;
     }
 
     /// Appends bytes, copied.
@@ -191,6 +221,25 @@ mod tests {
             out.advance(60);
         }
         assert!(out.is_empty());
+    }
+
+    /// Two buffers joined keep their order and share their bodies.
+    #[test]
+    fn appended_output_follows_in_order() {
+        let mut first = OutBuffer::new();
+        first.push_slice(b"one");
+        let mut second = OutBuffer::new();
+        second.push_message(&Message::from_iter(["ab", "c"]));
+        let big = Bytes::from(vec![5u8; COPY_THRESHOLD]);
+        second.push_body(&big);
+        first.append(&mut second);
+        assert!(second.is_empty());
+        let mut expected = b"one\x01\x02ab\x00\x01c".to_vec();
+        expected.extend_from_slice(&big);
+        assert_eq!(flatten(&first), expected);
+        assert_eq!(first.len(), expected.len());
+        first.push_slice(b"!");
+        assert_eq!(flatten(&first).last(), Some(&b'!'));
     }
 
     /// Output that grows while unwritten is not copied: a full tail becomes

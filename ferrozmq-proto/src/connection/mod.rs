@@ -230,6 +230,13 @@ impl Connection {
         self.peer.as_ref()
     }
 
+    /// Whether messages go out as plain ZMTP frames, as
+    /// [`OutBuffer::push_message`] writes them (so they may be encoded
+    /// ahead, elsewhere, and appended to [`out`](Self::out) once ready).
+    pub fn sends_plain_frames(&self) -> bool {
+        self.mechanism.is_transparent()
+    }
+
     /// How many more bytes the frame being received needs (0 when
     /// unknown): a hint for sizing the read buffer, never a promise.
     pub fn read_hint(&self) -> usize {
@@ -635,6 +642,10 @@ impl Connection {
     /// is skipped (there is no such thing on the wire).
     pub fn send_message(&mut self, msg: &Message) {
         debug_assert!(self.is_ready(), "send_message before the handshake");
+        if self.mechanism.is_transparent() {
+            self.out.push_message(msg);
+            return;
+        }
         let last = msg.len().saturating_sub(1);
         for (i, part) in msg.iter().enumerate() {
             let flags = if i < last { FrameFlags::MORE } else { 0 };

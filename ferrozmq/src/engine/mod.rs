@@ -22,7 +22,7 @@ use bytes::BufMut;
 use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError, SocketType};
 use tokio::time::Sleep;
 
-use crate::pipe::{Closing, EngineEnd, Item};
+use crate::pipe::{Batch, Closing, EngineEnd, Item};
 use crate::transport::Stream;
 use read_buffer::{MIN_READ, READ_CHUNK, ReadBuffer};
 
@@ -71,8 +71,8 @@ pub(crate) struct Engine<S> {
     /// publishers take them; anyone else ignores them, as libzmq does).
     takes_subscriptions: bool,
     read_buf: ReadBuffer,
-    /// Items taken from the pipe, being encoded.
-    batch: VecDeque<Item>,
+    /// What was taken from the pipe, being encoded.
+    batch: Batch,
     /// Where in the output each batch of taken items ends, and how many
     /// items it holds: they are released from the pipe's count once
     /// written.
@@ -98,7 +98,7 @@ impl<S: Stream> Engine<S> {
             conn,
             takes_subscriptions: matches!(socket_type, SocketType::Pub | SocketType::XPub),
             read_buf: ReadBuffer::default(),
-            batch: VecDeque::new(),
+            batch: Batch::default(),
             in_flight: VecDeque::new(),
             timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             timer_deadline: None,
@@ -211,7 +211,15 @@ impl<S: Stream> Engine<S> {
         if taken.items == 0 {
             return false;
         }
-        for item in self.batch.drain(..) {
+        // The pipe encodes ahead only for a connection that sends plain
+        // frames (both follow from the socket's mechanism): anything else
+        // would put unprotected bytes on the wire.
+        assert!(
+            self.batch.wire.is_empty() || self.conn.sends_plain_frames(),
+            "plain frames encoded ahead for a connection that transforms them"
+        );
+        self.conn.out().append(&mut self.batch.wire);
+        for item in self.batch.items.drain(..) {
             match item {
                 Item::Message(msg) => self.conn.send_message(&msg),
                 Item::Subscribe(topic) => self.conn.send_subscribe(&topic),

@@ -5,7 +5,7 @@ use std::task::Waker;
 
 use crate::Message;
 use crate::mailbox::{Mailbox, Notice};
-use crate::pipe::{self, EngineEnd, Hwm, Item, PipeId, Pipes};
+use crate::pipe::{self, Batch, EngineEnd, Hwm, Item, PipeId, Pipes};
 
 /// Pipes of one socket, each with the engine end a test drives.
 pub(crate) struct Harness {
@@ -29,14 +29,11 @@ impl Harness {
     pub(crate) fn pipe(&mut self, hwm: usize) -> PipeId {
         let id = self.next;
         self.next += 1;
-        let (pipe, end) = pipe::with_engine(
-            id,
-            &self.mailbox,
-            Hwm {
-                send: hwm,
-                recv: hwm,
-            },
-        );
+        let hwm = Hwm {
+            send: hwm,
+            recv: hwm,
+        };
+        let (pipe, end) = pipe::with_engine(id, &self.mailbox, hwm, false);
         self.pipes.insert(pipe);
         self.ends.push((id, end));
         id
@@ -54,11 +51,12 @@ impl Harness {
 
     /// What pipe `id`'s engine takes to send, as it does (written at once).
     pub(crate) fn drain(&mut self, id: PipeId) -> Vec<Message> {
-        let mut items = std::collections::VecDeque::new();
+        let mut batch = Batch::default();
         let end = self.end(id);
-        let taken = end.outbound.take(&mut items, usize::MAX, Waker::noop());
+        let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
         end.outbound.release(taken.items);
-        items
+        batch
+            .items
             .into_iter()
             .map(|item| match item {
                 Item::Message(m) => m,

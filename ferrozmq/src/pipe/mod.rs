@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-pub(crate) use queue::{Notify, Pushed, Queue, Refilled};
+pub(crate) use queue::{Batch, Notify, Pushed, Queue, Refilled};
 pub(crate) use table::{Pipes, Read, Written};
 
 use crate::Message;
@@ -103,14 +103,21 @@ pub(crate) struct Hwm {
 }
 
 /// A new pipe between a socket (told through `mailbox`) and an engine
-/// (told through its task's waker).
-pub(crate) fn with_engine(id: PipeId, mailbox: &Arc<Mailbox>, hwm: Hwm) -> (Pipe, EngineEnd) {
+/// (told through its task's waker). `plain` is whether the engine's
+/// connections send messages as plain ZMTP frames: then the socket encodes
+/// each message as it queues it, and the engine has no work per message.
+pub(crate) fn with_engine(
+    id: PipeId,
+    mailbox: &Arc<Mailbox>,
+    hwm: Hwm,
+    plain: bool,
+) -> (Pipe, EngineEnd) {
     let socket = Notify::Socket {
         mailbox: Arc::downgrade(mailbox),
         pipe: id,
     };
-    let inbound = Arc::new(Queue::new(hwm.recv, socket.clone(), Notify::task()));
-    let outbound = Arc::new(Queue::new(hwm.send, Notify::task(), socket));
+    let inbound = Arc::new(Queue::new(hwm.recv, false, socket.clone(), Notify::task()));
+    let outbound = Arc::new(Queue::new(hwm.send, plain, Notify::task(), socket));
     let engine = EngineEnd {
         inbound: inbound.clone(),
         outbound: outbound.clone(),

@@ -4,7 +4,10 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
 use std::task::Waker;
 
+use ferrozmq_proto::OutBuffer;
+
 use super::{Closing, Item, PipeId};
+use crate::Message;
 use crate::mailbox::{Mailbox, Notice};
 
 /// Who to tell when a queue's other side made progress.
@@ -108,6 +111,15 @@ pub(crate) struct Queue {
 
 #[derive(Debug)]
 struct Inner {
+    /// Messages already encoded as plain ZMTP frames, ahead of `items`
+    /// (for a queue whose consumer is a connection that sends plain
+    /// frames): an engine appends them to its output with no work per
+    /// message. Only while `items` is empty (and this holds less than
+    /// [`ENCODE_AHEAD`]) is a message encoded, so the order stays: these
+    /// bytes first, then the items.
+    wire: Option<OutBuffer>,
+    /// How many messages `wire` holds.
+    wire_messages: usize,
     items: VecDeque<Item>,
     /// What the queued items weigh ([`Item::weight`]), as far as an engine
     /// taking them needs it: counted by `push` (a socket filling its
@@ -132,9 +144,37 @@ struct Inner {
     consumer_closed: bool,
 }
 
+/// Why a push is refused.
+enum Refusal {
+    Full,
+    Closed,
+}
+
+impl Refusal {
+    fn with<T>(self, item: T) -> Pushed<T> {
+        match self {
+            Self::Full => Pushed::Full(item),
+            Self::Closed => Pushed::Closed(item),
+        }
+    }
+}
+
 impl Inner {
     fn full(&self) -> bool {
         self.hwm != 0 && self.count >= self.hwm
+    }
+
+    /// Whether a push is refused now; a full queue tells the producer
+    /// when it has room.
+    fn refuses(&mut self) -> Option<Refusal> {
+        if self.consumer_closed || self.producer_closed.is_some() {
+            return Some(Refusal::Closed);
+        }
+        if self.full() {
+            self.producer_waiting = true;
+            return Some(Refusal::Full);
+        }
+        None
     }
 
     /// After items were consumed: the producer hears of it once the queue
@@ -160,10 +200,30 @@ impl Inner {
     }
 }
 
+/// At most this much is encoded ahead (then messages queue as items until
+/// the engine has taken what waits): an engine takes encoded bytes whole,
+/// and what it took is lost with its connection, so this bounds that loss
+/// as the byte budget of [`Queue::take`] bounds it for items.
+const ENCODE_AHEAD: usize = 256 * 1024;
+
+/// What an engine takes from its outbound queue in one step.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// Messages encoded ahead, as plain frames.
+    pub(crate) wire: OutBuffer,
+    /// Items still to encode, in order after `wire`.
+    pub(crate) items: VecDeque<Item>,
+}
+
 impl Queue {
-    pub(crate) fn new(hwm: usize, to_consumer: Notify, to_producer: Notify) -> Self {
+    /// A queue of at most `hwm` items (0: no limit). `encode` has messages
+    /// pushed to it encoded at once as plain ZMTP frames (for a consumer
+    /// that sends them as they are).
+    pub(crate) fn new(hwm: usize, encode: bool, to_consumer: Notify, to_producer: Notify) -> Self {
         Self {
             inner: Mutex::new(Inner {
+                wire: encode.then(OutBuffer::new),
+                wire_messages: 0,
                 items: VecDeque::new(),
                 bytes: 0,
                 count: 0,
@@ -185,25 +245,33 @@ impl Queue {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Producer: queues `item` unless the queue is full or its consumer is
-    /// gone. `waker` is an engine's, kept to be told of room.
-    pub(crate) fn push<T: Into<Item>>(&self, item: T, waker: Option<&Waker>) -> Pushed<T> {
-        let wake = {
+    /// Producer (a socket): queues `msg` unless the queue is full or its
+    /// consumer is gone; encodes it at once where the queue does.
+    pub(crate) fn push_message(&self, msg: Message) -> Pushed<Message> {
+        let (wake, encoded) = {
             let mut q = self.lock();
-            if q.consumer_closed || q.producer_closed.is_some() {
-                return Pushed::Closed(item);
+            if let Some(refused) = q.refuses() {
+                return refused.with(msg);
             }
-            if q.full() {
-                q.producer_waiting = true;
-                q.to_producer.register(waker);
-                return Pushed::Full(item);
-            }
-            let item = item.into();
-            q.bytes += item.weight();
-            q.items.push_back(item);
+            let q = &mut *q;
+            let encoded = match &mut q.wire {
+                Some(wire) if q.items.is_empty() && wire.len() < ENCODE_AHEAD => {
+                    wire.push_message(&msg);
+                    q.wire_messages += 1;
+                    Some(msg)
+                }
+                _ => {
+                    let item = Item::Message(msg);
+                    q.bytes += item.weight();
+                    q.items.push_back(item);
+                    None
+                }
+            };
             q.count += 1;
-            q.arrived()
+            (q.arrived(), encoded)
         };
+        // An encoded message's parts are let go of here, out of the lock.
+        drop(encoded);
         wake.run();
         Pushed::Ok
     }
@@ -286,7 +354,8 @@ impl Queue {
 
     /// Consumer: whether an item is there (nothing is set up to be told).
     pub(crate) fn is_empty(&self) -> bool {
-        self.lock().items.is_empty()
+        let q = self.lock();
+        q.items.is_empty() && q.wire.as_ref().is_none_or(OutBuffer::is_empty)
     }
 
     /// Consumer (an engine): moves queued items to `into`, in order, until
@@ -296,16 +365,24 @@ impl Queue {
     /// survives the loss of the connection. The engine's `waker` is told
     /// of a close, and, when it took nothing though it had room, of the
     /// next item.
-    pub(crate) fn take(&self, into: &mut VecDeque<Item>, max_bytes: usize, waker: &Waker) -> Taken {
+    pub(crate) fn take(&self, into: &mut Batch, max_bytes: usize, waker: &Waker) -> Taken {
         let mut q = self.lock();
         let mut items = 0;
-        if q.bytes <= max_bytes && into.is_empty() {
+        let mut bytes = 0;
+        if max_bytes > 0
+            && let Some(wire) = &mut q.wire
+            && !wire.is_empty()
+        {
+            bytes = wire.len();
+            into.wire.append(wire);
+            items = std::mem::take(&mut q.wire_messages);
+        }
+        if q.bytes <= max_bytes.saturating_sub(bytes) && into.items.is_empty() {
             // All of it fits: the whole queue changes hands in one step.
-            std::mem::swap(&mut q.items, into);
-            items = into.len();
+            std::mem::swap(&mut q.items, &mut into.items);
+            items += into.items.len();
             q.bytes = 0;
         } else {
-            let mut bytes = 0;
             while bytes < max_bytes {
                 let Some(item) = q.items.pop_front() else {
                     break;
@@ -314,7 +391,7 @@ impl Queue {
                 bytes += weight;
                 q.bytes -= weight;
                 items += 1;
-                into.push_back(item);
+                into.items.push_back(item);
             }
         }
         // Told of a close in any case, and of new items only when it has
@@ -327,7 +404,7 @@ impl Queue {
         Taken {
             items,
             closing: q.producer_closed.unwrap_or(Closing::Open),
-            drained: q.items.is_empty(),
+            drained: q.items.is_empty() && q.wire.as_ref().is_none_or(OutBuffer::is_empty),
         }
     }
 
@@ -370,6 +447,10 @@ impl Queue {
             let mut q = self.lock();
             q.consumer_closed = true;
             let dropped = std::mem::take(&mut q.items);
+            if let Some(wire) = &mut q.wire {
+                *wire = OutBuffer::new();
+            }
+            q.wire_messages = 0;
             q.bytes = 0;
             q.count = 0;
             (dropped, q.room_made())

@@ -106,7 +106,7 @@ impl Pipes {
         let Some(entry) = self.map.get(&id) else {
             return Written::Gone(msg);
         };
-        match entry.pipe.outbound.push(msg, None) {
+        match entry.pipe.outbound.push_message(msg) {
             Pushed::Ok => Written::Ok,
             Pushed::Full(msg) => Written::Full(msg),
             Pushed::Closed(msg) => Written::Gone(msg),

@@ -31,14 +31,11 @@ fn notices(mailbox: &Mailbox) -> Vec<String> {
 
 fn new_pipe(hwm: usize) -> (Arc<Mailbox>, Pipe, EngineEnd) {
     let mailbox = Arc::new(Mailbox::default());
-    let (pipe, end) = with_engine(
-        7,
-        &mailbox,
-        Hwm {
-            send: hwm,
-            recv: hwm,
-        },
-    );
+    let hwm = Hwm {
+        send: hwm,
+        recv: hwm,
+    };
+    let (pipe, end) = with_engine(7, &mailbox, hwm, false);
     (mailbox, pipe, end)
 }
 
@@ -91,19 +88,22 @@ fn the_hwm_counts_what_the_engine_holds() {
     let (mailbox, pipe, end) = new_pipe(4);
     let (_, engine) = counter();
     for i in 0..4 {
-        assert_eq!(pipe.outbound.push(msg(i), None), Pushed::Ok);
+        assert_eq!(pipe.outbound.push_message(msg(i)), Pushed::Ok);
     }
-    let mut batch = std::collections::VecDeque::new();
+    let mut batch = Batch::default();
     let taken = end.outbound.take(&mut batch, usize::MAX, &engine);
     assert_eq!((taken.items, taken.drained), (4, true));
-    assert!(matches!(pipe.outbound.push(msg(9), None), Pushed::Full(_)));
+    assert!(matches!(
+        pipe.outbound.push_message(msg(9)),
+        Pushed::Full(_)
+    ));
     end.outbound.release(1);
     assert!(notices(&mailbox).is_empty(), "3 still held: above the lwm");
     end.outbound.release(1);
     assert_eq!(notices(&mailbox), ["Writable(7)"]);
     end.outbound.release(2);
     assert!(notices(&mailbox).is_empty(), "once");
-    assert_eq!(pipe.outbound.push(msg(9), None), Pushed::Ok);
+    assert_eq!(pipe.outbound.push_message(msg(9)), Pushed::Ok);
 }
 
 /// An engine is woken by a message only when it found the pipe empty with
@@ -113,14 +113,14 @@ fn the_engine_is_woken_when_it_can_act() {
     let (_mailbox, pipe, end) = new_pipe(0);
     let (count, engine) = counter();
     end.outbound
-        .take(&mut std::collections::VecDeque::new(), usize::MAX, &engine);
-    pipe.outbound.push(msg(1), None);
-    pipe.outbound.push(msg(2), None);
+        .take(&mut Batch::default(), usize::MAX, &engine);
+    pipe.outbound.push_message(msg(1));
+    pipe.outbound.push_message(msg(2));
     assert_eq!(wakes(&count), 1, "once for the first");
-    let mut batch = std::collections::VecDeque::new();
+    let mut batch = Batch::default();
     end.outbound.take(&mut batch, 0, &engine);
-    assert!(batch.is_empty(), "no room, nothing taken");
-    pipe.outbound.push(msg(3), None);
+    assert!(batch.items.is_empty(), "no room, nothing taken");
+    pipe.outbound.push_message(msg(3));
     assert_eq!(wakes(&count), 0, "its output is full");
     pipe.close(Closing::Linger(None));
     assert_eq!(wakes(&count), 1, "but a close is news");
@@ -158,7 +158,7 @@ fn either_side_may_end_the_pipe() {
     end.terminate();
     assert_eq!(notices(&mailbox), ["Readable(7)"]);
     assert!(matches!(
-        pipe.outbound.push(msg(2), None),
+        pipe.outbound.push_message(msg(2)),
         Pushed::Closed(_)
     ));
     assert_eq!(refill(&pipe.inbound, 0), (Refilled::Items, vec![item(1)]));
@@ -173,9 +173,50 @@ fn either_side_may_end_the_pipe() {
         "dropped"
     );
     assert!(matches!(
-        pipe.outbound.push(msg(4), None),
+        pipe.outbound.push_message(msg(4)),
         Pushed::Closed(_)
     ));
+}
+
+/// A pipe towards a connection that sends plain frames has each message
+/// encoded as it is queued: the engine takes bytes ready for the wire, and
+/// they still count against the high-water mark until released.
+#[test]
+fn messages_can_be_encoded_as_they_are_queued() {
+    let mailbox = Arc::new(Mailbox::default());
+    let hwm = Hwm { send: 3, recv: 3 };
+    let (pipe, end) = with_engine(7, &mailbox, hwm, true);
+    let sent = [
+        Message::from_iter(["a", "bc"]),
+        Message::from(vec![9u8; 10_000]),
+        Message::from(""),
+    ];
+    for m in &sent {
+        assert_eq!(pipe.outbound.push_message(m.clone()), Pushed::Ok);
+    }
+    assert!(matches!(
+        pipe.outbound.push_message(msg(4)),
+        Pushed::Full(_)
+    ));
+    let mut batch = Batch::default();
+    let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
+    assert_eq!((taken.items, taken.drained), (3, true));
+    assert!(batch.items.is_empty());
+    let mut wire = bytes::BytesMut::new();
+    let mut slices = [std::io::IoSlice::new(&[]); 8];
+    let n = batch.wire.io_slices(&mut slices);
+    slices[..n].iter().for_each(|s| wire.extend_from_slice(s));
+    let mut expected = ferrozmq_proto::OutBuffer::new();
+    sent.iter().for_each(|m| expected.push_message(m));
+    let n = expected.io_slices(&mut slices);
+    let expected: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
+    assert_eq!(wire[..], expected[..]);
+    assert!(
+        matches!(pipe.outbound.push_message(msg(4)), Pushed::Full(_)),
+        "held"
+    );
+    end.outbound.release(3);
+    assert_eq!(pipe.outbound.push_message(msg(4)), Pushed::Ok);
 }
 
 /// A taken batch is bounded by bytes: the rest stays queued, where it
@@ -184,11 +225,12 @@ fn either_side_may_end_the_pipe() {
 fn a_take_is_bounded_by_bytes() {
     let (_mailbox, pipe, end) = new_pipe(0);
     for _ in 0..5 {
-        pipe.outbound.push(Message::from(vec![0u8; 100]), None);
+        pipe.outbound.push_message(Message::from(vec![0u8; 100]));
     }
-    let mut batch = std::collections::VecDeque::new();
+    let mut batch = Batch::default();
     let taken = end.outbound.take(&mut batch, 250, Waker::noop());
     assert_eq!((taken.items, taken.drained), (3, false));
+    batch.items.clear();
     let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
     assert_eq!((taken.items, taken.drained), (2, true));
 }
@@ -204,8 +246,8 @@ fn a_pipe_can_join_two_sockets_directly() {
         mailbox: Arc::downgrade(mailbox),
         pipe,
     };
-    let a_to_b = Arc::new(Queue::new(2, on(&b_box, 20), on(&a_box, 10)));
-    let b_to_a = Arc::new(Queue::new(2, on(&a_box, 10), on(&b_box, 20)));
+    let a_to_b = Arc::new(Queue::new(2, false, on(&b_box, 20), on(&a_box, 10)));
+    let b_to_a = Arc::new(Queue::new(2, false, on(&a_box, 10), on(&b_box, 20)));
     let a = Pipe {
         id: 10,
         inbound: b_to_a.clone(),
@@ -216,9 +258,9 @@ fn a_pipe_can_join_two_sockets_directly() {
         inbound: a_to_b,
         outbound: b_to_a,
     };
-    assert_eq!(a.outbound.push(msg(1), None), Pushed::Ok);
-    assert_eq!(a.outbound.push(msg(2), None), Pushed::Ok);
-    assert!(matches!(a.outbound.push(msg(3), None), Pushed::Full(_)));
+    assert_eq!(a.outbound.push_message(msg(1)), Pushed::Ok);
+    assert_eq!(a.outbound.push_message(msg(2)), Pushed::Ok);
+    assert!(matches!(a.outbound.push_message(msg(3)), Pushed::Full(_)));
     assert_eq!(notices(&b_box), ["Readable(20)"]);
     assert_eq!(
         refill(&b.inbound, 0),
@@ -226,7 +268,7 @@ fn a_pipe_can_join_two_sockets_directly() {
     );
     b.inbound.release(1);
     assert_eq!(notices(&a_box), ["Writable(10)"], "room at the lwm");
-    assert_eq!(b.outbound.push(msg(4), None), Pushed::Ok);
+    assert_eq!(b.outbound.push_message(msg(4)), Pushed::Ok);
     assert_eq!(notices(&a_box), ["Readable(10)"]);
     assert_eq!(refill(&a.inbound, 0), (Refilled::Items, vec![item(4)]));
 }

@@ -74,7 +74,8 @@ impl SocketShared {
             recv: options.rcvhwm,
         };
         drop(options);
-        pipe::with_engine(id, &self.mailbox, hwm)
+        // Every connection so far (NULL over TCP) sends plain frames.
+        pipe::with_engine(id, &self.mailbox, hwm, true)
     }
 
     /// An accepted connection's pipe joins the socket; false when the
