@@ -578,8 +578,15 @@ impl Connection {
                 }
             }
             Command::Pong(_) | Command::Unknown { .. } => {}
-            Command::Subscribe(topic) => self.events.push_back(Event::Subscribe(topic)),
-            Command::Cancel(topic) => self.events.push_back(Event::Cancel(topic)),
+            // Only publishers take subscriptions; anyone else ignores
+            // them, as libzmq does.
+            Command::Subscribe(topic) if self.takes_subscriptions() => {
+                self.events.push_back(Event::Subscribe(topic));
+            }
+            Command::Cancel(topic) if self.takes_subscriptions() => {
+                self.events.push_back(Event::Cancel(topic));
+            }
+            Command::Subscribe(_) | Command::Cancel(_) => {}
             Command::Error { reason } => return Err(peer_error(&reason)),
             Command::Ready(_) => {
                 return Err(ProtocolError::UnexpectedCommand("READY after handshake"));
@@ -627,10 +634,15 @@ impl Connection {
         self.events.pop_front()
     }
 
-    /// Every event, in order (as [`poll_event`](Self::poll_event) until
-    /// none is left, in one go).
-    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
-        self.events.drain(..)
+    /// Moves every event, in order, to the end of `into` (as
+    /// [`poll_event`](Self::poll_event) until none is left, in one step:
+    /// a whole queue changes hands when `into` is empty).
+    pub fn take_events(&mut self, into: &mut VecDeque<Event>) {
+        if into.is_empty() {
+            std::mem::swap(&mut self.events, into);
+        } else {
+            into.append(&mut self.events);
+        }
     }
 
     /// The bytes waiting to be written.
@@ -702,6 +714,12 @@ impl Connection {
 /// Whether the frame at the front of `buf` is a data frame.
 fn is_data(buf: &[u8]) -> bool {
     buf.first().is_some_and(|&f| !FrameFlags(f).command())
+}
+
+impl Connection {
+    fn takes_subscriptions(&self) -> bool {
+        matches!(self.config.socket_type, SocketType::Pub | SocketType::XPub)
+    }
 }
 
 fn peer_error(reason: &[u8]) -> ProtocolError {

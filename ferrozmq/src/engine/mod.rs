@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::BufMut;
-use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError, SocketType};
+use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError};
 use tokio::time::Sleep;
 
 use crate::pipe::{Batch, Closing, EngineEnd, Item};
@@ -67,9 +67,6 @@ impl From<End> for crate::monitor::Reason {
 pub(crate) struct Engine<S> {
     stream: S,
     conn: Connection,
-    /// Whether SUBSCRIBE and CANCEL from the peer go to the socket (only
-    /// publishers take them; anyone else ignores them, as libzmq does).
-    takes_subscriptions: bool,
     read_buf: ReadBuffer,
     /// What was taken from the pipe, being encoded.
     batch: Batch,
@@ -92,11 +89,10 @@ pub(crate) struct Engine<S> {
 }
 
 impl<S: Stream> Engine<S> {
-    pub(crate) fn new(stream: S, conn: Connection, socket_type: SocketType) -> Self {
+    pub(crate) fn new(stream: S, conn: Connection) -> Self {
         Self {
             stream,
             conn,
-            takes_subscriptions: matches!(socket_type, SocketType::Pub | SocketType::XPub),
             read_buf: ReadBuffer::default(),
             batch: Batch::default(),
             in_flight: VecDeque::new(),
@@ -224,6 +220,8 @@ impl<S: Stream> Engine<S> {
                 Item::Message(msg) => self.conn.send_message(&msg),
                 Item::Subscribe(topic) => self.conn.send_subscribe(&topic),
                 Item::Cancel(topic) => self.conn.send_cancel(&topic),
+                // A pipe carries no handshake event.
+                _ => {}
             }
         }
         let written_by = self.conn.out().end();
@@ -307,14 +305,8 @@ impl<S: Stream> Engine<S> {
             self.message_bytes = average.max(1);
         }
         self.backlog = messages == room;
-        let subscriptions = self.takes_subscriptions;
-        end.inbound
-            .push_all(self.conn.drain_events().filter_map(|event| match event {
-                Event::Message(msg) => Some(Item::Message(msg)),
-                Event::Subscribe(t) if subscriptions => Some(Item::Subscribe(t)),
-                Event::Cancel(t) if subscriptions => Some(Item::Cancel(t)),
-                _ => None,
-            }));
+        let conn = &mut self.conn;
+        end.inbound.push_with(|items| conn.take_events(items));
         Ok(true)
     }
 

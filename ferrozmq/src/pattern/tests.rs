@@ -46,7 +46,9 @@ impl Harness {
     /// A message of `parts` arrives on pipe `id`, as its engine delivers it.
     pub(crate) fn arrive(&mut self, id: PipeId, parts: &[&'static str]) {
         let msg: Message = parts.iter().copied().collect();
-        self.end(id).inbound.push_all([Item::Message(msg)]);
+        self.end(id)
+            .inbound
+            .push_with(|items| items.push_back(Item::Message(msg)));
     }
 
     /// What pipe `id`'s engine takes to send, as it does (written at once).

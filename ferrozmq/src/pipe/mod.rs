@@ -24,40 +24,27 @@ mod table;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
-
 pub(crate) use queue::{Batch, Notify, Pushed, Queue, Refilled};
 pub(crate) use table::{Pipes, Read, Written};
 
-use crate::Message;
 use crate::mailbox::Mailbox;
 
 /// A pipe's key in its socket's table; never reused within a socket.
 pub(crate) type PipeId = u64;
 
 /// What travels in a pipe: messages, and the subscription commands that
-/// PUB and SUB sockets exchange in order with them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Item {
-    Message(Message),
-    Subscribe(Bytes),
-    Cancel(Bytes),
-}
+/// PUB and SUB sockets exchange in order with them. It is the connection's
+/// event, so that a whole batch of decoded events moves into a pipe in one
+/// step; the other kinds of event (the handshake's) never enter a pipe.
+pub(crate) use ferrozmq_proto::Event as Item;
 
-impl From<Message> for Item {
-    fn from(msg: Message) -> Self {
-        Self::Message(msg)
-    }
-}
-
-impl Item {
-    /// Bytes it puts on the wire, at least one (so an empty message still
-    /// counts against a byte budget).
-    pub(crate) fn weight(&self) -> usize {
-        match self {
-            Self::Message(m) => m.size().max(1),
-            Self::Subscribe(t) | Self::Cancel(t) => t.len().max(1),
-        }
+/// Bytes an item puts on the wire, at least one (so an empty message still
+/// counts against a byte budget).
+pub(crate) fn weight(item: &Item) -> usize {
+    match item {
+        Item::Message(m) => m.size().max(1),
+        Item::Subscribe(t) | Item::Cancel(t) => t.len().max(1),
+        _ => 1,
     }
 }
 

@@ -6,7 +6,7 @@ use std::task::Waker;
 
 use ferrozmq_proto::OutBuffer;
 
-use super::{Closing, Item, PipeId};
+use super::{Closing, Item, PipeId, weight};
 use crate::Message;
 use crate::mailbox::{Mailbox, Notice};
 
@@ -121,7 +121,7 @@ struct Inner {
     /// How many messages `wire` holds.
     wire_messages: usize,
     items: VecDeque<Item>,
-    /// What the queued items weigh ([`Item::weight`]), as far as an engine
+    /// What the queued items weigh ([`weight`]), as far as an engine
     /// taking them needs it: counted by `push` (a socket filling its
     /// outbound queue), not by `push_all` (an engine filling an inbound
     /// queue, which the socket takes whole).
@@ -262,7 +262,7 @@ impl Queue {
                 }
                 _ => {
                     let item = Item::Message(msg);
-                    q.bytes += item.weight();
+                    q.bytes += weight(&item);
                     q.items.push_back(item);
                     None
                 }
@@ -294,24 +294,28 @@ impl Queue {
         room
     }
 
-    /// Producer (an engine): queues every item, having checked the room
-    /// first ([`Queue::room`]); a few commands may go past the mark. Items
-    /// for a consumer that is gone are dropped.
-    pub(crate) fn push_all(&self, items: impl IntoIterator<Item = Item>) {
-        let wake = {
+    /// Producer (an engine): queues the items `fill` adds, in one step
+    /// (a whole batch changes hands when the queue is empty), having
+    /// checked the room first ([`Queue::room`]); a few commands may go
+    /// past the mark. Items for a consumer that is gone are dropped.
+    pub(crate) fn push_with(&self, fill: impl FnOnce(&mut VecDeque<Item>)) {
+        let (wake, dropped) = {
             let mut q = self.lock();
-            if q.consumer_closed {
-                return;
-            }
             let before = q.items.len();
-            q.items.extend(items);
-            let added = q.items.len() - before;
-            if added == 0 {
-                return;
+            fill(&mut q.items);
+            if q.consumer_closed {
+                let dropped = q.items.split_off(before);
+                (Wake::None, Some(dropped))
+            } else {
+                let added = q.items.len() - before;
+                if added == 0 {
+                    return;
+                }
+                q.count += added;
+                (q.arrived(), None)
             }
-            q.count += added;
-            q.arrived()
         };
+        drop(dropped);
         wake.run();
     }
 
@@ -387,7 +391,7 @@ impl Queue {
                 let Some(item) = q.items.pop_front() else {
                     break;
                 };
-                let weight = item.weight();
+                let weight = weight(&item);
                 bytes += weight;
                 q.bytes -= weight;
                 items += 1;

@@ -3,6 +3,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Wake, Waker};
 
 use super::*;
+use crate::Message;
 use crate::mailbox::Mailbox;
 
 struct Count(AtomicUsize);
@@ -60,8 +61,10 @@ fn refill(queue: &Queue, consumed: usize) -> (Refilled, Vec<Item>) {
 #[test]
 fn the_socket_is_told_of_arrivals_on_edges_only() {
     let (mailbox, pipe, end) = new_pipe(0);
-    end.inbound.push_all((0..3).map(|i| Item::Message(msg(i))));
-    end.inbound.push_all([Item::Message(msg(3))]);
+    end.inbound
+        .push_with(|items| items.extend((0..3).map(|i| Item::Message(msg(i)))));
+    end.inbound
+        .push_with(|items| items.extend([Item::Message(msg(3))]));
     assert_eq!(notices(&mailbox), ["Readable(7)"]);
     let all = (0..4).map(item).collect::<Vec<_>>();
     assert_eq!(
@@ -69,14 +72,14 @@ fn the_socket_is_told_of_arrivals_on_edges_only() {
         (Refilled::Items, all),
         "in one step"
     );
-    end.inbound.push_all([item(4)]);
+    end.inbound.push_with(|items| items.extend([item(4)]));
     assert!(
         notices(&mailbox).is_empty(),
         "the socket did not find it empty"
     );
     assert_eq!(refill(&pipe.inbound, 4), (Refilled::Items, vec![item(4)]));
     assert_eq!(refill(&pipe.inbound, 1), (Refilled::Empty, vec![]));
-    end.inbound.push_all([item(5)]);
+    end.inbound.push_with(|items| items.extend([item(5)]));
     assert_eq!(notices(&mailbox), ["Readable(7)"]);
 }
 
@@ -136,7 +139,8 @@ fn a_full_inbound_queue_holds_the_engine_back() {
     let (_mailbox, pipe, end) = new_pipe(4);
     let (count, engine) = counter();
     assert_eq!(end.inbound.room(&engine), 4);
-    end.inbound.push_all((0..4).map(|i| Item::Message(msg(i))));
+    end.inbound
+        .push_with(|items| items.extend((0..4).map(|i| Item::Message(msg(i)))));
     assert_eq!(end.inbound.room(&engine), 0);
     assert_eq!(refill(&pipe.inbound, 0).1.len(), 4);
     assert_eq!(end.inbound.room(&engine), 0, "cached items still count");
@@ -154,7 +158,8 @@ fn a_full_inbound_queue_holds_the_engine_back() {
 #[test]
 fn either_side_may_end_the_pipe() {
     let (mailbox, pipe, end) = new_pipe(0);
-    end.inbound.push_all([Item::Message(msg(1))]);
+    end.inbound
+        .push_with(|items| items.extend([Item::Message(msg(1))]));
     end.terminate();
     assert_eq!(notices(&mailbox), ["Readable(7)"]);
     assert!(matches!(
@@ -166,7 +171,8 @@ fn either_side_may_end_the_pipe() {
 
     let (_mailbox, pipe, end) = new_pipe(0);
     pipe.close(Closing::now());
-    end.inbound.push_all([Item::Message(msg(3))]);
+    end.inbound
+        .push_with(|items| items.extend([Item::Message(msg(3))]));
     assert_eq!(
         refill(&pipe.inbound, 0),
         (Refilled::Empty, vec![]),

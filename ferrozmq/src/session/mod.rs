@@ -63,7 +63,7 @@ impl Link {
     fn engine<S: Stream>(&self, stream: S) -> Engine<S> {
         let socket_type = self.shared.socket_type;
         let config = self.shared.options().protocol_config(socket_type);
-        Engine::new(stream, Connection::new(config, Instant::now()), socket_type)
+        Engine::new(stream, Connection::new(config, Instant::now()))
     }
 
     /// Reports the handshake's outcome; the peer when it succeeded.
