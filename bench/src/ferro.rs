@@ -3,7 +3,6 @@
 //! runtime, which runs their connections too).
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use ferrozmq::{AsyncSocket, Bytes, Context, Error, Message, Socket, SocketType};
 
@@ -126,13 +125,13 @@ impl AsyncLib for Async {
 }
 
 /// The `hwm` measurement on the blocking API (see `libzmq::hwm_accepted`).
-pub fn hwm_accepted(hwm: usize, settle: Duration) -> u64 {
+pub fn hwm_accepted(hwm: usize) -> Vec<u64> {
     let mut pull = socket(SocketType::Pull, hwm);
     let endpoint = bind(&mut pull);
     let mut push = socket(SocketType::Push, hwm);
     push.connect(&endpoint).expect("connect");
     let payload = Bytes::from_static(&[7u8; 16]);
-    crate::hwm::fill(settle, || match push.try_send(payload.clone()) {
+    crate::hwm::fill(|| match push.try_send(payload.clone()) {
         Ok(()) => true,
         Err(e) if matches!(e.error, Error::WouldBlock) => false,
         Err(e) => panic!("send: {}", e.error),

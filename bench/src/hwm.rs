@@ -1,8 +1,10 @@
 //! The `hwm` measurement: sndhwm = rcvhwm = 10 on both ends, a PULL that
 //! never reads, a PUSH connected to it sending 16-byte messages without
 //! blocking until it would block. After the first refusal it keeps trying
-//! for a second, so the kernel's socket buffers fill too; the number is how
-//! many messages the PUSH accepted. Each library runs in a child process.
+//! (every millisecond), so the kernel's socket buffers fill too; the
+//! numbers are how many messages the PUSH had accepted 1 s and 5 s after
+//! its first refusal: one that bounds what it holds stops growing, one
+//! that does not goes on. Each library runs in a child process.
 
 use std::time::{Duration, Instant};
 
@@ -13,8 +15,8 @@ use crate::results::HwmResult;
 pub const HWM: usize = 10;
 /// The message size.
 pub const SIZE: usize = 16;
-/// How long to keep trying after the first refusal.
-const SETTLE: Duration = Duration::from_secs(1);
+/// When to count, after the first refusal.
+pub const CHECKPOINTS: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(5)];
 /// A library that never refuses stops here (and is reported as such).
 const CAP: u64 = 5_000_000;
 
@@ -22,9 +24,11 @@ const CAP: u64 = 5_000_000;
 /// libzmq's `DONTWAIT`.
 pub const LIBS: &[&str] = &["libzmq", "ferrozmq"];
 
-/// Calls `try_send` (true: accepted) until it has refused for `settle`.
-pub fn fill(settle: Duration, mut try_send: impl FnMut() -> bool) -> u64 {
+/// Calls `try_send` (true: accepted) until it has refused for the last of
+/// [`CHECKPOINTS`]; returns how many it accepted by each.
+pub fn fill(mut try_send: impl FnMut() -> bool) -> Vec<u64> {
     let mut accepted = 0;
+    let mut counts = Vec::new();
     let mut first_refusal: Option<Instant> = None;
     while accepted < CAP {
         if try_send() {
@@ -32,37 +36,50 @@ pub fn fill(settle: Duration, mut try_send: impl FnMut() -> bool) -> u64 {
             continue;
         }
         let first = *first_refusal.get_or_insert_with(Instant::now);
-        if first.elapsed() >= settle {
+        let elapsed = first.elapsed();
+        while counts.len() < CHECKPOINTS.len() && elapsed >= CHECKPOINTS[counts.len()] {
+            counts.push(accepted);
+        }
+        if counts.len() == CHECKPOINTS.len() {
             break;
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    accepted
+    counts.resize(CHECKPOINTS.len(), accepted);
+    counts
 }
 
-/// In the child: measures `lib` and prints `RESULT <accepted>`.
+/// In the child: measures `lib` and prints `RESULT <count>,<count>`.
 pub fn child(lib: &str) {
-    let accepted = match lib {
-        "libzmq" => crate::libzmq::hwm_accepted(HWM, SETTLE),
-        "ferrozmq" => crate::ferro::hwm_accepted(HWM, SETTLE),
+    let counts = match lib {
+        "libzmq" => crate::libzmq::hwm_accepted(HWM),
+        "ferrozmq" => crate::ferro::hwm_accepted(HWM),
         other => panic!("no hwm measurement for {other}"),
     };
-    println!("RESULT {accepted}");
+    let counts: Vec<String> = counts.iter().map(u64::to_string).collect();
+    println!("RESULT {}", counts.join(","));
 }
 
 /// In the parent: every library of `LIBS` that `wanted` accepts.
 pub fn measure(wanted: impl Fn(&str) -> bool) -> Vec<HwmResult> {
     let mut results = Vec::new();
     for &lib in LIBS.iter().filter(|l| wanted(l)) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(40);
         let outcome = Proc::spawn(&Program::this(), &["hwm-child".into(), lib.into()])
             .and_then(|mut p| p.expect("RESULT ", deadline))
-            .and_then(|n| n.parse::<u64>().map_err(|e| format!("bad result: {e}")));
-        let (accepted, error) = match outcome {
-            Ok(n) if n >= CAP => (Some(n), Some(format!("never refused in {CAP} messages"))),
-            Ok(n) => (Some(n), None),
-            Err(e) => (None, Some(e)),
+            .and_then(|line| {
+                line.split(',')
+                    .map(|n| n.parse::<u64>().map_err(|e| format!("bad result: {e}")))
+                    .collect::<Result<Vec<u64>, String>>()
+            });
+        let (counts, error) = match outcome {
+            Ok(counts) if counts.iter().any(|&n| n >= CAP) => {
+                (counts, Some(format!("never refused in {CAP} messages")))
+            }
+            Ok(counts) => (counts, None),
+            Err(e) => (Vec::new(), Some(e)),
         };
+        let accepted = counts.last().copied();
         eprintln!(
             "[hwm] {lib}: {}",
             accepted.map_or_else(|| format!("FAILED: {error:?}"), |n| n.to_string())
@@ -72,6 +89,11 @@ pub fn measure(wanted: impl Fn(&str) -> bool) -> Vec<HwmResult> {
             hwm: HWM,
             message_bytes: SIZE,
             accepted,
+            accepted_by: CHECKPOINTS
+                .iter()
+                .zip(&counts)
+                .map(|(t, &n)| (t.as_secs_f64(), n))
+                .collect(),
             error,
         });
     }

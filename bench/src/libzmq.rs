@@ -2,8 +2,6 @@
 //! write them. Each end has its own context (one I/O thread, the default),
 //! as when `local_thr` and `remote_thr` run as two processes.
 
-use std::time::Duration;
-
 use crate::blocking::{BlockingLib, Kind};
 use crate::child::{LINGER, Params};
 
@@ -115,13 +113,13 @@ impl BlockingLib for Libzmq {
 /// The `hwm` measurement: PUSH (sndhwm 10) to a PULL (rcvhwm 10) that never
 /// reads; how many 16-byte messages the PUSH takes without blocking,
 /// retrying for `settle` after the first refusal so the kernel buffers fill.
-pub fn hwm_accepted(hwm: usize, settle: Duration) -> u64 {
+pub fn hwm_accepted(hwm: usize) -> Vec<u64> {
     let pull = socket(zmq::PULL, hwm);
     let endpoint = bind(&pull);
     let push = socket(zmq::PUSH, hwm);
     push.connect(&endpoint).expect("connect");
     let payload = [7u8; 16];
-    crate::hwm::fill(settle, || match push.send(&payload[..], zmq::DONTWAIT) {
+    crate::hwm::fill(|| match push.send(&payload[..], zmq::DONTWAIT) {
         Ok(()) => true,
         Err(zmq::Error::EAGAIN) => false,
         Err(e) => panic!("send: {e}"),

@@ -323,13 +323,19 @@ fn print_extras(report: &Report) {
             "\nhwm: messages a PUSH accepted without blocking, sndhwm = rcvhwm = {}, {} B messages, a PULL that never reads",
             h0.hwm, h0.message_bytes
         );
-        let mut rows = vec![["library", "accepted", "note"].map(str::to_owned).to_vec()];
+        let mut header = vec!["library".to_owned()];
+        header.extend(
+            h0.accepted_by
+                .iter()
+                .map(|(secs, _)| format!("accepted after {secs} s")),
+        );
+        header.push("note".into());
+        let mut rows = vec![header];
         for h in &report.hwm {
-            rows.push(vec![
-                h.lib.clone(),
-                h.accepted.map_or("-".into(), |n| n.to_string()),
-                h.error.clone().unwrap_or_default(),
-            ]);
+            let mut row = vec![h.lib.clone()];
+            row.extend(h.accepted_by.iter().map(|(_, n)| n.to_string()));
+            row.push(h.error.clone().unwrap_or_default());
+            rows.push(row);
         }
         print_table(&rows);
     }

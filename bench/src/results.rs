@@ -139,7 +139,11 @@ pub struct HwmResult {
     pub lib: String,
     pub hwm: usize,
     pub message_bytes: usize,
+    /// Accepted by the last checkpoint.
     pub accepted: Option<u64>,
+    /// (seconds after the first refusal, accepted by then).
+    #[serde(default)]
+    pub accepted_by: Vec<(f64, u64)>,
     pub error: Option<String>,
 }
 

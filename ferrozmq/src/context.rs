@@ -192,6 +192,12 @@ impl Spawner {
         });
     }
 
+    /// Whether the tasks run on the runtime of the socket's caller (an
+    /// async socket made inside one), rather than the context's threads.
+    pub(crate) fn on_callers_runtime(&self) -> bool {
+        self.tokens._context.is_none()
+    }
+
     /// A spawner for the tasks a task spawns (an accept loop's
     /// connections): same runtime, same tokens.
     pub(crate) fn child(&self) -> Self {

@@ -61,8 +61,11 @@ impl Link {
 
     /// An engine for a new connection, with the socket's options now.
     fn engine<S: Stream>(&self, stream: S) -> Engine<S> {
-        let socket_type = self.shared.socket_type;
-        let config = self.shared.options().protocol_config(socket_type);
+        let options = self.shared.options();
+        if let Some(bytes) = options.unsent_limit() {
+            stream.limit_unsent(bytes);
+        }
+        let config = options.protocol_config(self.shared.socket_type);
         Engine::new(stream, Connection::new(config, Instant::now()))
     }
 

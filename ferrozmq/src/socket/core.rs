@@ -90,7 +90,7 @@ impl SocketCore {
         socket_type: SocketType,
     ) -> Result<Self> {
         Ok(Self {
-            shared: Arc::new(SocketShared::new(socket_type)),
+            shared: Arc::new(SocketShared::new(socket_type, spawner.on_callers_runtime())),
             routing: Mutex::new(Routing::new(socket_type)?),
             spawner,
             endpoints: Mutex::default(),

@@ -22,6 +22,13 @@ pub(crate) struct SocketShared {
     pub(crate) mailbox: Arc<Mailbox>,
     monitors: Mutex<Vec<mpsc::Sender<Event>>>,
     next_pipe: AtomicU64,
+    /// Whether the caller encodes each message as it queues it (see
+    /// `pipe::with_engine`): worth it where the caller and the engines
+    /// share a runtime, as moving the work there saves handing over each
+    /// message; where they run on different threads (the blocking API),
+    /// measured slower, as the caller's thread then does the I/O thread's
+    /// work while the two contend for the pipe's lock.
+    encode_ahead: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -31,8 +38,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SocketShared {
-    pub(crate) fn new(socket_type: SocketType) -> Self {
+    pub(crate) fn new(socket_type: SocketType, encode_ahead: bool) -> Self {
         Self {
+            encode_ahead,
             socket_type,
             options: Mutex::new(Options::default()),
             mailbox: Arc::new(Mailbox::default()),
@@ -75,7 +83,7 @@ impl SocketShared {
         };
         drop(options);
         // Every connection so far (NULL over TCP) sends plain frames.
-        pipe::with_engine(id, &self.mailbox, hwm, true)
+        pipe::with_engine(id, &self.mailbox, hwm, self.encode_ahead)
     }
 
     /// An accepted connection's pipe joins the socket; false when the

@@ -32,6 +32,12 @@ pub(crate) trait Stream: Send + Sync + Unpin + 'static {
     /// Writes what the kernel takes now; `WouldBlock` when it takes
     /// nothing.
     fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+
+    /// Lets the kernel hold at most about `bytes` written but not yet
+    /// sent (where the transport can say so); writes wait past that.
+    fn limit_unsent(&self, bytes: u32) {
+        let _ = bytes;
+    }
 }
 
 /// A way to reach peers: listen and accept, or connect.

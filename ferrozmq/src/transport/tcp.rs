@@ -69,7 +69,7 @@ impl Transport for Tcp {
 /// a peer that stops reading lets the kernel's send buffer, which Linux
 /// grows to megabytes, swallow messages the HWM was meant to hold back, as
 /// libzmq's does.)
-const UNSENT_LIMIT: u32 = 64 * 1024;
+const UNSENT_LIMIT: u32 = 256 * 1024;
 
 /// Prepares a new connection: small messages must not wait for Nagle
 /// (libzmq sets this too), and the kernel holds back little unsent.
@@ -131,5 +131,10 @@ impl Stream for TcpStream {
 
     fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         TcpStream::try_write_vectored(self, bufs)
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn limit_unsent(&self, bytes: u32) {
+        let _ = socket2::SockRef::from(self).set_tcp_notsent_lowat(bytes);
     }
 }
