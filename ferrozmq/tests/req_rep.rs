@@ -459,6 +459,28 @@ fn many_round_trips_in_a_row_lose_no_reply() {
     server.join().unwrap();
 }
 
+/// A reply sent right after a request arrives is written on the caller's
+/// thread; what the kernel does not take at once (a reply far larger than
+/// its buffers) the connection's engine must finish, or the client waits
+/// forever.
+#[test]
+fn replies_larger_than_the_kernel_buffers_arrive_whole() {
+    let ctx = Context::new();
+    let (mut rep, ep) = bound(&ctx, SocketType::Rep);
+    let mut req = connected(&ctx, SocketType::Req, &ep);
+    let big: Vec<u8> = (0..16 << 20).map(|i: u32| (i % 251) as u8).collect();
+    for round in 0..3u8 {
+        req.send(vec![round]).unwrap();
+        assert_eq!(rep.recv().unwrap().first().unwrap()[..], [round]);
+        rep.send(Message::from_iter([vec![round], big.clone(), big.clone()]))
+            .unwrap();
+        let reply = req.recv().unwrap();
+        assert_eq!(reply.len(), 3);
+        assert_eq!(reply.first().unwrap()[..], [round]);
+        assert!(reply.iter().skip(1).all(|part| part[..] == big[..]));
+    }
+}
+
 /// A message with no parts has no wire form: sending one is an error that
 /// hands it back and leaves the socket's state as it was.
 #[test]

@@ -10,11 +10,13 @@
 //! needs no lock, and neither touches the socket's routing state.
 
 mod read_buffer;
+mod wire;
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,7 @@ use tokio::time::Sleep;
 use crate::pipe::{Batch, Closing, EngineEnd, Item};
 use crate::transport::Stream;
 use read_buffer::{MIN_READ, READ_CHUNK, ReadBuffer};
+use wire::{Io, Wire};
 
 /// Stop taking messages from the pipe while this much is still unwritten.
 const WRITE_HIGH: usize = 256 * 1024;
@@ -65,8 +68,9 @@ impl From<End> for crate::monitor::Reason {
 
 /// One connection's I/O state.
 pub(crate) struct Engine<S> {
-    stream: S,
-    conn: Connection,
+    /// The stream and the protocol state: shared, so that a caller may
+    /// write to the connection directly ([`Wire`]).
+    wire: Arc<Wire<S>>,
     read_buf: ReadBuffer,
     /// What was taken from the pipe, being encoded.
     batch: Batch,
@@ -91,8 +95,7 @@ pub(crate) struct Engine<S> {
 impl<S: Stream> Engine<S> {
     pub(crate) fn new(stream: S, conn: Connection) -> Self {
         Self {
-            stream,
-            conn,
+            wire: Arc::new(Wire::new(stream, conn)),
             read_buf: ReadBuffer::default(),
             batch: Batch::default(),
             in_flight: VecDeque::new(),
@@ -109,32 +112,41 @@ impl<S: Stream> Engine<S> {
 
     /// Runs the greeting and handshake; returns the peer's READY.
     pub(crate) async fn handshake(&mut self) -> Result<PeerInfo, End> {
-        let result = poll_fn(|cx| self.poll_handshake(cx)).await;
+        let result = poll_fn(|cx| {
+            let wire = self.wire.clone();
+            let mut io = wire.io();
+            self.poll_handshake(&mut io, cx)
+        })
+        .await;
         if result.is_err() {
-            self.flush_best_effort();
+            self.wire.io().flush_best_effort();
         }
         result
     }
 
-    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<Result<PeerInfo, End>> {
+    fn poll_handshake(
+        &mut self,
+        io: &mut Io<'_, S>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<PeerInfo, End>> {
         loop {
-            let mut progress = self.poll_write(cx)?;
+            let mut progress = io.poll_write(cx)?;
             if !self.backlog && !self.eof {
-                progress |= self.poll_read(cx, READ_CHUNK)?;
+                progress |= self.poll_read(io, cx, READ_CHUNK)?;
             }
             if self.backlog {
                 // Up to READY: messages that follow it in the same read
                 // wait, undecoded, for the pipe.
                 self.backlog = false;
-                let result =
-                    self.conn
-                        .handle_input_upto(self.read_buf.pending(), Instant::now(), 0);
-                self.read_buf.after_decode(self.conn.read_hint());
+                let result = io
+                    .conn
+                    .handle_input_upto(self.read_buf.pending(), Instant::now(), 0);
+                self.read_buf.after_decode(io.conn.read_hint());
                 result.map(drop)?;
             }
             // Before READY the connection gives no message; no ZAP handler
             // is asked yet (the protocol config's `zap` is off).
-            while let Some(event) = self.conn.poll_event() {
+            while let Some(event) = io.conn.poll_event() {
                 if let Event::Ready(peer) = event {
                     // What followed READY in its read is decoded by `run`.
                     self.backlog = true;
@@ -144,7 +156,7 @@ impl<S: Stream> Engine<S> {
             if self.eof {
                 return Poll::Ready(Err(End::Eof));
             }
-            progress |= self.poll_timer(cx)?;
+            progress |= self.poll_timer(io, cx)?;
             if !progress {
                 return Poll::Pending;
             }
@@ -155,38 +167,47 @@ impl<S: Stream> Engine<S> {
     /// What it took from the pipe and did not write is released (lost with
     /// the connection); what is still queued stays for the next one.
     pub(crate) async fn run(&mut self, end: &EngineEnd) -> End {
-        let result = poll_fn(|cx| self.poll_run(end, cx)).await;
-        self.flush_best_effort();
+        end.outbound.set_direct(Some(self.wire.clone()));
+        let result = poll_fn(|cx| {
+            let wire = self.wire.clone();
+            let mut io = wire.io();
+            wire.set_waker(cx.waker());
+            match self.poll_rounds(&mut io, end, cx) {
+                Poll::Ready(Err(end)) => Poll::Ready(end),
+                Poll::Ready(Ok(())) => unreachable!("the rounds end only with the connection"),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        end.outbound.set_direct(None);
+        self.wire.io().flush_best_effort();
         let unwritten = self.in_flight.drain(..).map(|(_, n)| n).sum();
         end.outbound.release(unwritten);
         result
     }
 
-    fn poll_run(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> Poll<End> {
-        match self.poll_rounds(end, cx) {
-            Poll::Ready(Err(end)) => Poll::Ready(end),
-            Poll::Ready(Ok(())) => unreachable!("the rounds end only with the connection"),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    fn poll_rounds(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> Poll<Result<(), End>> {
+    fn poll_rounds(
+        &mut self,
+        io: &mut Io<'_, S>,
+        end: &EngineEnd,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), End>> {
         for _ in 0..BUDGET {
-            let mut progress = self.fill(end, cx);
-            progress |= self.poll_write(cx)?;
-            progress |= self.release_written(end);
-            if let Some(why) = self.finished() {
+            let mut progress = self.fill(io, end, cx);
+            progress |= io.poll_write(cx)?;
+            progress |= self.release_written(io, end);
+            if let Some(why) = self.finished(io) {
                 return Poll::Ready(Err(why));
             }
-            progress |= self.deliver(end, cx)?;
+            progress |= self.deliver(io, end, cx)?;
             if !self.backlog && !self.eof {
                 let room = end.inbound.room(cx.waker());
                 self.blocked = room == 0;
                 if !self.blocked {
-                    progress |= self.poll_read(cx, self.read_budget(room))?;
+                    progress |= self.poll_read(io, cx, self.read_budget(room))?;
                 }
             }
-            progress |= self.poll_timer(cx)?;
+            progress |= self.poll_timer(io, cx)?;
             if !progress {
                 return Poll::Pending;
             }
@@ -199,8 +220,9 @@ impl<S: Stream> Engine<S> {
     /// [`WRITE_HIGH`] unwritten bytes, and encodes them. With no room it
     /// still asks, so that a close (and its linger deadline) is seen while
     /// a peer that stopped reading holds the output back.
-    fn fill(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> bool {
-        let room = WRITE_HIGH.saturating_sub(self.conn.out().len());
+    fn fill(&mut self, io: &mut Io<'_, S>, end: &EngineEnd, cx: &mut Context<'_>) -> bool {
+        let conn = &mut *io.conn;
+        let room = WRITE_HIGH.saturating_sub(conn.out().len());
         let taken = end.outbound.take(&mut self.batch, room, cx.waker());
         self.closing = taken.closing;
         self.drained = taken.drained;
@@ -211,49 +233,27 @@ impl<S: Stream> Engine<S> {
         // frames (both follow from the socket's mechanism): anything else
         // would put unprotected bytes on the wire.
         assert!(
-            self.batch.wire.is_empty() || self.conn.sends_plain_frames(),
+            self.batch.wire.is_empty() || conn.sends_plain_frames(),
             "plain frames encoded ahead for a connection that transforms them"
         );
-        self.conn.out().append(&mut self.batch.wire);
+        conn.out().append(&mut self.batch.wire);
         for item in self.batch.items.drain(..) {
             match item {
-                Item::Message(msg) => self.conn.send_message(&msg),
-                Item::Subscribe(topic) => self.conn.send_subscribe(&topic),
-                Item::Cancel(topic) => self.conn.send_cancel(&topic),
+                Item::Message(msg) => conn.send_message(&msg),
+                Item::Subscribe(topic) => conn.send_subscribe(&topic),
+                Item::Cancel(topic) => conn.send_cancel(&topic),
                 // A pipe carries no handshake event.
                 _ => {}
             }
         }
-        let written_by = self.conn.out().end();
+        let written_by = conn.out().end();
         self.in_flight.push_back((written_by, taken.items));
         true
     }
 
-    /// Writes what the connection queued, in as few syscalls as it takes.
-    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
-        let mut progress = false;
-        while !self.conn.out().is_empty() {
-            if self.stream.poll_write_ready(cx).is_pending() {
-                break;
-            }
-            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let n = self.conn.out().io_slices(&mut slices);
-            match self.stream.try_write_vectored(&slices[..n]) {
-                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
-                Ok(written) => {
-                    self.conn.out().advance(written);
-                    progress = true;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(progress)
-    }
-
     /// Gives the pipe back the room of the batches now written.
-    fn release_written(&mut self, end: &EngineEnd) -> bool {
-        let written = self.conn.out().written();
+    fn release_written(&mut self, io: &mut Io<'_, S>, end: &EngineEnd) -> bool {
+        let written = io.conn.out().written();
         let mut released = 0;
         while let Some(&(by, n)) = self.in_flight.front() {
             if by > written {
@@ -268,14 +268,14 @@ impl<S: Stream> Engine<S> {
 
     /// After a close was asked for: done once everything queued is
     /// written; and done when the peer has gone and all it sent is in.
-    fn finished(&mut self) -> Option<End> {
+    fn finished(&mut self, io: &mut Io<'_, S>) -> Option<End> {
         if self.eof && !self.backlog {
             return Some(End::Eof);
         }
         let Closing::Linger(deadline) = self.closing else {
             return None;
         };
-        if self.drained && self.in_flight.is_empty() && self.conn.out().is_empty() {
+        if self.drained && self.in_flight.is_empty() && io.conn.out().is_empty() {
             return Some(End::Flushed);
         }
         match deadline {
@@ -286,7 +286,12 @@ impl<S: Stream> Engine<S> {
 
     /// Decodes what was read, as many messages as the pipe has room for,
     /// and hands them over.
-    fn deliver(&mut self, end: &EngineEnd, cx: &mut Context<'_>) -> Result<bool, End> {
+    fn deliver(
+        &mut self,
+        io: &mut Io<'_, S>,
+        end: &EngineEnd,
+        cx: &mut Context<'_>,
+    ) -> Result<bool, End> {
         if !self.backlog {
             return Ok(false);
         }
@@ -297,15 +302,15 @@ impl<S: Stream> Engine<S> {
         }
         let pending = self.read_buf.pending();
         let before = pending.len();
-        let result = self.conn.handle_input_upto(pending, Instant::now(), room);
+        let result = io.conn.handle_input_upto(pending, Instant::now(), room);
         let consumed = before - self.read_buf.pending().len();
-        self.read_buf.after_decode(self.conn.read_hint());
+        self.read_buf.after_decode(io.conn.read_hint());
         let messages = result?;
         if let Some(average) = consumed.checked_div(messages) {
             self.message_bytes = average.max(1);
         }
         self.backlog = messages == room;
-        let conn = &mut self.conn;
+        let conn = &mut *io.conn;
         end.inbound.push_with(|items| conn.take_events(items));
         Ok(true)
     }
@@ -320,18 +325,23 @@ impl<S: Stream> Engine<S> {
 
     /// Reads at most `budget` bytes (more if the frame being received
     /// needs them). An idle connection gives its read buffer back.
-    fn poll_read(&mut self, cx: &mut Context<'_>, budget: usize) -> Result<bool, End> {
-        match self.stream.poll_read_ready(cx) {
+    fn poll_read(
+        &mut self,
+        io: &mut Io<'_, S>,
+        cx: &mut Context<'_>,
+        budget: usize,
+    ) -> Result<bool, End> {
+        match io.stream.poll_read_ready(cx) {
             Poll::Ready(ready) => ready?,
             Poll::Pending => {
                 self.read_buf.release_if_empty();
                 return Ok(false);
             }
         }
-        let frame_needs = self.conn.read_hint();
+        let frame_needs = io.conn.read_hint();
         let target = self.read_buf.for_read(frame_needs);
         let budget = budget.max(frame_needs);
-        match self.stream.try_read_buf(&mut target.limit(budget)) {
+        match io.stream.try_read_buf(&mut target.limit(budget)) {
             Ok(0) => {
                 self.eof = true;
                 Ok(true)
@@ -348,12 +358,12 @@ impl<S: Stream> Engine<S> {
 
     /// Fires the connection's timers (handshake, heartbeats) and the
     /// linger deadline.
-    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
+    fn poll_timer(&mut self, io: &mut Io<'_, S>, cx: &mut Context<'_>) -> Result<bool, End> {
         let linger = match self.closing {
             Closing::Linger(deadline) => deadline,
             Closing::Open => None,
         };
-        let deadline = match (self.conn.poll_timeout(), linger) {
+        let deadline = match (io.conn.poll_timeout(), linger) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -368,21 +378,11 @@ impl<S: Stream> Engine<S> {
             return Ok(false);
         }
         self.timer_deadline = None;
-        if self.blocked && self.stream.poll_read_ready(cx).is_ready() {
+        if self.blocked && io.stream.poll_read_ready(cx).is_ready() {
             // We stopped reading, not the peer writing: its bytes wait.
-            self.conn.handle_unread_input();
+            io.conn.handle_unread_input();
         }
-        self.conn.handle_timeout(Instant::now())?;
+        io.conn.handle_timeout(Instant::now())?;
         Ok(true)
-    }
-
-    /// At the end, one try at writing what is queued (an ERROR command
-    /// tells the peer why).
-    fn flush_best_effort(&mut self) {
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let n = self.conn.out().io_slices(&mut slices);
-        if n > 0 {
-            let _ = self.stream.try_write_vectored(&slices[..n]);
-        }
     }
 }

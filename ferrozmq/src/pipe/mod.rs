@@ -27,6 +27,7 @@ use std::time::Instant;
 pub(crate) use queue::{Batch, Notify, Pushed, Queue, Refilled};
 pub(crate) use table::{Pipes, Read, Written};
 
+use crate::Message;
 use crate::mailbox::Mailbox;
 
 /// A pipe's key in its socket's table; never reused within a socket.
@@ -46,6 +47,14 @@ pub(crate) fn weight(item: &Item) -> usize {
         Item::Subscribe(t) | Item::Cancel(t) => t.len().max(1),
         _ => 1,
     }
+}
+
+/// A connection that the socket's caller may write a message to itself,
+/// saving the hand-over to the engine's thread.
+pub(crate) trait DirectWrite: Send + Sync + std::fmt::Debug {
+    /// Puts `msg` on the connection now, unless it is busy (then `msg`
+    /// comes back, to be queued as usual).
+    fn write(&self, msg: Message) -> Result<(), Message>;
 }
 
 /// When the consumer of a socket's outbound queue (an engine) should stop.

@@ -1,12 +1,12 @@
 //! [`Queue`]: one direction of a pipe, bounded, behind a lock of its own.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::Waker;
 
 use ferrozmq_proto::OutBuffer;
 
-use super::{Closing, Item, PipeId, weight};
+use super::{Closing, DirectWrite, Item, PipeId, weight};
 use crate::Message;
 use crate::mailbox::{Mailbox, Notice};
 
@@ -120,6 +120,9 @@ struct Inner {
     wire: Option<OutBuffer>,
     /// How many messages `wire` holds.
     wire_messages: usize,
+    /// The connection now serving the queue, when the socket's caller may
+    /// write to it directly ([`Queue::push_message`]).
+    direct: Option<Arc<dyn DirectWrite>>,
     items: VecDeque<Item>,
     /// What the queued items weigh ([`weight`]), as far as an engine
     /// taking them needs it: counted by `push` (a socket filling its
@@ -224,6 +227,7 @@ impl Queue {
             inner: Mutex::new(Inner {
                 wire: encode.then(OutBuffer::new),
                 wire_messages: 0,
+                direct: None,
                 items: VecDeque::new(),
                 bytes: 0,
                 count: 0,
@@ -245,9 +249,25 @@ impl Queue {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Consumer (an engine): the connection a caller may write to directly
+    /// while it serves the queue; none once it ends.
+    pub(crate) fn set_direct(&self, direct: Option<Arc<dyn DirectWrite>>) {
+        self.lock().direct = direct;
+    }
+
     /// Producer (a socket): queues `msg` unless the queue is full or its
-    /// consumer is gone; encodes it at once where the queue does.
-    pub(crate) fn push_message(&self, msg: Message) -> Pushed<Message> {
+    /// consumer is gone; encodes it at once where the queue does. With
+    /// `direct`, when nothing waits (queued, or taken and unwritten), the
+    /// caller writes it to the connection itself, if it is not busy: no
+    /// hand-over to the engine's thread.
+    pub(crate) fn push_message(&self, msg: Message, direct: bool) -> Pushed<Message> {
+        let msg = match self.direct_writer(direct) {
+            Some(writer) => match writer.write(msg) {
+                Ok(()) => return Pushed::Ok,
+                Err(msg) => msg,
+            },
+            None => msg,
+        };
         let (wake, encoded) = {
             let mut q = self.lock();
             if let Some(refused) = q.refuses() {
@@ -292,6 +312,16 @@ impl Queue {
             q.to_producer.register(Some(waker));
         }
         room
+    }
+
+    /// The connection to write to directly, if `wanted` and nothing waits.
+    fn direct_writer(&self, wanted: bool) -> Option<Arc<dyn DirectWrite>> {
+        if !wanted {
+            return None;
+        }
+        let q = self.lock();
+        let idle = q.count == 0 && !q.consumer_closed && q.producer_closed.is_none();
+        q.direct.clone().filter(|_| idle)
     }
 
     /// Producer (an engine): queues the items `fill` adds, in one step

@@ -75,6 +75,9 @@ pub(crate) struct Pipes {
     /// Pipes found to be over during a pattern's call: the socket detaches
     /// them from the pattern once the call returns.
     finished: Vec<PipeId>,
+    /// Whether the current send may write to a connection directly (see
+    /// `Queue::push_message`).
+    direct: bool,
 }
 
 impl Pipes {
@@ -106,7 +109,7 @@ impl Pipes {
         let Some(entry) = self.map.get(&id) else {
             return Written::Gone(msg);
         };
-        match entry.pipe.outbound.push_message(msg) {
+        match entry.pipe.outbound.push_message(msg, self.direct) {
             Pushed::Ok => Written::Ok,
             Pushed::Full(msg) => Written::Full(msg),
             Pushed::Closed(msg) => Written::Gone(msg),
@@ -145,6 +148,11 @@ impl Pipes {
                 }
             }
         }
+    }
+
+    /// Whether the sends from now on may write to a connection directly.
+    pub(crate) fn set_direct(&mut self, direct: bool) {
+        self.direct = direct;
     }
 
     /// Whether pipes ended during the last call.

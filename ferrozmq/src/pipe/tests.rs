@@ -91,13 +91,13 @@ fn the_hwm_counts_what_the_engine_holds() {
     let (mailbox, pipe, end) = new_pipe(4);
     let (_, engine) = counter();
     for i in 0..4 {
-        assert_eq!(pipe.outbound.push_message(msg(i)), Pushed::Ok);
+        assert_eq!(pipe.outbound.push_message(msg(i), false), Pushed::Ok);
     }
     let mut batch = Batch::default();
     let taken = end.outbound.take(&mut batch, usize::MAX, &engine);
     assert_eq!((taken.items, taken.drained), (4, true));
     assert!(matches!(
-        pipe.outbound.push_message(msg(9)),
+        pipe.outbound.push_message(msg(9), false),
         Pushed::Full(_)
     ));
     end.outbound.release(1);
@@ -106,7 +106,7 @@ fn the_hwm_counts_what_the_engine_holds() {
     assert_eq!(notices(&mailbox), ["Writable(7)"]);
     end.outbound.release(2);
     assert!(notices(&mailbox).is_empty(), "once");
-    assert_eq!(pipe.outbound.push_message(msg(9)), Pushed::Ok);
+    assert_eq!(pipe.outbound.push_message(msg(9), false), Pushed::Ok);
 }
 
 /// An engine is woken by a message only when it found the pipe empty with
@@ -117,13 +117,13 @@ fn the_engine_is_woken_when_it_can_act() {
     let (count, engine) = counter();
     end.outbound
         .take(&mut Batch::default(), usize::MAX, &engine);
-    pipe.outbound.push_message(msg(1));
-    pipe.outbound.push_message(msg(2));
+    pipe.outbound.push_message(msg(1), false);
+    pipe.outbound.push_message(msg(2), false);
     assert_eq!(wakes(&count), 1, "once for the first");
     let mut batch = Batch::default();
     end.outbound.take(&mut batch, 0, &engine);
     assert!(batch.items.is_empty(), "no room, nothing taken");
-    pipe.outbound.push_message(msg(3));
+    pipe.outbound.push_message(msg(3), false);
     assert_eq!(wakes(&count), 0, "its output is full");
     pipe.close(Closing::Linger(None));
     assert_eq!(wakes(&count), 1, "but a close is news");
@@ -163,7 +163,7 @@ fn either_side_may_end_the_pipe() {
     end.terminate();
     assert_eq!(notices(&mailbox), ["Readable(7)"]);
     assert!(matches!(
-        pipe.outbound.push_message(msg(2)),
+        pipe.outbound.push_message(msg(2), false),
         Pushed::Closed(_)
     ));
     assert_eq!(refill(&pipe.inbound, 0), (Refilled::Items, vec![item(1)]));
@@ -179,7 +179,7 @@ fn either_side_may_end_the_pipe() {
         "dropped"
     );
     assert!(matches!(
-        pipe.outbound.push_message(msg(4)),
+        pipe.outbound.push_message(msg(4), false),
         Pushed::Closed(_)
     ));
 }
@@ -198,10 +198,10 @@ fn messages_can_be_encoded_as_they_are_queued() {
         Message::from(""),
     ];
     for m in &sent {
-        assert_eq!(pipe.outbound.push_message(m.clone()), Pushed::Ok);
+        assert_eq!(pipe.outbound.push_message(m.clone(), false), Pushed::Ok);
     }
     assert!(matches!(
-        pipe.outbound.push_message(msg(4)),
+        pipe.outbound.push_message(msg(4), false),
         Pushed::Full(_)
     ));
     let mut batch = Batch::default();
@@ -218,11 +218,11 @@ fn messages_can_be_encoded_as_they_are_queued() {
     let expected: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
     assert_eq!(wire[..], expected[..]);
     assert!(
-        matches!(pipe.outbound.push_message(msg(4)), Pushed::Full(_)),
+        matches!(pipe.outbound.push_message(msg(4), false), Pushed::Full(_)),
         "held"
     );
     end.outbound.release(3);
-    assert_eq!(pipe.outbound.push_message(msg(4)), Pushed::Ok);
+    assert_eq!(pipe.outbound.push_message(msg(4), false), Pushed::Ok);
 }
 
 /// A taken batch is bounded by bytes: the rest stays queued, where it
@@ -231,7 +231,8 @@ fn messages_can_be_encoded_as_they_are_queued() {
 fn a_take_is_bounded_by_bytes() {
     let (_mailbox, pipe, end) = new_pipe(0);
     for _ in 0..5 {
-        pipe.outbound.push_message(Message::from(vec![0u8; 100]));
+        pipe.outbound
+            .push_message(Message::from(vec![0u8; 100]), false);
     }
     let mut batch = Batch::default();
     let taken = end.outbound.take(&mut batch, 250, Waker::noop());
@@ -264,9 +265,12 @@ fn a_pipe_can_join_two_sockets_directly() {
         inbound: a_to_b,
         outbound: b_to_a,
     };
-    assert_eq!(a.outbound.push_message(msg(1)), Pushed::Ok);
-    assert_eq!(a.outbound.push_message(msg(2)), Pushed::Ok);
-    assert!(matches!(a.outbound.push_message(msg(3)), Pushed::Full(_)));
+    assert_eq!(a.outbound.push_message(msg(1), false), Pushed::Ok);
+    assert_eq!(a.outbound.push_message(msg(2), false), Pushed::Ok);
+    assert!(matches!(
+        a.outbound.push_message(msg(3), false),
+        Pushed::Full(_)
+    ));
     assert_eq!(notices(&b_box), ["Readable(20)"]);
     assert_eq!(
         refill(&b.inbound, 0),
@@ -274,7 +278,7 @@ fn a_pipe_can_join_two_sockets_directly() {
     );
     b.inbound.release(1);
     assert_eq!(notices(&a_box), ["Writable(10)"], "room at the lwm");
-    assert_eq!(b.outbound.push_message(msg(4)), Pushed::Ok);
+    assert_eq!(b.outbound.push_message(msg(4), false), Pushed::Ok);
     assert_eq!(notices(&a_box), ["Readable(10)"]);
     assert_eq!(refill(&a.inbound, 0), (Refilled::Items, vec![item(4)]));
 }

@@ -83,6 +83,12 @@ impl Routing {
         }
     }
 
+    /// Whether the sends from now on may write to a connection directly,
+    /// on the caller's thread (see `Queue::push_message`).
+    pub(crate) fn set_direct(&mut self, direct: bool) {
+        self.pipes.set_direct(direct);
+    }
+
     /// A pipe made by `connect`: it takes messages before its peer exists.
     pub(crate) fn attach_connect(&mut self, pipe: Pipe) {
         let id = pipe.id;
