@@ -2,9 +2,10 @@
 //! never reads, a PUSH connected to it sending 16-byte messages without
 //! blocking until it would block. After the first refusal it keeps trying
 //! (every millisecond), so the kernel's socket buffers fill too; the
-//! numbers are how many messages the PUSH had accepted 1 s and 5 s after
-//! its first refusal: one that bounds what it holds stops growing, one
-//! that does not goes on. Each library runs in a child process.
+//! numbers are how many messages the PUSH had accepted 1 s, 5 s and 30 s
+//! after its first refusal: one that bounds what it holds stops growing,
+//! one that does not goes on. Each library runs in a child process, all at
+//! once (they mostly sleep).
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,11 @@ pub const HWM: usize = 10;
 /// The message size.
 pub const SIZE: usize = 16;
 /// When to count, after the first refusal.
-pub const CHECKPOINTS: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(5)];
+pub const CHECKPOINTS: [Duration; 3] = [
+    Duration::from_secs(1),
+    Duration::from_secs(5),
+    Duration::from_secs(30),
+];
 /// A library that never refuses stops here (and is reported as such).
 const CAP: u64 = 5_000_000;
 
@@ -62,10 +67,18 @@ pub fn child(lib: &str) {
 
 /// In the parent: every library of `LIBS` that `wanted` accepts.
 pub fn measure(wanted: impl Fn(&str) -> bool) -> Vec<HwmResult> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let children: Vec<(&str, Result<Proc, String>)> = LIBS
+        .iter()
+        .filter(|l| wanted(l))
+        .map(|&lib| {
+            let args = ["hwm-child".into(), lib.into()];
+            (lib, Proc::spawn(&Program::this(), &args))
+        })
+        .collect();
     let mut results = Vec::new();
-    for &lib in LIBS.iter().filter(|l| wanted(l)) {
-        let deadline = Instant::now() + Duration::from_secs(40);
-        let outcome = Proc::spawn(&Program::this(), &["hwm-child".into(), lib.into()])
+    for (lib, child) in children {
+        let outcome = child
             .and_then(|mut p| p.expect("RESULT ", deadline))
             .and_then(|line| {
                 line.split(',')

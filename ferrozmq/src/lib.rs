@@ -28,6 +28,9 @@ mod context;
 mod endpoint;
 mod engine;
 mod error;
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod internals;
 mod mailbox;
 mod monitor;
 mod options;
