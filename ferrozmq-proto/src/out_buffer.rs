@@ -120,6 +120,15 @@ impl OutBuffer {
         other.len = 0;
     }
 
+    /// With nothing left to write, gives back the memory the buffer keeps
+    /// for the next writes (an idle connection should hold none).
+    pub fn release_if_empty(&mut self) {
+        if self.is_empty() {
+            self.tail = BytesMut::new();
+            self.chunks = VecDeque::new();
+        }
+    }
+
     /// Appends bytes, copied.
     pub(crate) fn push_slice(&mut self, bytes: &[u8]) {
         self.make_room(bytes.len());
@@ -221,6 +230,23 @@ mod tests {
             out.advance(60);
         }
         assert!(out.is_empty());
+    }
+
+    /// An idle connection's buffer holds no memory once released, and
+    /// one with bytes still to write keeps them.
+    #[test]
+    fn a_written_buffer_gives_its_memory_back() {
+        let mut out = OutBuffer::new();
+        out.push_slice(b"reply");
+        out.release_if_empty();
+        assert_eq!(flatten(&out), b"reply", "unwritten bytes stay");
+        out.advance(5);
+        assert!(out.tail.capacity() > 0);
+        out.release_if_empty();
+        assert_eq!(out.tail.capacity(), 0);
+        assert_eq!(out.chunks.capacity(), 0);
+        out.push_slice(b"next");
+        assert_eq!(flatten(&out), b"next");
     }
 
     /// Two buffers joined keep their order and share their bodies.

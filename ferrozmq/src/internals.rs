@@ -80,7 +80,10 @@ impl EngineSide {
     /// Takes what is queued, up to `max_bytes`, and lets it go as an engine
     /// does once its bytes reached the kernel; returns how many messages.
     pub fn take(&mut self, max_bytes: usize) -> usize {
-        let taken = self.end.outbound.take(&mut self.batch, max_bytes, Waker::noop());
+        let taken = self
+            .end
+            .outbound
+            .take(&mut self.batch, max_bytes, Waker::noop());
         let written = self.batch.wire.len();
         self.batch.wire.advance(written);
         self.batch.items.clear();

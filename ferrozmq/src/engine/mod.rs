@@ -324,7 +324,7 @@ impl<S: Stream> Engine<S> {
     }
 
     /// Reads at most `budget` bytes (more if the frame being received
-    /// needs them). An idle connection gives its read buffer back.
+    /// needs them). An idle connection gives its buffers back.
     fn poll_read(
         &mut self,
         io: &mut Io<'_, S>,
@@ -335,6 +335,7 @@ impl<S: Stream> Engine<S> {
             Poll::Ready(ready) => ready?,
             Poll::Pending => {
                 self.read_buf.release_if_empty();
+                io.conn.out().release_if_empty();
                 return Ok(false);
             }
         }
