@@ -241,20 +241,11 @@ pub(crate) use common_methods;
 #[derive(Debug)]
 pub struct Socket {
     core: SocketCore,
-    /// The last call was a receive that got a message: a send now (a
-    /// reply, or the next request) is the request-reply rhythm, and is
-    /// written straight to an idle connection from this thread, saving two
-    /// hand-overs between threads per round trip. Any other send (a
-    /// stream of them, say) is left to the I/O thread, which batches.
-    after_recv: bool,
 }
 
 impl Socket {
     pub(crate) fn new(core: SocketCore) -> Self {
-        Self {
-            core,
-            after_recv: false,
-        }
+        Self { core }
     }
 
     common_methods!();
@@ -328,7 +319,6 @@ impl Socket {
     fn send_within(&mut self, msg: Message, timeout: Option<Duration>) -> Result<(), SendError> {
         let mut slot = Some(msg);
         let (routing, mailbox) = self.core.exclusive();
-        routing.set_direct(std::mem::take(&mut self.after_recv));
         let send = poll_fn(|cx| routing.poll_send(mailbox, cx, &mut slot));
         match block_on(send, timeout) {
             Some(result) => result,
@@ -342,9 +332,7 @@ impl Socket {
     fn recv_within(&mut self, timeout: Option<Duration>) -> Result<Message> {
         let (routing, mailbox) = self.core.exclusive();
         let recv = poll_fn(|cx| routing.poll_recv(mailbox, cx));
-        let result = block_on(recv, timeout).unwrap_or_else(|| Err(expired(timeout)));
-        self.after_recv = result.is_ok();
-        result
+        block_on(recv, timeout).unwrap_or_else(|| Err(expired(timeout)))
     }
 }
 

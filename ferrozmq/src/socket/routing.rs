@@ -21,6 +21,12 @@ pub(crate) struct Routing {
     /// Async sends in a row that went through without waiting (see the
     /// async API's `YIELD_EVERY`).
     pub(crate) sends_in_a_row: u32,
+    /// The last call was a `recv` that got a message. The next send is
+    /// then likely its answer (the request-reply rhythm), and is written
+    /// straight to an idle connection on the caller's thread, saving the
+    /// hand-over to the connection's task; a stream of sends is left to
+    /// that task, which batches them.
+    after_recv: bool,
 }
 
 impl Routing {
@@ -31,6 +37,7 @@ impl Routing {
             notices: Vec::new(),
             closed: false,
             sends_in_a_row: 0,
+            after_recv: false,
         })
     }
 
@@ -83,12 +90,6 @@ impl Routing {
         }
     }
 
-    /// Whether the sends from now on may write to a connection directly,
-    /// on the caller's thread (see `Queue::push_message`).
-    pub(crate) fn set_direct(&mut self, direct: bool) {
-        self.pipes.set_direct(direct);
-    }
-
     /// A pipe made by `connect`: it takes messages before its peer exists.
     pub(crate) fn attach_connect(&mut self, pipe: Pipe) {
         let id = pipe.id;
@@ -119,6 +120,20 @@ impl Routing {
 
     /// Routes `msg`, or leaves the caller's waker when it cannot go now.
     pub(crate) fn poll_send(
+        &mut self,
+        mailbox: &Mailbox,
+        cx: &mut Context<'_>,
+        slot: &mut Option<Message>,
+    ) -> Poll<Result<(), SendError>> {
+        self.pipes.set_direct(self.after_recv);
+        let sent = self.poll_send_inner(mailbox, cx, slot);
+        if sent.is_ready() {
+            self.after_recv = false;
+        }
+        sent
+    }
+
+    fn poll_send_inner(
         &mut self,
         mailbox: &Mailbox,
         cx: &mut Context<'_>,
@@ -175,7 +190,10 @@ impl Routing {
                         return Poll::Pending;
                     }
                 }
-                other => return Poll::Ready(other),
+                other => {
+                    self.after_recv = other.is_ok();
+                    return Poll::Ready(other);
+                }
             }
         }
     }
