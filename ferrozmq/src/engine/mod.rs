@@ -221,7 +221,7 @@ impl<S: Stream> Engine<S> {
     /// still asks, so that a close (and its linger deadline) is seen while
     /// a peer that stopped reading holds the output back.
     fn fill(&mut self, io: &mut Io<'_, S>, end: &EngineEnd, cx: &mut Context<'_>) -> bool {
-        let conn = &mut *io.conn;
+        let conn = &mut io.conn;
         let room = WRITE_HIGH.saturating_sub(conn.out().len());
         let taken = end.outbound.take(&mut self.batch, room, cx.waker());
         self.closing = taken.closing;
@@ -310,7 +310,7 @@ impl<S: Stream> Engine<S> {
             self.message_bytes = average.max(1);
         }
         self.backlog = messages == room;
-        let conn = &mut *io.conn;
+        let conn = &mut io.conn;
         end.inbound.push_with(|items| conn.take_events(items));
         Ok(true)
     }
@@ -342,18 +342,18 @@ impl<S: Stream> Engine<S> {
         let frame_needs = io.conn.read_hint();
         let target = self.read_buf.for_read(frame_needs);
         let budget = budget.max(frame_needs);
-        match io.stream.try_read_buf(&mut target.limit(budget)) {
-            Ok(0) => {
+        match io.stream.poll_read_buf(cx, &mut target.limit(budget)) {
+            Poll::Ready(Ok(0)) => {
                 self.eof = true;
                 Ok(true)
             }
-            Ok(_) => {
+            Poll::Ready(Ok(_)) => {
                 self.read_buf.after_read();
                 self.backlog = true;
                 Ok(true)
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
-            Err(e) => Err(e.into()),
+            Poll::Ready(Err(e)) => Err(e.into()),
+            Poll::Pending => Ok(false),
         }
     }
 

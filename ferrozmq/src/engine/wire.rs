@@ -3,6 +3,7 @@
 //! ([`DirectWrite`]) instead of handing it over to the engine's thread.
 
 use std::io::{self, IoSlice};
+use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -15,8 +16,7 @@ use crate::transport::Stream;
 
 /// A connection's stream and protocol state.
 pub(crate) struct Wire<S> {
-    stream: S,
-    conn: Mutex<Connection>,
+    locked: Mutex<Locked<S>>,
     /// The engine's task, to wake when a direct write left bytes for it.
     engine: Mutex<Option<Waker>>,
 }
@@ -27,10 +27,31 @@ impl<S> std::fmt::Debug for Wire<S> {
     }
 }
 
+/// What one holder at a time works on: the protocol state and the stream
+/// (reading it needs it exclusively: a read that drains the kernel's
+/// buffer clears the readiness it was woken for).
+pub(super) struct Locked<S> {
+    pub(super) conn: Connection,
+    pub(super) stream: S,
+}
+
 /// The connection, locked for one round of work.
 pub(super) struct Io<'a, S> {
-    pub(super) conn: MutexGuard<'a, Connection>,
-    pub(super) stream: &'a S,
+    locked: MutexGuard<'a, Locked<S>>,
+}
+
+impl<S> Deref for Io<'_, S> {
+    type Target = Locked<S>;
+
+    fn deref(&self) -> &Locked<S> {
+        &self.locked
+    }
+}
+
+impl<S> DerefMut for Io<'_, S> {
+    fn deref_mut(&mut self) -> &mut Locked<S> {
+        &mut self.locked
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -42,8 +63,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<S: Stream> Wire<S> {
     pub(super) fn new(stream: S, conn: Connection) -> Self {
         Self {
-            stream,
-            conn: Mutex::new(conn),
+            locked: Mutex::new(Locked { conn, stream }),
             engine: Mutex::new(None),
         }
     }
@@ -51,8 +71,7 @@ impl<S: Stream> Wire<S> {
     /// The connection, for the engine's round of work.
     pub(super) fn io(&self) -> Io<'_, S> {
         Io {
-            conn: lock(&self.conn),
-            stream: &self.stream,
+            locked: lock(&self.locked),
         }
     }
 
@@ -85,12 +104,13 @@ impl<S: Stream> Io<'_, S> {
     /// One vectored write of what is queued; pending when the kernel
     /// takes nothing now.
     fn write_some(&mut self) -> Result<Poll<()>, End> {
+        let locked = &mut *self.locked;
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let n = self.conn.out().io_slices(&mut slices);
-        match self.stream.try_write_vectored(&slices[..n]) {
+        let n = locked.conn.out().io_slices(&mut slices);
+        match locked.stream.try_write_vectored(&slices[..n]) {
             Ok(0) => Err(io::Error::from(io::ErrorKind::WriteZero).into()),
             Ok(written) => {
-                self.conn.out().advance(written);
+                locked.conn.out().advance(written);
                 Ok(Poll::Ready(()))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Poll::Pending),
@@ -111,16 +131,13 @@ impl<S: Stream> DirectWrite for Wire<S> {
     /// kernel does not take at once stays in the connection's output, and
     /// the engine is woken to write it (and to meet any error).
     fn write(&self, msg: Message) -> Result<(), Message> {
-        let Ok(conn) = self.conn.try_lock() else {
+        let Ok(locked) = self.locked.try_lock() else {
             return Err(msg);
         };
-        if !conn.is_ready() {
+        let mut io = Io { locked };
+        if !io.conn.is_ready() {
             return Err(msg);
         }
-        let mut io = Io {
-            conn,
-            stream: &self.stream,
-        };
         io.conn.send_message(&msg);
         drop(msg);
         while !io.conn.out().is_empty() {

@@ -22,9 +22,15 @@ pub(crate) trait Stream: Send + Sync + Unpin + 'static {
     /// Ready when a read may have bytes (or the end) for us.
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
-    /// Reads what is there into `buf`'s spare room; `WouldBlock` when
-    /// nothing is.
-    fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize>;
+    /// Reads what is there into `buf`'s spare room (0: the end of the
+    /// stream); pending, with `cx` to be woken, when nothing is. A read
+    /// that drained the kernel's buffer says so to the reactor, so that the
+    /// next call waits without a system call that would find nothing.
+    fn poll_read_buf<B: BufMut>(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut B,
+    ) -> Poll<io::Result<usize>>;
 
     /// Ready when a write may be taken.
     fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;

@@ -3,6 +3,7 @@
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BufMut;
@@ -121,8 +122,14 @@ impl Stream for TcpStream {
         TcpStream::poll_read_ready(self, cx)
     }
 
-    fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        TcpStream::try_read_buf(self, buf)
+    fn poll_read_buf<B: BufMut>(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut B,
+    ) -> Poll<io::Result<usize>> {
+        // tokio's own read, unlike `try_read_buf`, treats a short read as
+        // the buffer drained.
+        tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
     }
 
     fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
