@@ -19,6 +19,11 @@ pub(crate) const COPY_THRESHOLD: usize = 8 * 1024;
 pub struct OutBuffer {
     chunks: VecDeque<Bytes>,
     tail: BytesMut,
+    /// What the next new tail is allocated with: tails start small and
+    /// double up to [`TAIL_CHUNK`] as traffic flows, so that a connection
+    /// that only ever sends a little (a handshake, a short reply) holds
+    /// little, with nothing to give back when it idles.
+    tail_size: usize,
     len: usize,
     /// Bytes written out since the start, so that a position in the stream
     /// ([`OutBuffer::end`]) can later be known to be written.
@@ -120,15 +125,6 @@ impl OutBuffer {
         other.len = 0;
     }
 
-    /// With nothing left to write, gives back the memory the buffer keeps
-    /// for the next writes (an idle connection should hold none).
-    pub fn release_if_empty(&mut self) {
-        if self.is_empty() {
-            self.tail = BytesMut::new();
-            self.chunks = VecDeque::new();
-        }
-    }
-
     /// Appends bytes, copied.
     pub(crate) fn push_slice(&mut self, bytes: &[u8]) {
         self.make_room(bytes.len());
@@ -162,7 +158,8 @@ impl OutBuffer {
     fn make_room(&mut self, n: usize) {
         if self.tail.capacity() - self.tail.len() < n {
             self.seal_tail();
-            self.tail.reserve(n.max(TAIL_CHUNK));
+            self.tail_size = (self.tail_size * 2).clamp(FIRST_TAIL, TAIL_CHUNK);
+            self.tail.reserve(n.max(self.tail_size));
         }
     }
 
@@ -174,7 +171,10 @@ impl OutBuffer {
     }
 }
 
-/// The size a new tail is allocated with.
+/// The size the first tail is allocated with.
+const FIRST_TAIL: usize = 512;
+
+/// The largest size a new tail is allocated with.
 const TAIL_CHUNK: usize = 16 * 1024;
 
 #[cfg(test)]
@@ -218,7 +218,11 @@ mod tests {
     /// was written, later batches go where earlier ones went.
     #[test]
     fn tail_allocation_is_reused_after_a_full_write() {
-        let mut out = OutBuffer::new();
+        // As after traffic has grown the tails to their full size.
+        let mut out = OutBuffer {
+            tail_size: TAIL_CHUNK,
+            ..OutBuffer::new()
+        };
         out.push_body(&Bytes::from_static(&[1; 100]));
         let start = out.tail.as_ptr() as usize;
         let allocation = start..start + out.tail.capacity();
@@ -232,21 +236,20 @@ mod tests {
         assert!(out.is_empty());
     }
 
-    /// An idle connection's buffer holds no memory once released, and
-    /// one with bytes still to write keeps them.
+    /// A connection that sent only a little holds only a little; one that
+    /// keeps sending gets tails of the full size.
     #[test]
-    fn a_written_buffer_gives_its_memory_back() {
+    fn tails_start_small_and_grow_with_traffic() {
         let mut out = OutBuffer::new();
-        out.push_slice(b"reply");
-        out.release_if_empty();
-        assert_eq!(flatten(&out), b"reply", "unwritten bytes stay");
-        out.advance(5);
-        assert!(out.tail.capacity() > 0);
-        out.release_if_empty();
-        assert_eq!(out.tail.capacity(), 0);
-        assert_eq!(out.chunks.capacity(), 0);
-        out.push_slice(b"next");
-        assert_eq!(flatten(&out), b"next");
+        out.push_slice(b"a short reply");
+        out.advance(out.len());
+        assert!(out.tail.capacity() <= FIRST_TAIL);
+        for _ in 0..100 {
+            out.push_slice(&[1; 1000]);
+        }
+        assert_eq!(out.len(), 100_000);
+        assert!(out.tail.capacity() >= TAIL_CHUNK);
+        assert_eq!(flatten(&out).len(), 100_000);
     }
 
     /// Two buffers joined keep their order and share their bodies.

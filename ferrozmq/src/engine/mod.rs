@@ -36,6 +36,9 @@ const MAX_SLICES: usize = 64;
 /// Rounds of work per poll before giving the runtime a turn.
 const BUDGET: usize = 32;
 
+/// How long a connection reads nothing before its read buffer goes back.
+const RELEASE_AFTER: Duration = Duration::from_millis(100);
+
 /// Why a connection ended.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum End {
@@ -80,6 +83,10 @@ pub(crate) struct Engine<S> {
     in_flight: VecDeque<(u64, usize)>,
     timer: Pin<Box<Sleep>>,
     timer_deadline: Option<Instant>,
+    /// When the read buffer goes back unless something is read by then.
+    release_at: Option<Instant>,
+    /// A read since `release_at` was set.
+    read_since: bool,
     closing: Closing,
     /// The last take found the pipe empty.
     drained: bool,
@@ -101,6 +108,8 @@ impl<S: Stream> Engine<S> {
             in_flight: VecDeque::new(),
             timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             timer_deadline: None,
+            release_at: None,
+            read_since: false,
             closing: Closing::Open,
             drained: true,
             backlog: false,
@@ -324,7 +333,7 @@ impl<S: Stream> Engine<S> {
     }
 
     /// Reads at most `budget` bytes (more if the frame being received
-    /// needs them). An idle connection gives its buffers back.
+    /// needs them). An idle connection may give its read buffer back.
     fn poll_read(
         &mut self,
         io: &mut Io<'_, S>,
@@ -334,8 +343,10 @@ impl<S: Stream> Engine<S> {
         match io.stream.poll_read_ready(cx) {
             Poll::Ready(ready) => ready?,
             Poll::Pending => {
-                self.read_buf.release_if_empty();
-                io.conn.out().release_if_empty();
+                if self.release_at.is_none() && self.read_buf.holds() {
+                    self.release_at = Some(Instant::now() + RELEASE_AFTER);
+                    self.read_since = false;
+                }
                 return Ok(false);
             }
         }
@@ -349,6 +360,7 @@ impl<S: Stream> Engine<S> {
             }
             Poll::Ready(Ok(_)) => {
                 self.read_buf.after_read();
+                self.read_since = true;
                 self.backlog = true;
                 Ok(true)
             }
@@ -357,17 +369,17 @@ impl<S: Stream> Engine<S> {
         }
     }
 
-    /// Fires the connection's timers (handshake, heartbeats) and the
-    /// linger deadline.
+    /// Fires the connection's timers (handshake, heartbeats), the linger
+    /// deadline and the read buffer's release.
     fn poll_timer(&mut self, io: &mut Io<'_, S>, cx: &mut Context<'_>) -> Result<bool, End> {
         let linger = match self.closing {
             Closing::Linger(deadline) => deadline,
             Closing::Open => None,
         };
-        let deadline = match (io.conn.poll_timeout(), linger) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let deadline = [io.conn.poll_timeout(), linger, self.release_at]
+            .into_iter()
+            .flatten()
+            .min();
         let Some(deadline) = deadline else {
             return Ok(false);
         };
@@ -383,7 +395,14 @@ impl<S: Stream> Engine<S> {
             // We stopped reading, not the peer writing: its bytes wait.
             io.conn.handle_unread_input();
         }
-        io.conn.handle_timeout(Instant::now())?;
+        let now = Instant::now();
+        if self.release_at.is_some_and(|at| at <= now) {
+            self.release_at = None;
+            if !std::mem::take(&mut self.read_since) {
+                self.read_buf.release_if_empty();
+            }
+        }
+        io.conn.handle_timeout(now)?;
         Ok(true)
     }
 }

@@ -4,8 +4,11 @@
 //! Frames are split off the buffer without a copy, so a message shares the
 //! allocation it was read into and keeps it alive. Four rules follow:
 //! - the buffer is allocated when bytes come, and given back when the
-//!   connection idles with nothing half-read: an idle connection holds no
-//!   read buffer;
+//!   connection has read nothing for a while with nothing half-read (the
+//!   engine's timer): an idle connection holds no read buffer, while a busy
+//!   one reads into the same chunk again once the messages in it are gone
+//!   (giving a chunk back at every pause between reads made the allocator
+//!   return memory to the system and fault it in again, page by page);
 //! - it grows only as fast as a large frame's bytes arrive, never to the
 //!   size a peer merely declared;
 //! - once a large frame (one that grew the buffer past [`SHRINK_ABOVE`]) is
@@ -77,7 +80,12 @@ impl ReadBuffer {
         }
     }
 
-    /// The connection has nothing more to read for now: with nothing
+    /// Whether the buffer holds an allocation.
+    pub(super) fn holds(&self) -> bool {
+        self.chunk.capacity() > 0 || self.small.is_some()
+    }
+
+    /// The connection has read nothing for a while: with nothing
     /// half-read, the buffer is given back.
     pub(super) fn release_if_empty(&mut self) {
         if self.chunk.is_empty() && self.small.as_ref().is_none_or(BytesMut::is_empty) {

@@ -146,8 +146,6 @@ impl<S: Stream> DirectWrite for Wire<S> {
             }
         }
         let left = !io.conn.out().is_empty();
-        // The engine may be idle and not look again for a long time.
-        io.conn.out().release_if_empty();
         drop(io);
         if left && let Some(engine) = lock(&self.engine).as_ref() {
             engine.wake_by_ref();

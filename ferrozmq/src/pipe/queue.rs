@@ -409,9 +409,6 @@ impl Queue {
         {
             bytes = wire.len();
             into.wire.append(wire);
-            // What the encoding goes on into is allocated again when
-            // needed: an idle connection keeps no buffer here.
-            wire.release_if_empty();
             items = std::mem::take(&mut q.wire_messages);
         }
         if q.bytes <= max_bytes.saturating_sub(bytes) && into.items.is_empty() {
