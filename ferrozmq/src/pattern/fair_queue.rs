@@ -1,59 +1,34 @@
 //! Fair-queuing (libzmq's `fq`): one message from each pipe that has one,
 //! in turn.
 
+use super::Rotation;
 use crate::pipe::{Item, PipeId, Pipes, Read};
 
 /// The pipes that may have something to read, in turn order. A pipe found
 /// empty leaves the turn until it says it has something again.
 #[derive(Debug, Default)]
 pub(crate) struct FairQueue {
-    active: Vec<PipeId>,
-    next: usize,
+    turn: Rotation,
 }
 
 impl FairQueue {
     /// A pipe with something to read joins the turn.
     pub(crate) fn activate(&mut self, id: PipeId) {
-        if !self.active.contains(&id) {
-            self.active.push(id);
-        }
+        self.turn.activate(id);
     }
 
     /// A pipe leaves the turn.
     pub(crate) fn remove(&mut self, id: PipeId) {
-        if let Some(i) = self.active.iter().position(|&p| p == id) {
-            self.active.remove(i);
-            if i < self.next {
-                self.next -= 1;
-            }
-            if self.next >= self.active.len() {
-                self.next = 0;
-            }
-        }
+        self.turn.remove(id);
     }
 
     /// The next item in turn, with the pipe it came from.
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(PipeId, Item)> {
-        while !self.active.is_empty() {
-            let i = if self.next < self.active.len() {
-                self.next
-            } else {
-                0
-            };
-            let id = self.active[i];
-            match pipes.read(id) {
-                Read::Item(item) => {
-                    self.next = i + 1;
-                    return Some((id, item));
-                }
-                Read::Empty | Read::Gone => {
-                    self.active.remove(i);
-                    self.next = i;
-                }
-            }
-        }
-        self.next = 0;
-        None
+        let read = |id, ()| match pipes.read(id) {
+            Read::Item(item) => Ok((id, item)),
+            Read::Empty | Read::Gone => Err(()),
+        };
+        self.turn.offer((), read).ok()
     }
 }
 

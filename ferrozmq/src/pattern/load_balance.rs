@@ -1,6 +1,7 @@
 //! Load-balancing (libzmq's `lb`): each message goes to the next pipe in
 //! turn that has room under its high-water mark.
 
+use super::Rotation;
 use crate::Message;
 use crate::pipe::{PipeId, Pipes, Written};
 
@@ -8,56 +9,29 @@ use crate::pipe::{PipeId, Pipes, Written};
 /// leaves the turn until it says it has room again.
 #[derive(Debug, Default)]
 pub(crate) struct LoadBalance {
-    active: Vec<PipeId>,
-    next: usize,
+    turn: Rotation,
 }
 
 impl LoadBalance {
     /// A new pipe, or one with room again, joins the turn.
     pub(crate) fn activate(&mut self, id: PipeId) {
-        if !self.active.contains(&id) {
-            self.active.push(id);
-        }
+        self.turn.activate(id);
     }
 
     /// A pipe leaves the turn.
     pub(crate) fn remove(&mut self, id: PipeId) {
-        if let Some(i) = self.active.iter().position(|&p| p == id) {
-            self.active.remove(i);
-            if i < self.next {
-                self.next -= 1;
-            }
-            if self.next >= self.active.len() {
-                self.next = 0;
-            }
-        }
+        self.turn.remove(id);
     }
 
     /// Writes `msg` to the next pipe in turn that takes it; `Err` gives it
     /// back when none does (every pipe is full, or there is none): the
     /// sender waits.
-    pub(crate) fn send(&mut self, mut msg: Message, pipes: &mut Pipes) -> Result<PipeId, Message> {
-        while !self.active.is_empty() {
-            let i = if self.next < self.active.len() {
-                self.next
-            } else {
-                0
-            };
-            let id = self.active[i];
-            match pipes.write(id, msg) {
-                Written::Ok => {
-                    self.next = i + 1;
-                    return Ok(id);
-                }
-                Written::Full(back) | Written::Gone(back) => {
-                    msg = back;
-                    self.active.remove(i);
-                    self.next = i;
-                }
-            }
-        }
-        self.next = 0;
-        Err(msg)
+    pub(crate) fn send(&mut self, msg: Message, pipes: &mut Pipes) -> Result<PipeId, Message> {
+        let write = |id, msg| match pipes.write(id, msg) {
+            Written::Ok => Ok(id),
+            Written::Full(back) | Written::Gone(back) => Err(back),
+        };
+        self.turn.offer(msg, write)
     }
 }
 

@@ -13,6 +13,7 @@ mod pull;
 mod push;
 mod rep;
 mod req;
+mod rotation;
 
 use std::fmt;
 
@@ -23,6 +24,7 @@ use crate::pipe::{Item, PipeId, Pipes, Written};
 use crate::{Error, Message};
 pub(crate) use fair_queue::FairQueue;
 pub(crate) use load_balance::LoadBalance;
+use rotation::Rotation;
 
 /// What a socket type does when a peer's pipe is at its high-water mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
