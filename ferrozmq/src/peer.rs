@@ -46,6 +46,10 @@ pub(crate) struct Peer {
     /// its handshake's properties (`Socket-Type`, `Identity`, ...),
     /// `Peer-Address`, and `User-Id` if it has one.
     pub(crate) properties: Arc<Metadata>,
+    /// The identity it announced, for a socket that routes by identity
+    /// (ROUTER): checked at the handshake (at most 255 bytes, not starting
+    /// with a zero byte); `None` when it announced none.
+    pub(crate) routing_id: Option<bytes::Bytes>,
 }
 
 impl Peer {
@@ -57,6 +61,7 @@ impl Peer {
         }
         Self {
             properties: Arc::new(properties),
+            routing_id: info.routing_id,
         }
     }
 }

@@ -66,6 +66,15 @@ enum Mode {
         #[arg(long)]
         count: u64,
     },
+    /// A socket of any type driven line by line from stdin: `send PARTS`
+    /// sends (parts as hex, separated by spaces; `-` is an empty part) and
+    /// prints `SENT`; `recv` prints the parts of the next message. A failed
+    /// call prints `ERR <error>` and the script goes on.
+    Script {
+        /// The socket type, as in `ferrozmq <type>` (`dealer`, `router`, ...).
+        #[arg(long = "type")]
+        socket_type: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,6 +95,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Mode::Req => SocketType::Req,
         Mode::Push { .. } => SocketType::Push,
         Mode::Pull { .. } => SocketType::Pull,
+        Mode::Script { ref socket_type } => socket_type.parse().map_err(|e| format!("{e}"))?,
     };
     let mut socket = setup(&ctx, socket_type, &cli).map_err(|e| e.to_string())?;
     let mut out = std::io::stdout();
@@ -142,6 +152,23 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
             let _ = writeln!(out, "OK {count}");
+        }
+        Mode::Script { .. } => {
+            for line in std::io::stdin().lock().lines() {
+                let line = line.map_err(|e| e.to_string())?;
+                let answer = match line.split_once(' ').unwrap_or((&line, "")) {
+                    ("send", parts) => parse_parts(parts)
+                        .and_then(|msg| socket.send(msg).map_err(|e| e.to_string()))
+                        .map(|()| "SENT".to_owned()),
+                    ("recv", _) => socket
+                        .recv()
+                        .map(|msg| format_parts(&msg))
+                        .map_err(|e| e.to_string()),
+                    _ => Err(format!("unknown command {line:?}")),
+                };
+                let _ = writeln!(out, "{}", answer.unwrap_or_else(|e| format!("ERR {e}")));
+                let _ = out.flush();
+            }
         }
     }
     Ok(())

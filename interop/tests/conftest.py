@@ -106,11 +106,14 @@ def ctx():
     context.destroy(linger=0)
 
 
-def linked(spawn, ctx, ours_binds: bool, zmq_type, *peer_args, stdin=False):
+def linked(spawn, ctx, ours_binds: bool, zmq_type, *peer_args, stdin=False, options=()):
     """A `ferrozmq-peer` (mode and options in `peer_args`) and a pyzmq socket
-    of `zmq_type`, connected over tcp; the ferrozmq side binds when
-    `ours_binds`, the pyzmq side otherwise."""
+    of `zmq_type` (with socket `options`, pairs of option and value, set
+    first), connected over tcp; the ferrozmq side binds when `ours_binds`,
+    the pyzmq side otherwise."""
     sock = ctx.socket(zmq_type)
+    for option, value in options:
+        sock.setsockopt(option, value)
     if ours_binds:
         peer = spawn(PEER, *peer_args, "--bind", "tcp://127.0.0.1:0", stdin=stdin)
         sock.connect(peer.ready())
@@ -142,3 +145,31 @@ def hex_parts(parts) -> str:
 
 def parse_hex_parts(line: str):
     return [b"" if h == "-" else bytes.fromhex(h) for h in line.split(" ")]
+
+
+class Script:
+    """A `ferrozmq-peer script` child: a ferrozmq socket of any type,
+    driven one call at a time."""
+
+    def __init__(self, child):
+        self.child = child
+
+    def send(self, parts):
+        self.child.write("send " + hex_parts(parts))
+        answer = self.child.line()
+        assert answer == "SENT", answer
+
+    def recv(self):
+        self.child.write("recv")
+        answer = self.child.line()
+        assert not answer.startswith("ERR"), answer
+        return parse_hex_parts(answer)
+
+
+def scripted(spawn, ctx, ours_binds: bool, our_type: str, zmq_type, *peer_args, options=()):
+    """A scripted ferrozmq socket of `our_type` linked to a pyzmq socket of
+    `zmq_type` (see `linked`)."""
+    child, sock = linked(
+        spawn, ctx, ours_binds, zmq_type, "script", "--type", our_type, *peer_args, stdin=True, options=options
+    )
+    return Script(child), sock

@@ -2,6 +2,7 @@
 //! in turn.
 
 use super::Rotation;
+use crate::Message;
 use crate::pipe::{Item, PipeId, Pipes, Read};
 
 /// The pipes that may have something to read, in turn order. A pipe found
@@ -30,12 +31,21 @@ impl FairQueue {
         };
         self.turn.offer((), read).ok()
     }
+
+    /// The next message in turn, with the pipe it came from; commands met
+    /// on the way are dropped (only PUB and XPUB read them).
+    pub(crate) fn recv_message(&mut self, pipes: &mut Pipes) -> Option<(PipeId, Message)> {
+        loop {
+            if let (id, Item::Message(msg)) = self.recv(pipes)? {
+                return Some((id, msg));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Message;
     use crate::pattern::tests::Harness;
 
     fn text(item: Item) -> Message {

@@ -1,19 +1,22 @@
 //! The routing rules of each socket type, one file per type behind one
 //! interface ([`Pattern`]), over small shared parts: [`LoadBalance`]
-//! (libzmq's `lb`) and [`FairQueue`] (`fq`).
+//! (libzmq's `lb`) and [`FairQueue`] (`fq`), which share a [`Rotation`].
 //!
 //! A pattern runs inside `send` and `recv`, on the caller's side, under
 //! the socket's routing lock: no engine ever touches it, and no message
 //! takes a hop through a router task. Adding a socket type is one more
 //! file and one more line in [`AnyPattern`].
 
+mod dealer;
 mod fair_queue;
 mod load_balance;
+mod pair;
 mod pull;
 mod push;
 mod rep;
 mod req;
 mod rotation;
+mod router;
 
 use std::fmt;
 
@@ -91,6 +94,9 @@ pub(crate) enum AnyPattern {
     Rep(rep::Rep),
     Push(push::Push),
     Pull(pull::Pull),
+    Dealer(dealer::Dealer),
+    Router(router::Router),
+    Pair(pair::Pair),
 }
 
 macro_rules! each {
@@ -100,6 +106,9 @@ macro_rules! each {
             AnyPattern::Rep($p) => $e,
             AnyPattern::Push($p) => $e,
             AnyPattern::Pull($p) => $e,
+            AnyPattern::Dealer($p) => $e,
+            AnyPattern::Router($p) => $e,
+            AnyPattern::Pair($p) => $e,
         }
     };
 }
@@ -111,6 +120,9 @@ impl AnyPattern {
             SocketType::Rep => Self::Rep(rep::Rep::default()),
             SocketType::Push => Self::Push(push::Push::default()),
             SocketType::Pull => Self::Pull(pull::Pull::default()),
+            SocketType::Dealer => Self::Dealer(dealer::Dealer::default()),
+            SocketType::Router => Self::Router(router::Router::default()),
+            SocketType::Pair => Self::Pair(pair::Pair::default()),
             other => return Err(Error::Unsupported(format!("{other} sockets"))),
         })
     }

@@ -1,7 +1,7 @@
 //! PULL (RFC 30): fair-queues messages from its peers; never sends.
 
 use super::{FairQueue, HwmPolicy, Pattern, unsupported};
-use crate::pipe::{Item, PipeId, Pipes};
+use crate::pipe::{PipeId, Pipes};
 use crate::{Error, Message};
 
 /// A PULL socket's routing state.
@@ -34,12 +34,9 @@ impl Pattern for Pull {
     /// RFC 30: "SHALL receive incoming messages from its peers using a
     /// fair-queuing strategy".
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
-        while let Some((id, item)) = self.fq.recv(pipes) {
-            match item {
-                Item::Message(msg) => return Ok(msg),
-                command => self.command(id, command),
-            }
-        }
-        Err(Error::WouldBlock)
+        self.fq
+            .recv_message(pipes)
+            .map(|(_, msg)| msg)
+            .ok_or(Error::WouldBlock)
     }
 }

@@ -5,6 +5,7 @@ use std::task::Waker;
 
 use crate::Message;
 use crate::mailbox::{Mailbox, Notice};
+use crate::peer::Peer;
 use crate::pipe::{self, Batch, EngineEnd, Hwm, Item, PipeId, Pipes};
 
 /// Pipes of one socket, each with the engine end a test drives.
@@ -22,6 +23,14 @@ impl Harness {
             mailbox: Arc::new(Mailbox::default()),
             ends: Vec::new(),
             next: 0,
+        }
+    }
+
+    /// A peer that announced `routing_id` (or none).
+    pub(crate) fn peer(routing_id: Option<bytes::Bytes>) -> Peer {
+        Peer {
+            properties: Arc::new(ferrozmq_proto::Metadata::new()),
+            routing_id,
         }
     }
 

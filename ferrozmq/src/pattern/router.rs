@@ -1,0 +1,231 @@
+//! ROUTER (RFC 28): the asynchronous server. Each peer has an identity;
+//! a received message comes with its sender's identity as a first frame,
+//! and a sent message's first frame says which peer it goes to.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+
+use bytes::Bytes;
+
+use super::{FairQueue, HwmPolicy, Pattern, write_to};
+use crate::peer::Peer;
+use crate::pipe::{PipeId, Pipes, Read};
+use crate::{Error, Message};
+
+/// A ROUTER socket's state: which identity each connected peer has.
+#[derive(Debug)]
+pub(crate) struct Router {
+    fq: FairQueue,
+    by_identity: HashMap<Bytes, PipeId>,
+    identity_of: HashMap<PipeId, Bytes>,
+    /// The number in the next identity made up for a peer that announced
+    /// none.
+    next_generated: u32,
+}
+
+impl Default for Router {
+    /// Generated identities start at a random number, as libzmq's do, so
+    /// that two ROUTERs (or one restarted) do not hand out the same ones.
+    fn default() -> Self {
+        Self {
+            fq: FairQueue::default(),
+            by_identity: HashMap::new(),
+            identity_of: HashMap::new(),
+            next_generated: RandomState::new().hash_one(0u8) as u32,
+        }
+    }
+}
+
+impl Router {
+    /// An identity for a peer that announced none: five bytes, the first
+    /// zero (which no announced identity may start with), then a number
+    /// (libzmq's form).
+    fn generate(&mut self) -> Bytes {
+        loop {
+            let n = self.next_generated;
+            self.next_generated = n.wrapping_add(1);
+            let mut id = vec![0u8];
+            id.extend_from_slice(&n.to_be_bytes());
+            let id = Bytes::from(id);
+            if !self.by_identity.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Pipe `id`'s peer no longer has an identity here.
+    fn forget(&mut self, id: PipeId) {
+        if let Some(identity) = self.identity_of.remove(&id) {
+            self.by_identity.remove(&identity);
+        }
+        self.fq.remove(id);
+    }
+}
+
+impl Pattern for Router {
+    /// RFC 28: "If the peer cannot take the message (its pipe is full), the
+    /// ROUTER SHALL silently drop it."
+    const POLICY: HwmPolicy = HwmPolicy::Drop;
+
+    fn attach(&mut self, _: PipeId) -> bool {
+        true
+    }
+
+    /// The peer's identity is the one it announced, or one made up. A peer
+    /// announcing an identity another connected peer has is ignored (what
+    /// it sends is dropped, nothing can be sent to it), as libzmq does
+    /// without `router_handover`.
+    fn up(&mut self, id: PipeId, peer: &Peer) {
+        let identity = match &peer.routing_id {
+            Some(identity) if self.by_identity.contains_key(identity) => return,
+            Some(identity) => identity.clone(),
+            None => self.generate(),
+        };
+        self.by_identity.insert(identity.clone(), id);
+        self.identity_of.insert(id, identity);
+    }
+
+    /// A connection's identity goes with it: the next one announces its own.
+    fn lost(&mut self, id: PipeId) {
+        self.forget(id);
+    }
+
+    fn detach(&mut self, id: PipeId) {
+        self.forget(id);
+    }
+
+    fn readable(&mut self, id: PipeId, pipes: &mut Pipes) {
+        if self.identity_of.contains_key(&id) {
+            self.fq.activate(id);
+        } else {
+            // An ignored peer: what it sends goes nowhere.
+            while let Read::Item(_) = pipes.read(id) {}
+        }
+    }
+
+    fn writable(&mut self, _: PipeId) {}
+
+    /// RFC 28: "SHALL remove the first frame from each outgoing message, and
+    /// use that as the identity of a double queue"; a message to an
+    /// identity with no peer, or to a peer whose pipe is full, is dropped
+    /// silently. A message of one frame (an identity and nothing to send)
+    /// is dropped too.
+    fn send(&mut self, mut msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)> {
+        if msg.len() < 2 {
+            return Ok(());
+        }
+        let identity = msg.parts_mut().remove(0);
+        match self.by_identity.get(&identity) {
+            Some(&id) => write_to(pipes, id, msg, Self::POLICY),
+            None => Ok(()),
+        }
+    }
+
+    /// RFC 28: "SHALL receive incoming messages from its peers using a
+    /// fair-queuing strategy" and "SHALL prefix each incoming message with
+    /// a frame containing the identity of the originating double queue".
+    fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
+        while let Some((id, mut msg)) = self.fq.recv_message(pipes) {
+            if let Some(identity) = self.identity_of.get(&id) {
+                msg.push_front(identity.clone());
+                return Ok(msg);
+            }
+        }
+        Err(Error::WouldBlock)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::tests::Harness;
+
+    fn msg(parts: &[&'static str]) -> Message {
+        parts.iter().copied().collect()
+    }
+
+    fn router_with(h: &mut Harness, identities: &[Option<&'static str>]) -> (Router, Vec<PipeId>) {
+        let mut router = Router::default();
+        let ids = identities
+            .iter()
+            .map(|identity| {
+                let id = h.pipe(10);
+                router.attach(id);
+                router.up(
+                    id,
+                    &Harness::peer(identity.map(|s| Bytes::from_static(s.as_bytes()))),
+                );
+                id
+            })
+            .collect();
+        (router, ids)
+    }
+
+    /// RFC 28: incoming messages are prefixed with their sender's identity,
+    /// outgoing ones routed by their first frame, which is removed.
+    #[test]
+    fn identity_prefixed_on_receive_and_routed_on_send() {
+        let mut h = Harness::new();
+        let (mut router, ids) = router_with(&mut h, &[Some("alice"), Some("bob")]);
+        h.arrive(ids[1], &["", "hello"]);
+        for id in h.readable() {
+            router.readable(id, &mut h.pipes);
+        }
+        assert_eq!(
+            router.recv(&mut h.pipes).unwrap(),
+            msg(&["bob", "", "hello"])
+        );
+        router
+            .send(msg(&["alice", "", "hi"]), &mut h.pipes)
+            .unwrap();
+        assert_eq!(h.drain(ids[0]), [msg(&["", "hi"])]);
+        assert!(h.drain(ids[1]).is_empty());
+    }
+
+    /// RFC 28: a message for an unknown identity, or for a full pipe, is
+    /// dropped silently.
+    #[test]
+    fn unroutable_and_overflowing_messages_are_dropped() {
+        let mut h = Harness::new();
+        let mut router = Router::default();
+        let a = h.pipe(1);
+        router.attach(a);
+        router.up(a, &Harness::peer(Some(Bytes::from_static(b"a"))));
+        router.send(msg(&["nobody", "x"]), &mut h.pipes).unwrap();
+        router.send(msg(&["a", "1"]), &mut h.pipes).unwrap();
+        router.send(msg(&["a", "2"]), &mut h.pipes).unwrap();
+        router.send(msg(&["a"]), &mut h.pipes).unwrap();
+        assert_eq!(h.drain(a), [msg(&["1"])]);
+    }
+
+    /// Peers without an identity get five bytes starting with a zero, all
+    /// different; a peer announcing an identity already taken is ignored.
+    #[test]
+    fn generated_identities_and_duplicates() {
+        let mut h = Harness::new();
+        let (mut router, ids) = router_with(&mut h, &[None, None, Some("x"), Some("x")]);
+        let first = router.identity_of[&ids[0]].clone();
+        let second = router.identity_of[&ids[1]].clone();
+        assert_eq!(first.len(), 5);
+        assert_eq!(first[0], 0);
+        assert_ne!(first, second);
+        assert_eq!(router.by_identity[&Bytes::from_static(b"x")], ids[2]);
+        h.arrive(ids[3], &["from the duplicate"]);
+        h.arrive(ids[2], &["from the first"]);
+        for id in h.readable() {
+            router.readable(id, &mut h.pipes);
+        }
+        assert_eq!(
+            router.recv(&mut h.pipes).unwrap(),
+            msg(&["x", "from the first"])
+        );
+        assert!(router.recv(&mut h.pipes).is_err());
+        // Once the first leaves, its identity is free for the next peer.
+        router.detach(ids[2]);
+        let again = h.pipe(10);
+        router.attach(again);
+        router.up(again, &Harness::peer(Some(Bytes::from_static(b"x"))));
+        router.send(msg(&["x", "hi"]), &mut h.pipes).unwrap();
+        assert_eq!(h.drain(again), [msg(&["hi"])]);
+    }
+}
