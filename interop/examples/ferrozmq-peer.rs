@@ -68,8 +68,12 @@ enum Mode {
     },
     /// A socket of any type driven line by line from stdin: `send PARTS`
     /// sends (parts as hex, separated by spaces; `-` is an empty part) and
-    /// prints `SENT`; `recv` prints the parts of the next message. A failed
-    /// call prints `ERR <error>` and the script goes on.
+    /// prints `SENT`; `recv` prints the parts of the next message;
+    /// `subscribe HEX` and `unsubscribe HEX` (`-`: the empty prefix) print
+    /// `DONE`; `idle MS` receives for up to MS milliseconds and prints the
+    /// message or `NONE` (a socket takes in new connections when its caller
+    /// calls it, as libzmq's does). A failed call prints `ERR <error>` and
+    /// the script goes on.
     Script {
         /// The socket type, as in `ferrozmq <type>` (`dealer`, `router`, ...).
         #[arg(long = "type")]
@@ -160,6 +164,33 @@ fn run(cli: Cli) -> Result<(), String> {
                     ("send", parts) => parse_parts(parts)
                         .and_then(|msg| socket.send(msg).map_err(|e| e.to_string()))
                         .map(|()| "SENT".to_owned()),
+                    (verb @ ("subscribe" | "unsubscribe"), prefix) => parse_parts(prefix)
+                        .and_then(|msg| {
+                            let prefix = msg.first().cloned().unwrap_or_default();
+                            let done = if verb == "subscribe" {
+                                socket.subscribe(&prefix)
+                            } else {
+                                socket.unsubscribe(&prefix)
+                            };
+                            done.map_err(|e| e.to_string())
+                        })
+                        .map(|()| "DONE".to_owned()),
+                    ("idle", ms) => ms.parse().map_err(|e| format!("{e}")).and_then(|ms| {
+                        let wait = Duration::from_millis(ms);
+                        socket
+                            .set_recv_timeout(Some(wait))
+                            .map_err(|e| e.to_string())?;
+                        let got = match socket.recv() {
+                            Ok(msg) => Ok(format_parts(&msg)),
+                            Err(ferrozmq::Error::Timeout) => Ok("NONE".to_owned()),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        let timeout = Duration::from_secs_f64(cli.timeout);
+                        socket
+                            .set_recv_timeout(Some(timeout))
+                            .map_err(|e| e.to_string())?;
+                        got
+                    }),
                     ("recv", _) => socket
                         .recv()
                         .map(|msg| format_parts(&msg))

@@ -159,6 +159,19 @@ class Script:
         answer = self.child.line()
         assert answer == "SENT", answer
 
+    def subscribe(self, prefix: bytes, on=True):
+        self.child.write(("subscribe " if on else "unsubscribe ") + (prefix.hex() or "-"))
+        answer = self.child.line()
+        assert answer == "DONE", answer
+
+    def idle(self, ms=20):
+        """Lets the socket take in what changed (new connections); returns
+        a message that came meanwhile, or None."""
+        self.child.write(f"idle {ms}")
+        answer = self.child.line()
+        assert not answer.startswith("ERR"), answer
+        return None if answer == "NONE" else parse_hex_parts(answer)
+
     def recv(self):
         self.child.write("recv")
         answer = self.child.line()

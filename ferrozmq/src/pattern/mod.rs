@@ -1,6 +1,8 @@
 //! The routing rules of each socket type, one file per type behind one
 //! interface ([`Pattern`]), over small shared parts: [`LoadBalance`]
-//! (libzmq's `lb`) and [`FairQueue`] (`fq`), which share a [`Rotation`].
+//! (libzmq's `lb`) and [`FairQueue`] (`fq`), which share a [`Rotation`];
+//! a publisher's `FanOut` and a subscriber's `Subscriptions`, over a
+//! subscription `Trie`.
 //!
 //! A pattern runs inside `send` and `recv`, on the caller's side, under
 //! the socket's routing lock: no engine ever touches it, and no message
@@ -9,17 +11,25 @@
 
 mod dealer;
 mod fair_queue;
+mod fan_out;
 mod load_balance;
 mod pair;
+mod publisher;
 mod pull;
 mod push;
 mod rep;
 mod req;
 mod rotation;
 mod router;
+mod sub;
+mod subscriptions;
+mod trie;
+mod xpub;
+mod xsub;
 
 use std::fmt;
 
+use bytes::Bytes;
 use ferrozmq_proto::SocketType;
 
 use crate::peer::Peer;
@@ -55,8 +65,8 @@ pub(crate) trait Pattern: fmt::Debug + Send {
     fn attach(&mut self, id: PipeId) -> bool;
 
     /// A connection to `peer` now serves pipe `id`.
-    fn up(&mut self, id: PipeId, peer: &Peer) {
-        let _ = (id, peer);
+    fn up(&mut self, id: PipeId, peer: &Peer, pipes: &mut Pipes) {
+        let _ = (id, peer, pipes);
     }
 
     /// The connection serving pipe `id` ended; the pipe stays.
@@ -79,6 +89,13 @@ pub(crate) trait Pattern: fmt::Debug + Send {
         let _ = (id, command);
     }
 
+    /// SUB's subscribe (`on`) and unsubscribe options; other types have
+    /// none.
+    fn subscribe(&mut self, prefix: Bytes, on: bool, pipes: &mut Pipes) -> Result<(), Error> {
+        let _ = (prefix, on, pipes);
+        Err(unsupported("subscriptions on a socket that is not a SUB"))
+    }
+
     /// Routes one outgoing message. `Err(WouldBlock)` means it cannot go
     /// now and the caller may wait; the message comes back either way.
     fn send(&mut self, msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)>;
@@ -97,6 +114,10 @@ pub(crate) enum AnyPattern {
     Dealer(dealer::Dealer),
     Router(router::Router),
     Pair(pair::Pair),
+    Pub(publisher::Pub),
+    Sub(sub::Sub),
+    XPub(xpub::XPub),
+    XSub(xsub::XSub),
 }
 
 macro_rules! each {
@@ -109,6 +130,10 @@ macro_rules! each {
             AnyPattern::Dealer($p) => $e,
             AnyPattern::Router($p) => $e,
             AnyPattern::Pair($p) => $e,
+            AnyPattern::Pub($p) => $e,
+            AnyPattern::Sub($p) => $e,
+            AnyPattern::XPub($p) => $e,
+            AnyPattern::XSub($p) => $e,
         }
     };
 }
@@ -123,6 +148,10 @@ impl AnyPattern {
             SocketType::Dealer => Self::Dealer(dealer::Dealer::default()),
             SocketType::Router => Self::Router(router::Router::default()),
             SocketType::Pair => Self::Pair(pair::Pair::default()),
+            SocketType::Pub => Self::Pub(publisher::Pub::default()),
+            SocketType::Sub => Self::Sub(sub::Sub::default()),
+            SocketType::XPub => Self::XPub(xpub::XPub::default()),
+            SocketType::XSub => Self::XSub(xsub::XSub::default()),
             other => return Err(Error::Unsupported(format!("{other} sockets"))),
         })
     }
@@ -131,8 +160,17 @@ impl AnyPattern {
         each!(self, p => p.attach(id))
     }
 
-    pub(crate) fn up(&mut self, id: PipeId, peer: &Peer) {
-        each!(self, p => p.up(id, peer))
+    pub(crate) fn up(&mut self, id: PipeId, peer: &Peer, pipes: &mut Pipes) {
+        each!(self, p => p.up(id, peer, pipes))
+    }
+
+    pub(crate) fn subscribe(
+        &mut self,
+        prefix: Bytes,
+        on: bool,
+        pipes: &mut Pipes,
+    ) -> Result<(), Error> {
+        each!(self, p => p.subscribe(prefix, on, pipes))
     }
 
     pub(crate) fn lost(&mut self, id: PipeId) {

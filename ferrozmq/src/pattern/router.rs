@@ -75,7 +75,7 @@ impl Pattern for Router {
     /// announcing an identity another connected peer has is ignored (what
     /// it sends is dropped, nothing can be sent to it), as libzmq does
     /// without `router_handover`.
-    fn up(&mut self, id: PipeId, peer: &Peer) {
+    fn up(&mut self, id: PipeId, peer: &Peer, _: &mut Pipes) {
         let identity = match &peer.routing_id {
             Some(identity) if self.by_identity.contains_key(identity) => return,
             Some(identity) => identity.clone(),
@@ -154,6 +154,7 @@ mod tests {
                 router.up(
                     id,
                     &Harness::peer(identity.map(|s| Bytes::from_static(s.as_bytes()))),
+                    &mut h.pipes,
                 );
                 id
             })
@@ -190,7 +191,11 @@ mod tests {
         let mut router = Router::default();
         let a = h.pipe(1);
         router.attach(a);
-        router.up(a, &Harness::peer(Some(Bytes::from_static(b"a"))));
+        router.up(
+            a,
+            &Harness::peer(Some(Bytes::from_static(b"a"))),
+            &mut h.pipes,
+        );
         router.send(msg(&["nobody", "x"]), &mut h.pipes).unwrap();
         router.send(msg(&["a", "1"]), &mut h.pipes).unwrap();
         router.send(msg(&["a", "2"]), &mut h.pipes).unwrap();
@@ -224,7 +229,11 @@ mod tests {
         router.detach(ids[2]);
         let again = h.pipe(10);
         router.attach(again);
-        router.up(again, &Harness::peer(Some(Bytes::from_static(b"x"))));
+        router.up(
+            again,
+            &Harness::peer(Some(Bytes::from_static(b"x"))),
+            &mut h.pipes,
+        );
         router.send(msg(&["x", "hi"]), &mut h.pipes).unwrap();
         assert_eq!(h.drain(again), [msg(&["hi"])]);
     }

@@ -60,14 +60,25 @@ impl Harness {
             .push_with(|items| items.push_back(Item::Message(msg)));
     }
 
+    /// A command arrives on pipe `id`, as its engine delivers it.
+    pub(crate) fn arrive_item(&mut self, id: PipeId, item: Item) {
+        self.end(id)
+            .inbound
+            .push_with(|items| items.push_back(item));
+    }
+
     /// What pipe `id`'s engine takes to send, as it does (written at once).
-    pub(crate) fn drain(&mut self, id: PipeId) -> Vec<Message> {
+    pub(crate) fn drain_items(&mut self, id: PipeId) -> Vec<Item> {
         let mut batch = Batch::default();
         let end = self.end(id);
         let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
         end.outbound.release(taken.items);
-        batch
-            .items
+        batch.items.into_iter().collect()
+    }
+
+    /// The messages pipe `id`'s engine takes to send.
+    pub(crate) fn drain(&mut self, id: PipeId) -> Vec<Message> {
+        self.drain_items(id)
             .into_iter()
             .map(|item| match item {
                 Item::Message(m) => m,

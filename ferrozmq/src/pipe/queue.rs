@@ -296,6 +296,26 @@ impl Queue {
         Pushed::Ok
     }
 
+    /// Producer (a socket): queues a subscription command. Commands are
+    /// never refused for the high-water mark (a subscription lost to a full
+    /// pipe would silently change what a peer is sent), only once the
+    /// queue is closed; they still count until written, and go out in
+    /// order with the messages around them.
+    pub(crate) fn push_command(&self, command: Item) -> Result<(), Item> {
+        let wake = {
+            let mut q = self.lock();
+            if q.consumer_closed || q.producer_closed.is_some() {
+                return Err(command);
+            }
+            q.bytes += weight(&command);
+            q.items.push_back(command);
+            q.count += 1;
+            q.arrived()
+        };
+        wake.run();
+        Ok(())
+    }
+
     /// Producer (an engine): how many items fit now (`usize::MAX` without
     /// a limit); when none does, the engine's `waker` is told of room.
     pub(crate) fn room(&self, waker: &Waker) -> usize {

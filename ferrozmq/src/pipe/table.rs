@@ -116,6 +116,14 @@ impl Pipes {
         }
     }
 
+    /// Queues a subscription command to the peer of `id`; false when the
+    /// pipe is gone.
+    pub(crate) fn write_command(&mut self, id: PipeId, command: Item) -> bool {
+        self.map
+            .get(&id)
+            .is_some_and(|entry| entry.pipe.outbound.push_command(command).is_ok())
+    }
+
     /// The next item from the peer of `id`; a message carries the peer's
     /// properties.
     pub(crate) fn read(&mut self, id: PipeId) -> Read {

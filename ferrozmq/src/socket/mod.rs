@@ -96,6 +96,24 @@ macro_rules! common_methods {
             self.core.set(|o| o.routing_id = id)
         }
 
+        /// SUB: receive the messages whose first frame starts with
+        /// `prefix` (empty: every message). Subscribing twice to a prefix
+        /// takes two unsubscribes to end it, as in libzmq.
+        pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+            let prefix = bytes::Bytes::copy_from_slice(prefix.as_ref());
+            self.core
+                .routing()
+                .subscribe(&self.core.shared.mailbox, prefix, true)
+        }
+
+        /// SUB: ends one subscription to `prefix`.
+        pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+            let prefix = bytes::Bytes::copy_from_slice(prefix.as_ref());
+            self.core
+                .routing()
+                .subscribe(&self.core.shared.mailbox, prefix, false)
+        }
+
         /// Send a PING every `ivl` (ZMTP 3.1 heartbeats); `None` = off (default).
         pub fn set_heartbeat_ivl(&self, ivl: Option<Duration>) -> Result<()> {
             self.core.set(|o| o.heartbeat_ivl = ivl)

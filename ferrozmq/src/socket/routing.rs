@@ -62,14 +62,14 @@ impl Routing {
                 self.pipes.insert(pipe);
                 self.pipes.set_peer(id, peer.properties.clone());
                 if self.pattern.attach(id) {
-                    self.pattern.up(id, &peer);
+                    self.pattern.up(id, &peer, &mut self.pipes);
                 } else {
                     self.pipes.close(id, Closing::now());
                 }
             }
             Notice::Up(id, peer) if self.pipes.contains(id) => {
                 self.pipes.set_peer(id, peer.properties.clone());
-                self.pattern.up(id, &peer);
+                self.pattern.up(id, &peer, &mut self.pipes);
             }
             Notice::Lost(id) if self.pipes.contains(id) => self.pattern.lost(id),
             Notice::Readable(id) if self.pipes.contains(id) => {
@@ -116,6 +116,17 @@ impl Routing {
             }
         }
         self.pipes.close_all(closing);
+    }
+
+    /// SUB's subscribe (`on`) or unsubscribe.
+    pub(crate) fn subscribe(
+        &mut self,
+        mailbox: &Mailbox,
+        prefix: bytes::Bytes,
+        on: bool,
+    ) -> Result<(), Error> {
+        self.update(mailbox);
+        self.pattern.subscribe(prefix, on, &mut self.pipes)
     }
 
     /// Routes `msg`, or leaves the caller's waker when it cannot go now.

@@ -1,0 +1,79 @@
+//! [`FanOut`]: a publisher's side of RFC 29, shared by PUB and XPUB: the
+//! subscriptions of each subscriber, and each message copied to every
+//! subscriber whose subscriptions match its first frame.
+
+use bytes::Bytes;
+
+use super::trie::{Change, Trie};
+use crate::Message;
+use crate::pipe::{Item, PipeId, Pipes};
+
+/// A subscription change read from a subscriber.
+#[derive(Debug)]
+pub(crate) struct Subscription {
+    pub(crate) subscribe: bool,
+    pub(crate) prefix: Bytes,
+    pub(crate) change: Change,
+}
+
+/// The subscribers and what each subscribed to.
+#[derive(Debug, Default)]
+pub(crate) struct FanOut {
+    trie: Trie,
+    /// Scratch for the subscribers a message goes to.
+    targets: Vec<PipeId>,
+}
+
+impl FanOut {
+    /// Subscriber `id` leaves; each prefix it was the last on is passed to
+    /// `gone`.
+    pub(crate) fn remove(&mut self, id: PipeId, gone: impl FnMut(&[u8])) {
+        self.trie.remove_all(id, gone);
+    }
+
+    /// What `item`, read from subscriber `id`, says of its subscriptions:
+    /// a SUBSCRIBE or CANCEL command, or a message whose first frame starts
+    /// with 1 or 0 (how ZMTP 3.0 peers and XSUB applications subscribe).
+    /// Anything else comes back as `Err`.
+    pub(crate) fn apply(&mut self, id: PipeId, item: Item) -> Result<Subscription, Item> {
+        let (subscribe, prefix) = match item {
+            Item::Subscribe(prefix) => (true, prefix),
+            Item::Cancel(prefix) => (false, prefix),
+            Item::Message(msg) => match msg.first().and_then(|f| f.first()) {
+                Some(&flag @ (0 | 1)) => (flag == 1, msg.parts()[0].slice(1..)),
+                _ => return Err(Item::Message(msg)),
+            },
+            other => return Err(other),
+        };
+        let change = if subscribe {
+            self.trie.add(&prefix, id)
+        } else {
+            self.trie.remove(&prefix, id)
+        };
+        Ok(Subscription {
+            subscribe,
+            prefix,
+            change,
+        })
+    }
+
+    /// RFC 29: "SHALL send a message to all subscribers whose
+    /// subscriptions match it" ("a subscription matches a message when it
+    /// is a prefix of its first frame"); a subscriber whose pipe is full
+    /// misses the message ("SHALL silently drop the message"), the others
+    /// get it whole.
+    pub(crate) fn send(&mut self, msg: Message, pipes: &mut Pipes) {
+        let topic = msg.first().cloned().unwrap_or_default();
+        let targets = &mut self.targets;
+        self.trie.matches(&topic, |id| targets.push(id));
+        targets.sort_unstable();
+        targets.dedup();
+        if let Some((&last, rest)) = self.targets.split_last() {
+            for &id in rest {
+                pipes.write(id, msg.clone());
+            }
+            pipes.write(last, msg);
+        }
+        self.targets.clear();
+    }
+}
