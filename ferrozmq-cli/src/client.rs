@@ -67,7 +67,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
 }
 
 /// Parses `--timeout`: a positive number of seconds, fractions allowed.
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| "expected a number of seconds".to_owned())?;

@@ -4,6 +4,7 @@
 //! they share [`text`] for printing messages and [`Failure`] for the
 //! one-line error on stderr.
 
+mod cat;
 mod client;
 mod server;
 mod text;
@@ -12,6 +13,7 @@ use std::fmt;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ferrozmq::SocketType;
 
 /// The command line.
 #[derive(Parser)]
@@ -23,6 +25,8 @@ Examples:
   ferrozmq client --count 3 hi           # three requests
   ferrozmq client --connect tcp://h1:9999 --connect tcp://h2:9999 --count 4
   ferrozmq client stop                   # asks the server to exit
+  ferrozmq pull --bind tcp://127.0.0.1:5557 --count 3
+  seq 3 | ferrozmq push --connect tcp://127.0.0.1:5557
 
 Errors are one line on stderr (ferrozmq: error: ...) with exit status 1.")]
 struct Cli {
@@ -36,6 +40,28 @@ enum Command {
     Server(server::Args),
     /// Send requests (REQ socket) and print the replies.
     Client(client::Args),
+    /// A REQ socket: each message a request, its reply printed.
+    Req(cat::Args),
+    /// A REP socket: each request printed and answered.
+    Rep(cat::Args),
+    /// A DEALER socket: sends round-robin, prints what comes.
+    Dealer(cat::Args),
+    /// A ROUTER socket: prints each message after its sender's identity.
+    Router(cat::Args),
+    /// A PUB socket: publishes each message.
+    Pub(cat::Args),
+    /// A SUB socket: prints the messages it subscribed to.
+    Sub(cat::Args),
+    /// An XPUB socket: publishes, prints the subscriptions it sees.
+    Xpub(cat::Args),
+    /// An XSUB socket: sends subscriptions (\x01prefix) and prints what comes.
+    Xsub(cat::Args),
+    /// A PUSH socket: sends each message to the next peer.
+    Push(cat::Args),
+    /// A PULL socket: prints what comes.
+    Pull(cat::Args),
+    /// A PAIR socket: sends and prints, with one peer.
+    Pair(cat::Args),
 }
 
 /// Why a subcommand failed: `main` prints it as `ferrozmq: error: <it>`
@@ -72,6 +98,17 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Server(args) => server::run(args),
         Command::Client(args) => client::run(args),
+        Command::Req(args) => cat::run(SocketType::Req, args),
+        Command::Rep(args) => cat::run(SocketType::Rep, args),
+        Command::Dealer(args) => cat::run(SocketType::Dealer, args),
+        Command::Router(args) => cat::run(SocketType::Router, args),
+        Command::Pub(args) => cat::run(SocketType::Pub, args),
+        Command::Sub(args) => cat::run(SocketType::Sub, args),
+        Command::Xpub(args) => cat::run(SocketType::XPub, args),
+        Command::Xsub(args) => cat::run(SocketType::XSub, args),
+        Command::Push(args) => cat::run(SocketType::Push, args),
+        Command::Pull(args) => cat::run(SocketType::Pull, args),
+        Command::Pair(args) => cat::run(SocketType::Pair, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

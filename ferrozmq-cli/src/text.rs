@@ -1,5 +1,6 @@
 //! How messages are printed: one line each, frames joined by a tab, bytes
-//! that are not printable UTF-8 escaped as `\xNN`.
+//! that are not printable UTF-8 escaped as `\xNN`; and how a line is read
+//! back into a message the same way.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -16,6 +17,36 @@ pub(crate) fn message_line(msg: &Message) -> String {
         escape_into(&mut line, part);
     }
     line
+}
+
+/// The message a line stands for: frames split at tabs, `\xNN` read as
+/// that byte (a backslash not followed by two hex digits is kept as it is).
+pub(crate) fn parse_line(line: &str) -> Message {
+    line.split('\t').map(unescape).collect()
+}
+
+fn unescape(text: &str) -> ferrozmq::Bytes {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i..i + 4)
+            .filter(|b| b.starts_with(b"\\x"))
+            .and_then(|b| std::str::from_utf8(&b[2..]).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(byte) => {
+                out.push(byte);
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out.into()
 }
 
 /// Writes `line` and a newline to stdout and flushes it, so that whoever
@@ -57,5 +88,7 @@ mod tests {
             .map(ferrozmq::Bytes::copy_from_slice)
             .collect();
         assert_eq!(message_line(&msg), "Hello\t\tcafé\\x00\\xff\\x09\\x5c");
+        assert_eq!(parse_line(&message_line(&msg)), msg, "read back as printed");
+        assert_eq!(parse_line("a\\xzz\\x4"), Message::from("a\\xzz\\x4"));
     }
 }
