@@ -62,6 +62,43 @@ fn every_option_reads_back_what_was_set() {
     assert_eq!(s.connect_timeout(), Some(ms(15)));
 }
 
+/// The routing options of one socket type read back what was set, and
+/// are refused (as libzmq's EINVAL) on a type that does not have them.
+#[test]
+fn routing_options_read_back_and_belong_to_their_types() {
+    let ctx = Context::new();
+    let router = ctx.socket(SocketType::Router).unwrap();
+    assert!(!router.router_mandatory() && !router.router_handover() && !router.probe_router());
+    router.set_router_mandatory(true).unwrap();
+    router.set_router_handover(true).unwrap();
+    router.set_probe_router(true).unwrap();
+    assert!(router.router_mandatory() && router.router_handover() && router.probe_router());
+    let req = ctx.socket(SocketType::Req).unwrap();
+    req.set_req_correlate(true).unwrap();
+    req.set_req_relaxed(true).unwrap();
+    assert!(req.req_correlate() && req.req_relaxed());
+    let xpub = ctx.socket(SocketType::XPub).unwrap();
+    xpub.set_xpub_verbose(true).unwrap();
+    xpub.set_xpub_verboser(true).unwrap();
+    xpub.set_invert_matching(true).unwrap();
+    xpub.set_xpub_welcome_msg(Some(Bytes::from_static(b"hi")))
+        .unwrap();
+    assert!(xpub.xpub_verbose() && xpub.xpub_verboser() && xpub.invert_matching());
+    assert_eq!(xpub.xpub_welcome_msg(), Some(Bytes::from_static(b"hi")));
+    for refused in [
+        req.set_router_mandatory(true),
+        router.set_req_correlate(true),
+        router.set_xpub_verbose(true),
+        req.set_invert_matching(true),
+        xpub.set_probe_router(true),
+    ] {
+        assert!(
+            matches!(refused, Err(Error::InvalidOption(_))),
+            "{refused:?}"
+        );
+    }
+}
+
 /// libzmq's `zmq_msg_gets` (pyzmq's `Frame.get`): a received message
 /// names its peer's address and every property of its handshake.
 #[test]

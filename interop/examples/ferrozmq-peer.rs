@@ -39,6 +39,11 @@ struct Cli {
     /// Print every monitor event to stderr, one `EVENT <event>` line each.
     #[arg(long, global = true)]
     monitor: bool,
+    /// A routing option, `NAME` (on) or `NAME=VALUE`: router_mandatory,
+    /// router_handover, probe_router, req_correlate, req_relaxed,
+    /// xpub_verbose, xpub_verboser, invert_matching, xpub_welcome_msg=TEXT.
+    #[arg(long = "set", global = true, value_name = "NAME[=VALUE]")]
+    sets: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -215,6 +220,21 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
     socket.set_heartbeat_timeout(ms(cli.heartbeat_timeout))?;
     if let Some(id) = &cli.routing_id {
         socket.set_routing_id(id.clone())?;
+    }
+    for set in &cli.sets {
+        let (name, value) = set.split_once('=').unwrap_or((set, ""));
+        match name {
+            "router_mandatory" => socket.set_router_mandatory(true)?,
+            "router_handover" => socket.set_router_handover(true)?,
+            "probe_router" => socket.set_probe_router(true)?,
+            "req_correlate" => socket.set_req_correlate(true)?,
+            "req_relaxed" => socket.set_req_relaxed(true)?,
+            "xpub_verbose" => socket.set_xpub_verbose(true)?,
+            "xpub_verboser" => socket.set_xpub_verboser(true)?,
+            "invert_matching" => socket.set_invert_matching(true)?,
+            "xpub_welcome_msg" => socket.set_xpub_welcome_msg(Some(value.to_owned().into()))?,
+            _ => return Err(ferrozmq::Error::InvalidOption("unknown --set option")),
+        }
     }
     if cli.monitor {
         let mut monitor = socket.monitor();

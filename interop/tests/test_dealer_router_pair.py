@@ -113,3 +113,45 @@ def test_a_second_pyzmq_pair_is_refused(spawn, ctx):
     assert first.recv_multipart() == [b"to the first"]
     first.send(b"again")
     assert ours.recv() == [b"again"]
+
+
+@pytest.mark.parametrize("ours_binds", **BIND_SIDES)
+def test_correlated_relaxed_req_to_pyzmq_router(spawn, ctx, ours_binds):
+    req, router = scripted(
+        spawn, ctx, ours_binds, "req", zmq.ROUTER, "--set", "req_correlate", "--set", "req_relaxed"
+    )
+    req.send([b"first"])
+    identity, first_id, delimiter, body = router.recv_multipart()
+    assert (len(first_id), delimiter, body) == (4, b"", b"first")
+    req.send([b"second"])  # relaxed: no reply to the first needed
+    _, second_id, _, _ = router.recv_multipart()
+    assert second_id != first_id
+    router.send_multipart([identity, first_id, b"", b"late"])
+    router.send_multipart([identity, second_id, b"", b"right"])
+    assert req.recv() == [b"right"], "the late reply is not taken"
+
+
+@pytest.mark.parametrize("ours_binds", **BIND_SIDES)
+def test_probe_router_reaches_pyzmq_router(spawn, ctx, ours_binds):
+    ours, router = scripted(spawn, ctx, ours_binds, "dealer", zmq.ROUTER, "--set", "probe_router", "--routing-id", "d")
+    while not router.poll(10):
+        ours.idle()  # a connection is taken in (and probed) when the socket is called
+    assert router.recv_multipart() == [b"d", b""]
+
+
+def test_router_mandatory_reports_an_unknown_identity(spawn, ctx):
+    router, dealer = scripted(spawn, ctx, True, "router", zmq.DEALER, "--set", "router_mandatory")
+    router.child.write("send " + "6e6f626f6479 78")
+    assert router.child.line() == "ERR host unreachable"
+    dealer.send(b"hi")
+    identity, body = router.recv()
+    router.send([identity, b"reply"])
+    assert dealer.recv() == b"reply"
+
+
+def test_xpub_welcome_message_reaches_pyzmq_sub(spawn, ctx):
+    ours, sub = scripted(spawn, ctx, True, "xpub", zmq.SUB, "--set", "xpub_welcome_msg=WELCOME")
+    sub.setsockopt(zmq.SUBSCRIBE, b"WELCOME")
+    while not sub.poll(10):
+        ours.idle()
+    assert sub.recv() == b"WELCOME"

@@ -3,7 +3,8 @@
 //! asynchronous client of a ROUTER, or of REP (then the application adds
 //! the empty delimiter).
 
-use super::{FairQueue, HwmPolicy, LoadBalance, Pattern};
+use super::{Behaviour, FairQueue, HwmPolicy, LoadBalance, Pattern, probe};
+use crate::peer::Peer;
 use crate::pipe::{PipeId, Pipes};
 use crate::{Error, Message};
 
@@ -12,6 +13,7 @@ use crate::{Error, Message};
 pub(crate) struct Dealer {
     lb: LoadBalance,
     fq: FairQueue,
+    probe: bool,
 }
 
 impl Pattern for Dealer {
@@ -20,6 +22,16 @@ impl Pattern for Dealer {
     fn attach(&mut self, id: PipeId) -> bool {
         self.lb.activate(id);
         true
+    }
+
+    fn up(&mut self, id: PipeId, _: &Peer, pipes: &mut Pipes) {
+        if self.probe {
+            probe(id, pipes);
+        }
+    }
+
+    fn configure(&mut self, behaviour: &Behaviour) {
+        self.probe = behaviour.probe_router;
     }
 
     fn detach(&mut self, id: PipeId) {

@@ -20,15 +20,32 @@ pub(crate) struct Subscription {
 #[derive(Debug, Default)]
 pub(crate) struct FanOut {
     trie: Trie,
+    /// Every subscriber, for `invert_matching`.
+    all: Vec<PipeId>,
+    invert: bool,
     /// Scratch for the subscribers a message goes to.
     targets: Vec<PipeId>,
 }
 
 impl FanOut {
+    /// A subscriber comes (with no subscription yet).
+    pub(crate) fn add(&mut self, id: PipeId) {
+        if !self.all.contains(&id) {
+            self.all.push(id);
+        }
+    }
+
     /// Subscriber `id` leaves; each prefix it was the last on is passed to
     /// `gone`.
     pub(crate) fn remove(&mut self, id: PipeId, gone: impl FnMut(&[u8])) {
+        self.all.retain(|&p| p != id);
         self.trie.remove_all(id, gone);
+    }
+
+    /// `invert_matching`: messages go to the subscribers none of whose
+    /// subscriptions match.
+    pub(crate) fn set_invert(&mut self, invert: bool) {
+        self.invert = invert;
     }
 
     /// What `item`, read from subscriber `id`, says of its subscriptions:
@@ -61,13 +78,21 @@ impl FanOut {
     /// subscriptions match it" ("a subscription matches a message when it
     /// is a prefix of its first frame"); a subscriber whose pipe is full
     /// misses the message ("SHALL silently drop the message"), the others
-    /// get it whole.
+    /// get it whole. Inverted, it goes to the others.
     pub(crate) fn send(&mut self, msg: Message, pipes: &mut Pipes) {
         let topic = msg.first().cloned().unwrap_or_default();
         let targets = &mut self.targets;
         self.trie.matches(&topic, |id| targets.push(id));
         targets.sort_unstable();
         targets.dedup();
+        if self.invert {
+            let matched = std::mem::take(targets);
+            targets.extend(
+                self.all
+                    .iter()
+                    .filter(|id| matched.binary_search(id).is_err()),
+            );
+        }
         if let Some((&last, rest)) = self.targets.split_last() {
             for &id in rest {
                 pipes.write(id, msg.clone());

@@ -50,6 +50,34 @@ pub(crate) enum HwmPolicy {
     Drop,
 }
 
+/// The options that change how a socket type routes (libzmq's names and
+/// defaults). A socket keeps them and hands them to its pattern whenever
+/// one changes; each type reads those that apply to it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Behaviour {
+    /// ROUTER: a message for an unknown identity is an error
+    /// (`HostUnreachable`), and one for a full peer waits.
+    pub(crate) router_mandatory: bool,
+    /// ROUTER: a peer announcing an identity in use takes it over.
+    pub(crate) router_handover: bool,
+    /// ROUTER, DEALER, REQ: send an empty message to each peer connected to.
+    pub(crate) probe_router: bool,
+    /// REQ: each request carries an id its reply must carry back.
+    pub(crate) req_correlate: bool,
+    /// REQ: a new request may be sent before the reply; the old one is
+    /// given up.
+    pub(crate) req_relaxed: bool,
+    /// XPUB: every subscribe is passed on, repeats too.
+    pub(crate) xpub_verbose: bool,
+    /// XPUB: every unsubscribe is passed on too.
+    pub(crate) xpub_verboser: bool,
+    /// XPUB: a message sent to each new subscriber.
+    pub(crate) xpub_welcome_msg: Option<Bytes>,
+    /// PUB, XPUB, SUB: a subscription matches the messages that do *not*
+    /// start with it.
+    pub(crate) invert_matching: bool,
+}
+
 /// One socket type's routing rules.
 ///
 /// Pipes come and go through `attach` and `detach`; a pipe made by
@@ -76,6 +104,11 @@ pub(crate) trait Pattern: fmt::Debug + Send {
 
     /// Pipe `id` is gone.
     fn detach(&mut self, id: PipeId);
+
+    /// The socket's [`Behaviour`] options changed.
+    fn configure(&mut self, behaviour: &Behaviour) {
+        let _ = behaviour;
+    }
 
     /// Pipe `id`, found empty, has something to read.
     fn readable(&mut self, id: PipeId, pipes: &mut Pipes);
@@ -181,6 +214,10 @@ impl AnyPattern {
         each!(self, p => p.detach(id))
     }
 
+    pub(crate) fn configure(&mut self, behaviour: &Behaviour) {
+        each!(self, p => p.configure(behaviour))
+    }
+
     pub(crate) fn readable(&mut self, id: PipeId, pipes: &mut Pipes) {
         each!(self, p => p.readable(id, pipes))
     }
@@ -214,6 +251,12 @@ fn write_to(
             Err((Error::WouldBlock, msg))
         }
     }
+}
+
+/// `probe_router`: an empty message to a peer whose connection just came
+/// up, so that a ROUTER there learns our identity at once.
+fn probe(id: PipeId, pipes: &mut Pipes) {
+    pipes.write(id, Message::from(Bytes::new()));
 }
 
 /// The error of an operation the socket type does not have.

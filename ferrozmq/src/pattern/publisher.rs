@@ -2,7 +2,8 @@
 //! subscriptions match it; never receives.
 
 use super::fan_out::FanOut;
-use super::{HwmPolicy, Pattern, unsupported};
+use super::{Behaviour, HwmPolicy, Pattern, unsupported};
+use crate::peer::Peer;
 use crate::pipe::{PipeId, Pipes, Read};
 use crate::{Error, Message};
 
@@ -19,10 +20,18 @@ impl Pattern for Pub {
         true
     }
 
+    fn up(&mut self, id: PipeId, _: &Peer, _: &mut Pipes) {
+        self.fan_out.add(id);
+    }
+
     /// A subscriber's subscriptions go with its connection: the next one
     /// subscribes again.
     fn lost(&mut self, id: PipeId) {
         self.fan_out.remove(id, |_| {});
+    }
+
+    fn configure(&mut self, behaviour: &Behaviour) {
+        self.fan_out.set_invert(behaviour.invert_matching);
     }
 
     fn detach(&mut self, id: PipeId) {
@@ -80,6 +89,7 @@ mod tests {
         let mut publisher = Pub::default();
         for id in [a, b, c] {
             publisher.attach(id);
+            publisher.up(id, &Harness::peer(None), &mut h.pipes);
         }
         subscribe(&mut h, &mut publisher, a, "news");
         subscribe(&mut h, &mut publisher, b, "");
@@ -93,6 +103,18 @@ mod tests {
             "full after one: the rest dropped"
         );
         assert!(h.drain(c).is_empty(), "subscribed to nothing");
+        publisher.configure(&Behaviour {
+            invert_matching: true,
+            ..Behaviour::default()
+        });
+        publisher.send(msg(&["sport"]), &mut h.pipes).unwrap();
+        publisher.send(msg(&["news", "3"]), &mut h.pipes).unwrap();
+        assert_eq!(
+            h.drain(a),
+            [msg(&["sport"])],
+            "inverted: what does not match"
+        );
+        assert_eq!(h.drain(c), [msg(&["sport"]), msg(&["news", "3"])]);
     }
 
     /// RFC 29: a ZMTP 3.0 subscriber subscribes with a message starting

@@ -2,17 +2,58 @@
 
 use bytes::Bytes;
 
-use super::{FairQueue, HwmPolicy, LoadBalance, Pattern};
+use std::hash::{BuildHasher, RandomState};
+
+use super::{Behaviour, FairQueue, HwmPolicy, LoadBalance, Pattern, probe};
+use crate::peer::Peer;
 use crate::pipe::{Item, PipeId, Pipes};
 use crate::{Error, Message};
 
 /// A REQ socket's routing state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Req {
     lb: LoadBalance,
     fq: FairQueue,
     /// The pipe the outstanding request went to.
     waiting_on: Option<PipeId>,
+    /// The id of the last request (`req_correlate`).
+    request_id: u32,
+    correlate: bool,
+    relaxed: bool,
+    probe: bool,
+}
+
+impl Default for Req {
+    /// Request ids start at a random number, as libzmq's do.
+    fn default() -> Self {
+        Self {
+            lb: LoadBalance::default(),
+            fq: FairQueue::default(),
+            waiting_on: None,
+            request_id: RandomState::new().hash_one(1u8) as u32,
+            correlate: false,
+            relaxed: false,
+            probe: false,
+        }
+    }
+}
+
+impl Req {
+    /// The frames a request starts with: its id when correlating (4 bytes,
+    /// little-endian: libzmq copies the number as it is in memory, and its
+    /// peers only ever echo it), then the empty delimiter.
+    fn envelope_len(&self) -> usize {
+        1 + usize::from(self.correlate)
+    }
+
+    /// Whether `reply` starts with the envelope of the last request.
+    fn answers(&self, reply: &Message) -> bool {
+        let parts = reply.parts();
+        let n = self.envelope_len();
+        parts.len() > n
+            && parts[n - 1].is_empty()
+            && (!self.correlate || parts[0][..] == self.request_id.to_le_bytes())
+    }
 }
 
 impl Pattern for Req {
@@ -21,6 +62,18 @@ impl Pattern for Req {
     fn attach(&mut self, id: PipeId) -> bool {
         self.lb.activate(id);
         true
+    }
+
+    fn up(&mut self, id: PipeId, _: &Peer, pipes: &mut Pipes) {
+        if self.probe {
+            probe(id, pipes);
+        }
+    }
+
+    fn configure(&mut self, behaviour: &Behaviour) {
+        self.correlate = behaviour.req_correlate;
+        self.relaxed = behaviour.req_relaxed;
+        self.probe = behaviour.probe_router;
     }
 
     fn detach(&mut self, id: PipeId) {
@@ -41,23 +94,31 @@ impl Pattern for Req {
     /// empty delimiter frame", and a second send before the reply is an error.
     /// Whatever arrived since the last reply is discarded, as libzmq does,
     /// so that a stray old reply cannot pass for the answer to this request.
+    /// With `req_relaxed` a request may go before the last one's reply
+    /// came: that one is given up. With `req_correlate` each request
+    /// carries a new id before the delimiter.
     fn send(&mut self, mut msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)> {
-        if self.waiting_on.is_some() {
+        if self.waiting_on.is_some() && !self.relaxed {
             return Err((
                 Error::State("a REQ socket must receive the reply before sending again"),
                 msg,
             ));
         }
+        self.waiting_on = None;
         // Before the request goes: its reply may come back at once.
         while self.fq.recv(pipes).is_some() {}
         msg.push_front(Bytes::new());
+        if self.correlate {
+            self.request_id = self.request_id.wrapping_add(1);
+            msg.push_front(Bytes::copy_from_slice(&self.request_id.to_le_bytes()));
+        }
         match self.lb.send(msg, pipes) {
             Ok(id) => {
                 self.waiting_on = Some(id);
                 Ok(())
             }
             Err(mut msg) => {
-                msg.parts_mut().remove(0);
+                msg.parts_mut().drain(..self.envelope_len());
                 Err((Error::WouldBlock, msg))
             }
         }
@@ -79,11 +140,10 @@ impl Pattern for Req {
                 self.command(id, item);
                 continue;
             };
-            let parts = reply.parts();
-            if id != expected || parts.len() < 2 || !parts[0].is_empty() {
+            if id != expected || !self.answers(&reply) {
                 continue;
             }
-            reply.parts_mut().remove(0);
+            reply.parts_mut().drain(..self.envelope_len());
             self.waiting_on = None;
             return Ok(reply);
         }
@@ -165,5 +225,35 @@ mod tests {
         let (e, back) = req.send("q".into(), &mut h.pipes).unwrap_err();
         assert!(matches!(e, Error::WouldBlock));
         assert_eq!(back, Message::from("q"));
+    }
+
+    /// `req_correlate` + `req_relaxed`: a second request may go before the
+    /// first's reply, and the late reply (carrying the first id) is not
+    /// taken for the second's.
+    #[test]
+    fn correlated_relaxed_requests_take_only_their_own_reply() {
+        let mut h = Harness::new();
+        let a = h.pipe(10);
+        let mut req = attached(&[a]);
+        req.configure(&Behaviour {
+            req_correlate: true,
+            req_relaxed: true,
+            ..Behaviour::default()
+        });
+        req.send("first".into(), &mut h.pipes).unwrap();
+        req.send("second".into(), &mut h.pipes).unwrap();
+        let sent = h.drain(a);
+        let ids: Vec<Bytes> = sent.iter().map(|m| m.parts()[0].clone()).collect();
+        assert_eq!(sent[0].parts()[1..], [Bytes::new(), Bytes::from("first")]);
+        assert_eq!(ids[0].len(), 4);
+        assert_ne!(ids[0], ids[1]);
+        for (id, body) in [(&ids[0], "late"), (&ids[1], "right")] {
+            let reply: Message = [id.clone(), Bytes::new(), Bytes::from(body)]
+                .into_iter()
+                .collect();
+            h.end_push(a, reply);
+        }
+        notice(&mut h, &mut req);
+        assert_eq!(req.recv(&mut h.pipes).unwrap(), "right".into());
     }
 }

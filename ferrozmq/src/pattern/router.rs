@@ -7,7 +7,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use bytes::Bytes;
 
-use super::{FairQueue, HwmPolicy, Pattern, write_to};
+use super::{Behaviour, FairQueue, HwmPolicy, Pattern, probe, write_to};
 use crate::peer::Peer;
 use crate::pipe::{PipeId, Pipes, Read};
 use crate::{Error, Message};
@@ -21,6 +21,9 @@ pub(crate) struct Router {
     /// The number in the next identity made up for a peer that announced
     /// none.
     next_generated: u32,
+    mandatory: bool,
+    handover: bool,
+    probe: bool,
 }
 
 impl Default for Router {
@@ -32,6 +35,9 @@ impl Default for Router {
             by_identity: HashMap::new(),
             identity_of: HashMap::new(),
             next_generated: RandomState::new().hash_one(0u8) as u32,
+            mandatory: false,
+            handover: false,
+            probe: false,
         }
     }
 }
@@ -71,18 +77,34 @@ impl Pattern for Router {
         true
     }
 
+    fn configure(&mut self, behaviour: &Behaviour) {
+        self.mandatory = behaviour.router_mandatory;
+        self.handover = behaviour.router_handover;
+        self.probe = behaviour.probe_router;
+    }
+
     /// The peer's identity is the one it announced, or one made up. A peer
     /// announcing an identity another connected peer has is ignored (what
-    /// it sends is dropped, nothing can be sent to it), as libzmq does
-    /// without `router_handover`.
-    fn up(&mut self, id: PipeId, peer: &Peer, _: &mut Pipes) {
+    /// it sends is dropped, nothing can be sent to it), as libzmq does;
+    /// with `router_handover` it takes the identity over, and the other
+    /// peer is the one ignored.
+    fn up(&mut self, id: PipeId, peer: &Peer, pipes: &mut Pipes) {
         let identity = match &peer.routing_id {
-            Some(identity) if self.by_identity.contains_key(identity) => return,
-            Some(identity) => identity.clone(),
+            Some(identity) => match self.by_identity.get(identity) {
+                Some(_) if !self.handover => return,
+                Some(&holder) => {
+                    self.forget(holder);
+                    identity.clone()
+                }
+                None => identity.clone(),
+            },
             None => self.generate(),
         };
         self.by_identity.insert(identity.clone(), id);
         self.identity_of.insert(id, identity);
+        if self.probe {
+            probe(id, pipes);
+        }
     }
 
     /// A connection's identity goes with it: the next one announces its own.
@@ -109,16 +131,27 @@ impl Pattern for Router {
     /// use that as the identity of a double queue"; a message to an
     /// identity with no peer, or to a peer whose pipe is full, is dropped
     /// silently. A message of one frame (an identity and nothing to send)
-    /// is dropped too.
+    /// is dropped too. With `router_mandatory` the first is an error
+    /// (`HostUnreachable`) and the second waits, as in libzmq.
     fn send(&mut self, mut msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)> {
         if msg.len() < 2 {
             return Ok(());
         }
         let identity = msg.parts_mut().remove(0);
-        match self.by_identity.get(&identity) {
-            Some(&id) => write_to(pipes, id, msg, Self::POLICY),
+        let policy = if self.mandatory {
+            HwmPolicy::Block
+        } else {
+            Self::POLICY
+        };
+        let result = match self.by_identity.get(&identity) {
+            Some(&id) => write_to(pipes, id, msg, policy),
+            None if self.mandatory => Err((Error::HostUnreachable, msg)),
             None => Ok(()),
-        }
+        };
+        result.map_err(|(e, mut msg)| {
+            msg.push_front(identity);
+            (e, msg)
+        })
     }
 
     /// RFC 28: "SHALL receive incoming messages from its peers using a
@@ -201,6 +234,59 @@ mod tests {
         router.send(msg(&["a", "2"]), &mut h.pipes).unwrap();
         router.send(msg(&["a"]), &mut h.pipes).unwrap();
         assert_eq!(h.drain(a), [msg(&["1"])]);
+    }
+
+    /// `router_mandatory`: an unknown identity is an error and a full peer
+    /// waits, the message coming back whole.
+    #[test]
+    fn mandatory_makes_unroutable_an_error_and_full_a_wait() {
+        let mut h = Harness::new();
+        let (mut router, ids) = router_with(&mut h, &[Some("a")]);
+        router.configure(&Behaviour {
+            router_mandatory: true,
+            ..Behaviour::default()
+        });
+        let (e, back) = router
+            .send(msg(&["nobody", "x"]), &mut h.pipes)
+            .unwrap_err();
+        assert!(matches!(e, Error::HostUnreachable));
+        assert_eq!(back, msg(&["nobody", "x"]));
+        for i in 0..10 {
+            router
+                .send(msg(&["a", "fill"]), &mut h.pipes)
+                .unwrap_or_else(|_| panic!("{i}"));
+        }
+        let (e, back) = router.send(msg(&["a", "over"]), &mut h.pipes).unwrap_err();
+        assert!(matches!(e, Error::WouldBlock));
+        assert_eq!(back, msg(&["a", "over"]));
+        assert_eq!(h.drain(ids[0]).len(), 10);
+    }
+
+    /// `router_handover`: a newcomer with an identity in use takes it
+    /// over; `probe_router`: each peer gets an empty message as it comes.
+    #[test]
+    fn handover_and_probe() {
+        let mut h = Harness::new();
+        let mut router = Router::default();
+        router.configure(&Behaviour {
+            router_handover: true,
+            probe_router: true,
+            ..Behaviour::default()
+        });
+        let [old, new] = [h.pipe(10), h.pipe(10)];
+        for id in [old, new] {
+            router.attach(id);
+            router.up(
+                id,
+                &Harness::peer(Some(Bytes::from_static(b"x"))),
+                &mut h.pipes,
+            );
+        }
+        router
+            .send(msg(&["x", "to the newcomer"]), &mut h.pipes)
+            .unwrap();
+        assert_eq!(h.drain(old), [msg(&[""])], "only the probe");
+        assert_eq!(h.drain(new), [msg(&[""]), msg(&["to the newcomer"])]);
     }
 
     /// Peers without an identity get five bytes starting with a zero, all

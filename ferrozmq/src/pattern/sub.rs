@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::subscriptions::Subscriptions;
-use super::{FairQueue, HwmPolicy, Pattern, unsupported};
+use super::{Behaviour, FairQueue, HwmPolicy, Pattern, unsupported};
 use crate::peer::Peer;
 use crate::pipe::{PipeId, Pipes};
 use crate::{Error, Message};
@@ -14,6 +14,7 @@ use crate::{Error, Message};
 pub(crate) struct Sub {
     subscriptions: Subscriptions,
     fq: FairQueue,
+    invert: bool,
 }
 
 impl Pattern for Sub {
@@ -31,6 +32,10 @@ impl Pattern for Sub {
     fn detach(&mut self, id: PipeId) {
         self.subscriptions.detach(id);
         self.fq.remove(id);
+    }
+
+    fn configure(&mut self, behaviour: &Behaviour) {
+        self.invert = behaviour.invert_matching;
     }
 
     fn readable(&mut self, id: PipeId, _: &mut Pipes) {

@@ -54,10 +54,12 @@ impl Harness {
 
     /// A message of `parts` arrives on pipe `id`, as its engine delivers it.
     pub(crate) fn arrive(&mut self, id: PipeId, parts: &[&'static str]) {
-        let msg: Message = parts.iter().copied().collect();
-        self.end(id)
-            .inbound
-            .push_with(|items| items.push_back(Item::Message(msg)));
+        self.end_push(id, parts.iter().copied().collect());
+    }
+
+    /// A message arrives on pipe `id`, as its engine delivers it.
+    pub(crate) fn end_push(&mut self, id: PipeId, msg: Message) {
+        self.arrive_item(id, Item::Message(msg));
     }
 
     /// A command arrives on pipe `id`, as its engine delivers it.

@@ -8,7 +8,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::fan_out::FanOut;
 use super::trie::Change;
-use super::{HwmPolicy, Pattern};
+use super::{Behaviour, HwmPolicy, Pattern};
+use crate::peer::Peer;
 use crate::pipe::{PipeId, Pipes, Read};
 use crate::{Error, Message};
 
@@ -20,6 +21,9 @@ pub(crate) struct XPub {
     /// Subscription messages (and whatever else subscribers sent), in the
     /// order they came.
     pending: VecDeque<Message>,
+    verbose: bool,
+    verboser: bool,
+    welcome: Option<Bytes>,
 }
 
 /// `1prefix` or `0prefix`.
@@ -47,8 +51,23 @@ impl Pattern for XPub {
         true
     }
 
+    /// A new subscriber gets the welcome message, if there is one.
+    fn up(&mut self, id: PipeId, _: &Peer, pipes: &mut Pipes) {
+        self.fan_out.add(id);
+        if let Some(welcome) = &self.welcome {
+            pipes.write(id, Message::from(welcome.clone()));
+        }
+    }
+
     fn lost(&mut self, id: PipeId) {
         self.leave(id);
+    }
+
+    fn configure(&mut self, behaviour: &Behaviour) {
+        self.fan_out.set_invert(behaviour.invert_matching);
+        self.verbose = behaviour.xpub_verbose;
+        self.verboser = behaviour.xpub_verboser;
+        self.welcome.clone_from(&behaviour.xpub_welcome_msg);
     }
 
     fn detach(&mut self, id: PipeId) {
@@ -56,12 +75,18 @@ impl Pattern for XPub {
     }
 
     /// A subscription that adds a prefix no one had, or removes the last
-    /// subscriber of one, is passed on (libzmq's default: repeats are not);
-    /// messages that are not subscriptions are passed on as they are.
+    /// subscriber of one, is passed on (libzmq's default: repeats are not;
+    /// with `xpub_verbose` every subscribe is, with `xpub_verboser` every
+    /// unsubscribe too); messages that are not subscriptions are passed on
+    /// as they are.
     fn readable(&mut self, id: PipeId, pipes: &mut Pipes) {
         while let Read::Item(item) = pipes.read(id) {
             match self.fan_out.apply(id, item) {
-                Ok(s) if s.change == Change::Prefix => {
+                Ok(s)
+                    if s.change == Change::Prefix
+                        || self.verboser
+                        || (s.subscribe && self.verbose) =>
+                {
                     self.pending.push_back(notice(s.subscribe, &s.prefix));
                 }
                 Ok(_) => {}
@@ -97,8 +122,10 @@ mod tests {
         let mut h = Harness::new();
         let [a, b] = [h.pipe(10), h.pipe(10)];
         let mut xpub = XPub::default();
-        xpub.attach(a);
-        xpub.attach(b);
+        for id in [a, b] {
+            xpub.attach(id);
+            xpub.up(id, &Harness::peer(None), &mut h.pipes);
+        }
         let t = || Bytes::from_static(b"t");
         h.arrive_item(a, Item::Subscribe(t()));
         h.arrive_item(b, Item::Subscribe(t()));
@@ -112,5 +139,34 @@ mod tests {
         xpub.detach(b);
         assert_eq!(xpub.recv(&mut h.pipes).unwrap(), notice(false, b"only b"));
         assert!(xpub.recv(&mut h.pipes).is_err(), "a still has t");
+    }
+
+    /// `xpub_verbose` passes repeated subscribes, `xpub_verboser` every
+    /// unsubscribe too; `xpub_welcome_msg` greets each new subscriber.
+    #[test]
+    fn verbose_verboser_and_welcome() {
+        let mut h = Harness::new();
+        let [a, b] = [h.pipe(10), h.pipe(10)];
+        let mut xpub = XPub::default();
+        xpub.configure(&Behaviour {
+            xpub_verboser: true,
+            xpub_welcome_msg: Some(Bytes::from_static(b"hi")),
+            ..Behaviour::default()
+        });
+        for id in [a, b] {
+            xpub.attach(id);
+            xpub.up(id, &Harness::peer(None), &mut h.pipes);
+            h.arrive_item(id, Item::Subscribe(Bytes::from_static(b"t")));
+        }
+        h.arrive_item(a, Item::Cancel(Bytes::from_static(b"t")));
+        for id in h.readable() {
+            xpub.readable(id, &mut h.pipes);
+        }
+        let got: Vec<Message> = std::iter::from_fn(|| xpub.recv(&mut h.pipes).ok()).collect();
+        assert_eq!(
+            got,
+            [notice(true, b"t"), notice(false, b"t"), notice(true, b"t")]
+        );
+        assert_eq!(h.drain(a), [Message::from("hi")]);
     }
 }

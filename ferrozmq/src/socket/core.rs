@@ -15,6 +15,7 @@ use crate::endpoint::Endpoint;
 use crate::mailbox::Mailbox;
 use crate::monitor::Event;
 use crate::options::Options;
+use crate::pattern::Behaviour;
 use crate::pipe::{Closing, PipeId};
 use crate::session::{connect::Connecter, listen};
 use crate::transport::tcp::{self, Tcp};
@@ -114,6 +115,26 @@ impl SocketCore {
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner);
         (routing, &self.shared.mailbox)
+    }
+
+    /// Sets a routing option that only `types` have (libzmq: EINVAL on
+    /// another type).
+    pub(crate) fn behave(
+        &self,
+        types: &[SocketType],
+        what: &'static str,
+        change: impl FnOnce(&mut Behaviour),
+    ) -> Result<()> {
+        if !types.contains(&self.shared.socket_type) {
+            return Err(Error::InvalidOption(what));
+        }
+        self.routing().configure(change);
+        Ok(())
+    }
+
+    /// Reads a routing option.
+    pub(crate) fn behaviour<T>(&self, read: impl FnOnce(&Behaviour) -> T) -> T {
+        read(self.routing().behaviour())
     }
 
     pub(crate) fn options(&self) -> Options {

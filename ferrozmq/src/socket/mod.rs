@@ -96,6 +96,147 @@ macro_rules! common_methods {
             self.core.set(|o| o.routing_id = id)
         }
 
+        /// ROUTER (`ZMQ_ROUTER_MANDATORY`): a message for an identity with
+        /// no peer fails with [`Error::HostUnreachable`] instead of being
+        /// dropped, and one for a peer at its HWM waits (or says
+        /// `WouldBlock`) instead of being dropped. Default off.
+        pub fn set_router_mandatory(&self, on: bool) -> Result<()> {
+            self.core.behave(
+                &[SocketType::Router],
+                "router_mandatory is a ROUTER option",
+                |b| b.router_mandatory = on,
+            )
+        }
+
+        /// See [`set_router_mandatory`](Self::set_router_mandatory).
+        pub fn router_mandatory(&self) -> bool {
+            self.core.behaviour(|b| b.router_mandatory)
+        }
+
+        /// ROUTER (`ZMQ_ROUTER_HANDOVER`): a peer announcing an identity
+        /// another peer has takes it over (otherwise the newcomer is
+        /// ignored). Default off.
+        pub fn set_router_handover(&self, on: bool) -> Result<()> {
+            self.core.behave(
+                &[SocketType::Router],
+                "router_handover is a ROUTER option",
+                |b| b.router_handover = on,
+            )
+        }
+
+        /// See [`set_router_handover`](Self::set_router_handover).
+        pub fn router_handover(&self) -> bool {
+            self.core.behaviour(|b| b.router_handover)
+        }
+
+        /// ROUTER, DEALER, REQ (`ZMQ_PROBE_ROUTER`): send an empty message
+        /// to each peer as its connection comes up, so that a ROUTER peer
+        /// learns our identity before we say anything. Default off.
+        pub fn set_probe_router(&self, on: bool) -> Result<()> {
+            let types = [SocketType::Router, SocketType::Dealer, SocketType::Req];
+            self.core.behave(
+                &types,
+                "probe_router is a ROUTER, DEALER or REQ option",
+                |b| b.probe_router = on,
+            )
+        }
+
+        /// See [`set_probe_router`](Self::set_probe_router).
+        pub fn probe_router(&self) -> bool {
+            self.core.behaviour(|b| b.probe_router)
+        }
+
+        /// REQ (`ZMQ_REQ_CORRELATE`): each request carries a 4-byte id
+        /// before its delimiter, and only a reply carrying it back is
+        /// taken. Default off.
+        pub fn set_req_correlate(&self, on: bool) -> Result<()> {
+            self.core
+                .behave(&[SocketType::Req], "req_correlate is a REQ option", |b| {
+                    b.req_correlate = on
+                })
+        }
+
+        /// See [`set_req_correlate`](Self::set_req_correlate).
+        pub fn req_correlate(&self) -> bool {
+            self.core.behaviour(|b| b.req_correlate)
+        }
+
+        /// REQ (`ZMQ_REQ_RELAXED`): a new request may be sent before the
+        /// reply to the last one came; that one is given up (use with
+        /// `req_correlate`, so that its late reply is not taken for the
+        /// new one's). Default off.
+        pub fn set_req_relaxed(&self, on: bool) -> Result<()> {
+            self.core
+                .behave(&[SocketType::Req], "req_relaxed is a REQ option", |b| {
+                    b.req_relaxed = on
+                })
+        }
+
+        /// See [`set_req_relaxed`](Self::set_req_relaxed).
+        pub fn req_relaxed(&self) -> bool {
+            self.core.behaviour(|b| b.req_relaxed)
+        }
+
+        /// XPUB (`ZMQ_XPUB_VERBOSE`): every subscribe is received, not
+        /// only those of a prefix no one had. Default off.
+        pub fn set_xpub_verbose(&self, on: bool) -> Result<()> {
+            self.core
+                .behave(&[SocketType::XPub], "xpub_verbose is an XPUB option", |b| {
+                    b.xpub_verbose = on
+                })
+        }
+
+        /// See [`set_xpub_verbose`](Self::set_xpub_verbose).
+        pub fn xpub_verbose(&self) -> bool {
+            self.core.behaviour(|b| b.xpub_verbose)
+        }
+
+        /// XPUB (`ZMQ_XPUB_VERBOSER`): every subscribe and every
+        /// unsubscribe is received. Default off.
+        pub fn set_xpub_verboser(&self, on: bool) -> Result<()> {
+            self.core.behave(
+                &[SocketType::XPub],
+                "xpub_verboser is an XPUB option",
+                |b| b.xpub_verboser = on,
+            )
+        }
+
+        /// See [`set_xpub_verboser`](Self::set_xpub_verboser).
+        pub fn xpub_verboser(&self) -> bool {
+            self.core.behaviour(|b| b.xpub_verboser)
+        }
+
+        /// XPUB (`ZMQ_XPUB_WELCOME_MSG`): a message sent to each subscriber
+        /// as its connection comes up; `None` (default) sends none.
+        pub fn set_xpub_welcome_msg(&self, msg: Option<bytes::Bytes>) -> Result<()> {
+            self.core.behave(
+                &[SocketType::XPub],
+                "xpub_welcome_msg is an XPUB option",
+                |b| b.xpub_welcome_msg = msg,
+            )
+        }
+
+        /// See [`set_xpub_welcome_msg`](Self::set_xpub_welcome_msg).
+        pub fn xpub_welcome_msg(&self) -> Option<bytes::Bytes> {
+            self.core.behaviour(|b| b.xpub_welcome_msg.clone())
+        }
+
+        /// PUB, XPUB, SUB (`ZMQ_INVERT_MATCHING`): a subscription matches
+        /// the messages that do not start with it. Default off.
+        pub fn set_invert_matching(&self, on: bool) -> Result<()> {
+            let types = [SocketType::Pub, SocketType::XPub, SocketType::Sub];
+            self.core.behave(
+                &types,
+                "invert_matching is a PUB, XPUB or SUB option",
+                |b| b.invert_matching = on,
+            )
+        }
+
+        /// See [`set_invert_matching`](Self::set_invert_matching).
+        pub fn invert_matching(&self) -> bool {
+            self.core.behaviour(|b| b.invert_matching)
+        }
+
         /// SUB: receive the messages whose first frame starts with
         /// `prefix` (empty: every message). Subscribing twice to a prefix
         /// takes two unsubscribes to end it, as in libzmq.

@@ -6,7 +6,7 @@
 use std::task::{Context, Poll};
 
 use crate::mailbox::{Mailbox, Notice, Waiting};
-use crate::pattern::AnyPattern;
+use crate::pattern::{AnyPattern, Behaviour};
 use crate::pipe::{Closing, Pipe, PipeId, Pipes};
 use crate::{Error, Message, SendError, SocketType};
 
@@ -14,6 +14,7 @@ use crate::{Error, Message, SendError, SocketType};
 #[derive(Debug)]
 pub(crate) struct Routing {
     pattern: AnyPattern,
+    behaviour: Behaviour,
     pipes: Pipes,
     /// Notices taken from the mailbox, being applied.
     notices: Vec<Notice>,
@@ -33,6 +34,7 @@ impl Routing {
     pub(crate) fn new(socket_type: SocketType) -> Result<Self, Error> {
         Ok(Self {
             pattern: AnyPattern::new(socket_type)?,
+            behaviour: Behaviour::default(),
             pipes: Pipes::default(),
             notices: Vec::new(),
             closed: false,
@@ -116,6 +118,17 @@ impl Routing {
             }
         }
         self.pipes.close_all(closing);
+    }
+
+    /// Changes the pattern's options.
+    pub(crate) fn configure(&mut self, change: impl FnOnce(&mut Behaviour)) {
+        change(&mut self.behaviour);
+        self.pattern.configure(&self.behaviour);
+    }
+
+    /// The pattern's options.
+    pub(crate) fn behaviour(&self) -> &Behaviour {
+        &self.behaviour
     }
 
     /// SUB's subscribe (`on`) or unsubscribe.
