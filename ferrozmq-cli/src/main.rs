@@ -6,6 +6,7 @@
 
 mod cat;
 mod client;
+mod proxy;
 mod server;
 mod text;
 
@@ -62,6 +63,8 @@ enum Command {
     Pull(cat::Args),
     /// A PAIR socket: sends and prints, with one peer.
     Pair(cat::Args),
+    /// Move messages between a frontend and a backend socket (zmq_proxy).
+    Proxy(proxy::Args),
 }
 
 /// Why a subcommand failed: `main` prints it as `ferrozmq: error: <it>`
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Push(args) => cat::run(SocketType::Push, args),
         Command::Pull(args) => cat::run(SocketType::Pull, args),
         Command::Pair(args) => cat::run(SocketType::Pair, args),
+        Command::Proxy(args) => proxy::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

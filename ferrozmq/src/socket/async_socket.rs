@@ -37,7 +37,7 @@ use crate::{Error, Message, Result, SendError, SocketType};
 /// ```
 #[derive(Debug)]
 pub struct AsyncSocket {
-    core: SocketCore,
+    pub(super) core: SocketCore,
 }
 
 /// A task that sends this many messages in a row without ever waiting

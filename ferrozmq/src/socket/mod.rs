@@ -495,6 +495,58 @@ impl Socket {
     }
 }
 
+/// A socket a proxy moves messages through, polled as a future would be:
+/// the blocking kind (held exclusively) or the async kind.
+pub(crate) trait Polled {
+    fn socket_type(&self) -> SocketType;
+    fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<Message>>;
+    fn poll_send(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        slot: &mut Option<Message>,
+    ) -> std::task::Poll<Result<(), SendError>>;
+}
+
+impl Polled for Socket {
+    fn socket_type(&self) -> SocketType {
+        self.core.shared.socket_type
+    }
+
+    fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<Message>> {
+        let (routing, mailbox) = self.core.exclusive();
+        routing.poll_recv(mailbox, cx)
+    }
+
+    fn poll_send(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        slot: &mut Option<Message>,
+    ) -> std::task::Poll<Result<(), SendError>> {
+        let (routing, mailbox) = self.core.exclusive();
+        routing.poll_send(mailbox, cx, slot)
+    }
+}
+
+impl Polled for &AsyncSocket {
+    fn socket_type(&self) -> SocketType {
+        self.core.shared.socket_type
+    }
+
+    fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<Message>> {
+        self.core.routing().poll_recv(&self.core.shared.mailbox, cx)
+    }
+
+    fn poll_send(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        slot: &mut Option<Message>,
+    ) -> std::task::Poll<Result<(), SendError>> {
+        self.core
+            .routing()
+            .poll_send(&self.core.shared.mailbox, cx, slot)
+    }
+}
+
 /// The error of a wait that ran out: zero means "don't wait".
 fn expired(timeout: Option<Duration>) -> Error {
     if timeout == Some(Duration::ZERO) {
