@@ -37,6 +37,7 @@ mod options;
 mod pattern;
 mod peer;
 mod pipe;
+mod poll;
 mod proxy;
 mod session;
 mod socket;
@@ -47,6 +48,7 @@ pub use error::{Error, Result, SendError};
 pub use ferrozmq_proto::{Message, ProtocolError, SocketType};
 pub use monitor::{Event, Monitor, Reason};
 pub use peer::PeerAddress;
+pub use poll::{Events, PollItem, poll};
 pub use proxy::{proxy, proxy_steerable};
 pub use socket::{AsyncSocket, Socket};
 

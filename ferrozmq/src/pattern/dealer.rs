@@ -47,6 +47,10 @@ impl Pattern for Dealer {
         self.lb.activate(id);
     }
 
+    fn can_send(&self) -> bool {
+        self.lb.has_room()
+    }
+
     /// RFC 28: "SHALL route outgoing messages to available peers using a
     /// round-robin strategy" and "SHALL block on sending" when none can
     /// take one; the message goes as it is.

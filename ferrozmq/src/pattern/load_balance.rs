@@ -18,6 +18,11 @@ impl LoadBalance {
         self.turn.activate(id);
     }
 
+    /// Whether some pipe may take a message now (none is known full).
+    pub(crate) fn has_room(&self) -> bool {
+        !self.turn.is_empty()
+    }
+
     /// A pipe leaves the turn.
     pub(crate) fn remove(&mut self, id: PipeId) {
         self.turn.remove(id);

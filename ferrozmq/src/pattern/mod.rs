@@ -129,6 +129,12 @@ pub(crate) trait Pattern: fmt::Debug + Send {
         Err(unsupported("subscriptions on a socket that is not a SUB"))
     }
 
+    /// Whether a `send` would go now without waiting (a poller's
+    /// "writable"). Types that drop what cannot go always can.
+    fn can_send(&self) -> bool {
+        true
+    }
+
     /// Routes one outgoing message. `Err(WouldBlock)` means it cannot go
     /// now and the caller may wait; the message comes back either way.
     fn send(&mut self, msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)>;
@@ -216,6 +222,10 @@ impl AnyPattern {
 
     pub(crate) fn configure(&mut self, behaviour: &Behaviour) {
         each!(self, p => p.configure(behaviour))
+    }
+
+    pub(crate) fn can_send(&self) -> bool {
+        each!(self, p => p.can_send())
     }
 
     pub(crate) fn readable(&mut self, id: PipeId, pipes: &mut Pipes) {

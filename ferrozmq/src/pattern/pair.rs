@@ -9,6 +9,8 @@ use crate::{Error, Message};
 pub(crate) struct Pair {
     pipe: Option<PipeId>,
     fq: FairQueue,
+    /// The pipe was found full, and has not said it has room since.
+    full: bool,
 }
 
 impl Pattern for Pair {
@@ -21,6 +23,7 @@ impl Pattern for Pair {
             return false;
         }
         self.pipe = Some(id);
+        self.full = false;
         true
     }
 
@@ -35,15 +38,23 @@ impl Pattern for Pair {
         self.fq.activate(id);
     }
 
-    fn writable(&mut self, _: PipeId) {}
+    fn writable(&mut self, _: PipeId) {
+        self.full = false;
+    }
+
+    fn can_send(&self) -> bool {
+        self.pipe.is_some() && !self.full
+    }
 
     /// RFC 31: "SHALL block on sending" while it has no peer or the
     /// peer's pipe is full.
     fn send(&mut self, msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)> {
-        match self.pipe {
+        let sent = match self.pipe {
             Some(id) => write_to(pipes, id, msg, Self::POLICY),
             None => Err((Error::WouldBlock, msg)),
-        }
+        };
+        self.full = matches!(sent, Err((Error::WouldBlock, _))) && self.pipe.is_some();
+        sent
     }
 
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {

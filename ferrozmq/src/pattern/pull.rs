@@ -27,6 +27,10 @@ impl Pattern for Pull {
 
     fn writable(&mut self, _: PipeId) {}
 
+    fn can_send(&self) -> bool {
+        false
+    }
+
     fn send(&mut self, msg: Message, _: &mut Pipes) -> Result<(), (Error, Message)> {
         Err((unsupported("send on a PULL socket"), msg))
     }

@@ -32,6 +32,10 @@ impl Pattern for Push {
         self.lb.activate(id);
     }
 
+    fn can_send(&self) -> bool {
+        self.lb.has_room()
+    }
+
     /// RFC 30: "SHALL route outgoing messages to connected peers using a
     /// round-robin strategy" and "SHALL block on sending" when no peer can
     /// take one.

@@ -33,6 +33,11 @@ impl Pattern for Rep {
 
     fn writable(&mut self, _: PipeId) {}
 
+    /// A REP can send only the reply to the request it received.
+    fn can_send(&self) -> bool {
+        self.replying_to.is_some()
+    }
+
     /// RFC 28: "SHALL receive incoming messages from its peers using a
     /// fair-queuing strategy", removes the envelope (every frame up to and
     /// including the empty delimiter) and keeps it for the reply. A message

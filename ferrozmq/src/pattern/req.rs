@@ -89,6 +89,12 @@ impl Pattern for Req {
         self.lb.activate(id);
     }
 
+    /// A REQ can send when no reply is awaited (or it may give it up) and
+    /// some peer has room.
+    fn can_send(&self) -> bool {
+        (self.waiting_on.is_none() || self.relaxed) && self.lb.has_room()
+    }
+
     /// RFC 28: "SHALL route outgoing messages to connected peers using a
     /// round-robin strategy", "SHALL prefix the outgoing message with an
     /// empty delimiter frame", and a second send before the reply is an error.

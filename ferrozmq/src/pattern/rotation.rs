@@ -19,6 +19,11 @@ impl Rotation {
         }
     }
 
+    /// Whether no pipe is in the rotation.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.active.is_empty()
+    }
+
     /// A pipe leaves the rotation.
     pub(crate) fn remove(&mut self, id: PipeId) {
         if let Some(i) = self.active.iter().position(|&p| p == id) {

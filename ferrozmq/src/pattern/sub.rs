@@ -53,6 +53,10 @@ impl Pattern for Sub {
         Ok(())
     }
 
+    fn can_send(&self) -> bool {
+        false
+    }
+
     fn send(&mut self, msg: Message, _: &mut Pipes) -> Result<(), (Error, Message)> {
         Err((unsupported("send on a SUB socket"), msg))
     }

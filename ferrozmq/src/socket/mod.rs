@@ -475,6 +475,25 @@ impl Socket {
         self.recv_within(Some(Duration::ZERO))
     }
 
+    /// What of `events` the socket is ready for now; otherwise the
+    /// caller's waker is left to hear of a change.
+    pub(crate) fn poll_events(
+        &self,
+        events: crate::Events,
+        cx: &mut std::task::Context<'_>,
+    ) -> crate::Events {
+        let mut routing = self.core.routing();
+        let mailbox = &self.core.shared.mailbox;
+        let mut ready = crate::Events::NONE;
+        if events.is_writable() && routing.poll_writable(mailbox, cx) {
+            ready = ready | crate::Events::WRITABLE;
+        }
+        if events.is_readable() && routing.poll_readable(mailbox, cx) {
+            ready = ready | crate::Events::READABLE;
+        }
+        ready
+    }
+
     fn send_within(&mut self, msg: Message, timeout: Option<Duration>) -> Result<(), SendError> {
         let mut slot = Some(msg);
         let (routing, mailbox) = self.core.exclusive();

@@ -15,6 +15,11 @@ use crate::{Error, Message, SendError, SocketType};
 pub(crate) struct Routing {
     pattern: AnyPattern,
     behaviour: Behaviour,
+    /// A message `poll` took to see that the socket is readable; the next
+    /// `recv` returns it. With it, whether the socket could send before
+    /// (taking a REQ's reply or a REP's request changes that, but the
+    /// caller has not received it yet).
+    peeked: Option<(Message, bool)>,
     pipes: Pipes,
     /// Notices taken from the mailbox, being applied.
     notices: Vec<Notice>,
@@ -35,6 +40,7 @@ impl Routing {
         Ok(Self {
             pattern: AnyPattern::new(socket_type)?,
             behaviour: Behaviour::default(),
+            peeked: None,
             pipes: Pipes::default(),
             notices: Vec::new(),
             closed: false,
@@ -201,6 +207,10 @@ impl Routing {
         mailbox: &Mailbox,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Message, Error>> {
+        if let Some((msg, _)) = self.peeked.take() {
+            self.after_recv = true;
+            return Poll::Ready(Ok(msg));
+        }
         loop {
             self.update(mailbox);
             if self.closed {
@@ -218,6 +228,43 @@ impl Routing {
                     self.after_recv = other.is_ok();
                     return Poll::Ready(other);
                 }
+            }
+        }
+    }
+
+    /// Whether a `recv` would return now (a message, or the socket's
+    /// closing); otherwise the caller's waker is left. The message a
+    /// check takes is kept for that `recv`.
+    pub(crate) fn poll_readable(&mut self, mailbox: &Mailbox, cx: &mut Context<'_>) -> bool {
+        if self.peeked.is_some() {
+            return true;
+        }
+        self.update(mailbox);
+        let could_send = self.pattern.can_send();
+        match self.poll_recv(mailbox, cx) {
+            Poll::Ready(Ok(msg)) => {
+                self.peeked = Some((msg, could_send));
+                true
+            }
+            Poll::Ready(Err(Error::Closed)) => true,
+            // A type that cannot receive is never readable.
+            Poll::Ready(Err(_)) | Poll::Pending => false,
+        }
+    }
+
+    /// Whether a `send` would go now without waiting; otherwise the
+    /// caller's waker is left.
+    pub(crate) fn poll_writable(&mut self, mailbox: &Mailbox, cx: &mut Context<'_>) -> bool {
+        if let Some((_, could_send)) = self.peeked {
+            return could_send;
+        }
+        loop {
+            self.update(mailbox);
+            if self.closed || self.pattern.can_send() {
+                return !self.closed;
+            }
+            if mailbox.wait(Waiting::Send, cx.waker()) {
+                return false;
             }
         }
     }
