@@ -23,6 +23,14 @@ pub enum Event {
         /// The bound endpoint.
         endpoint: String,
     },
+    /// A `bind` failed (the address is in use, say); `bind` returned the
+    /// error too.
+    BindFailed {
+        /// The endpoint given to `bind`.
+        endpoint: String,
+        /// What the operating system said, or why the endpoint is wrong.
+        error: String,
+    },
     /// A listener accepted a connection; its handshake starts.
     Accepted {
         /// The bound endpoint.
@@ -38,6 +46,12 @@ pub enum Event {
         endpoint: String,
         /// What the operating system said.
         error: io::ErrorKind,
+    },
+    /// A `connect` attempt started and waits for the peer to answer
+    /// (libzmq's `ZMQ_EVENT_CONNECT_DELAYED`).
+    ConnectDelayed {
+        /// The connected endpoint.
+        endpoint: String,
     },
     /// A `connect` reached its peer; the handshake starts.
     Connected {
@@ -85,6 +99,8 @@ pub enum Event {
         /// The endpoint it was bound to.
         endpoint: String,
     },
+    /// The socket is gone: this is a monitor's last event.
+    MonitorStopped,
 }
 
 /// Why a connection ended.

@@ -120,6 +120,10 @@ fn close_abandons_a_handshake_that_never_completes() {
     let _accepted = silent.accept().unwrap();
     assert!(matches!(
         monitor.recv_timeout(Some(BOUND)),
+        Some(Event::ConnectDelayed { .. })
+    ));
+    assert!(matches!(
+        monitor.recv_timeout(Some(BOUND)),
         Some(Event::Connected { .. })
     ));
     finishes("closing", move || drop((req, ctx)));
@@ -144,6 +148,10 @@ fn close_does_not_wait_out_the_reconnect_interval() {
     let mut monitor = push.monitor();
     push.connect(&ep).unwrap();
     push.send("never delivered").unwrap();
+    assert!(matches!(
+        monitor.recv_timeout(Some(BOUND)),
+        Some(Event::ConnectDelayed { .. })
+    ));
     assert!(matches!(
         monitor.recv_timeout(Some(BOUND)),
         Some(Event::ConnectRetried { .. })

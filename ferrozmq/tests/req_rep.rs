@@ -305,6 +305,12 @@ fn monitor_reports_the_life_of_a_connection() {
     let req = ctx.socket(SocketType::Req).unwrap();
     let mut client = req.monitor();
     req.connect(&ep).unwrap();
+    assert_eq!(
+        next(&mut client),
+        Event::ConnectDelayed {
+            endpoint: ep.clone()
+        }
+    );
     assert!(matches!(next(&mut client), Event::Connected { endpoint, .. } if endpoint == ep));
     assert!(matches!(
         next(&mut client),
@@ -329,6 +335,13 @@ fn monitor_reports_the_life_of_a_connection() {
             reason: ferrozmq::Reason::PeerClosed
         }
     );
+    let other = ctx.socket(SocketType::Rep).unwrap();
+    let mut failures = other.monitor();
+    assert!(other.bind(&ep).is_err(), "in use");
+    assert!(matches!(next(&mut failures), Event::BindFailed { endpoint, .. } if endpoint == ep));
+    drop(other);
+    assert_eq!(next(&mut failures), Event::MonitorStopped);
+    assert_eq!(failures.recv_timeout(Some(Duration::from_secs(10))), None);
     rep.unbind(&ep).unwrap();
     assert_eq!(next(&mut server), Event::Closed { endpoint: ep });
 
@@ -336,6 +349,7 @@ fn monitor_reports_the_life_of_a_connection() {
     let mut retries = lonely.monitor();
     let nobody = unused_endpoint();
     lonely.connect(&nobody).unwrap();
+    assert!(matches!(next(&mut retries), Event::ConnectDelayed { .. }));
     assert!(matches!(
         next(&mut retries),
         Event::ConnectRetried { delay, .. }

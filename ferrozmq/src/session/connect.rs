@@ -47,6 +47,9 @@ impl Connecter {
         let options = self.shared.options();
         let mut backoff = Backoff::new(options.reconnect_ivl, options.reconnect_ivl_max);
         loop {
+            self.shared.emit(Event::ConnectDelayed {
+                endpoint: self.name.to_string(),
+            });
             let attempt = connect_within::<T>(&self.endpoint, options.connect_timeout);
             let connected = tokio::select! {
                 biased;

@@ -64,7 +64,8 @@ impl AsyncSocket {
     /// [`bind`](Self::bind) with its blocking step given (a test slows it).
     async fn bind_with(&self, endpoint: &str, bind: fn(&str) -> Result<Bound>) -> Result<()> {
         let given = endpoint.to_owned();
-        let bound = self.core.off_runtime(move || bind(&given)).await?;
+        let bound = self.core.off_runtime(move || bind(&given)).await;
+        let bound = self.core.bind_failed(endpoint, bound)?;
         self.core.listen(bound)
     }
 

@@ -165,6 +165,17 @@ impl SocketCore {
             .map_err(|e| Error::Io(std::io::Error::other(e)))?
     }
 
+    /// Tells the monitors of a failed `bind`, and passes its result on.
+    pub(crate) fn bind_failed(&self, endpoint: &str, bound: Result<Bound>) -> Result<Bound> {
+        if let Err(e) = &bound {
+            self.shared.emit(Event::BindFailed {
+                endpoint: endpoint.to_owned(),
+                error: e.to_string(),
+            });
+        }
+        bound
+    }
+
     /// Listens on a bound endpoint.
     pub(crate) fn listen(&self, bound: Bound) -> Result<()> {
         let resolved = Endpoint::from_addr(bound.listener.local_addr()?).to_string();

@@ -415,7 +415,8 @@ impl Socket {
     /// network interface's name (`tcp://eth0:5555`, as in libzmq) or a
     /// host name.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
-        self.core.listen(Bound::new(endpoint)?)
+        let bound = self.core.bind_failed(endpoint, Bound::new(endpoint))?;
+        self.core.listen(bound)
     }
 
     /// Connects to an endpoint. Succeeds before the peer exists: the

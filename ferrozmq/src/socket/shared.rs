@@ -66,8 +66,8 @@ impl SocketShared {
         monitor
     }
 
-    /// Tells every monitor; a full one misses the event, a dropped one is
-    /// forgotten.
+    /// Tells every monitor; a full one misses the event (but for the last,
+    /// `MonitorStopped`), a dropped one is forgotten.
     pub(crate) fn emit(&self, event: Event) {
         let mut monitors = lock(&self.monitors);
         monitors.retain(|tx| !matches!(tx.try_send(event.clone()), Err(TrySendError::Closed(_))));
@@ -107,5 +107,12 @@ impl SocketShared {
     /// A connect pipe's connection ended.
     pub(crate) fn lost(&self, id: PipeId) {
         let _closed_socket_needs_no_news = self.mailbox.post(Notice::Lost(id));
+    }
+}
+
+impl Drop for SocketShared {
+    /// The socket and every task of it are gone: each monitor's last event.
+    fn drop(&mut self) {
+        self.emit(Event::MonitorStopped);
     }
 }
