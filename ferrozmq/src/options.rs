@@ -20,6 +20,13 @@ pub(crate) struct Options {
     pub(crate) max_msg_size: Option<u64>,
     pub(crate) handshake_ivl: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) sndbuf: Option<usize>,
+    pub(crate) rcvbuf: Option<usize>,
+    pub(crate) tos: Option<u32>,
+    pub(crate) tcp_keepalive: Option<bool>,
+    pub(crate) tcp_keepalive_idle: Option<Duration>,
+    pub(crate) tcp_keepalive_intvl: Option<Duration>,
+    pub(crate) tcp_keepalive_cnt: Option<u32>,
 }
 
 impl Default for Options {
@@ -39,6 +46,13 @@ impl Default for Options {
             max_msg_size: None,
             handshake_ivl: Some(Duration::from_secs(30)),
             connect_timeout: None,
+            sndbuf: None,
+            rcvbuf: None,
+            tos: None,
+            tcp_keepalive: None,
+            tcp_keepalive_idle: None,
+            tcp_keepalive_intvl: None,
+            tcp_keepalive_cnt: None,
         }
     }
 }
@@ -58,6 +72,20 @@ impl Options {
         const SMALL_HWM: usize = 256;
         (self.sndhwm != 0 && self.sndhwm < SMALL_HWM)
             .then(|| (self.sndhwm * PER_MESSAGE).max(64 * 1024) as u32)
+    }
+
+    /// What a new connection asks of the kernel.
+    pub(crate) fn tuning(&self) -> crate::transport::Tuning {
+        crate::transport::Tuning {
+            unsent_limit: self.unsent_limit(),
+            sndbuf: self.sndbuf,
+            rcvbuf: self.rcvbuf,
+            tos: self.tos,
+            keepalive: self.tcp_keepalive,
+            keepalive_idle: self.tcp_keepalive_idle,
+            keepalive_intvl: self.tcp_keepalive_intvl,
+            keepalive_cnt: self.tcp_keepalive_cnt,
+        }
     }
 
     /// The protocol configuration of a new connection.

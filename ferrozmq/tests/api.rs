@@ -60,6 +60,22 @@ fn every_option_reads_back_what_was_set() {
     assert_eq!(s.max_msg_size(), Some(14));
     assert_eq!(s.handshake_ivl(), None);
     assert_eq!(s.connect_timeout(), Some(ms(15)));
+    assert_eq!(
+        (s.sndbuf(), s.rcvbuf(), s.tos(), s.tcp_keepalive()),
+        (None, None, None, None)
+    );
+    s.set_sndbuf(Some(1 << 20)).unwrap();
+    s.set_rcvbuf(Some(1 << 19)).unwrap();
+    s.set_tos(Some(0x10)).unwrap();
+    s.set_tcp_keepalive(Some(true)).unwrap();
+    s.set_tcp_keepalive_idle(Some(ms(16_000))).unwrap();
+    s.set_tcp_keepalive_intvl(Some(ms(17_000))).unwrap();
+    s.set_tcp_keepalive_cnt(Some(18)).unwrap();
+    assert_eq!((s.sndbuf(), s.rcvbuf()), (Some(1 << 20), Some(1 << 19)));
+    assert_eq!((s.tos(), s.tcp_keepalive()), (Some(0x10), Some(true)));
+    assert_eq!(s.tcp_keepalive_idle(), Some(ms(16_000)));
+    assert_eq!(s.tcp_keepalive_intvl(), Some(ms(17_000)));
+    assert_eq!(s.tcp_keepalive_cnt(), Some(18));
 }
 
 /// The routing options of one socket type read back what was set, and

@@ -62,9 +62,7 @@ impl Link {
     /// An engine for a new connection, with the socket's options now.
     fn engine<S: Stream>(&self, stream: S) -> Engine<S> {
         let options = self.shared.options();
-        if let Some(bytes) = options.unsent_limit() {
-            stream.limit_unsent(bytes);
-        }
+        stream.tune(&options.tuning());
         let config = options.protocol_config(self.shared.socket_type);
         Engine::new(stream, Connection::new(config, Instant::now()))
     }

@@ -96,6 +96,84 @@ macro_rules! common_methods {
             self.core.set(|o| o.routing_id = id)
         }
 
+        /// The kernel's send buffer per connection, in bytes
+        /// (`ZMQ_SNDBUF`); `None` (default) leaves the system's.
+        pub fn set_sndbuf(&self, bytes: Option<usize>) -> Result<()> {
+            self.core.set(|o| o.sndbuf = bytes)
+        }
+
+        /// See [`set_sndbuf`](Self::set_sndbuf).
+        pub fn sndbuf(&self) -> Option<usize> {
+            self.core.get(|o| o.sndbuf)
+        }
+
+        /// The kernel's receive buffer per connection, in bytes
+        /// (`ZMQ_RCVBUF`); `None` (default) leaves the system's.
+        pub fn set_rcvbuf(&self, bytes: Option<usize>) -> Result<()> {
+            self.core.set(|o| o.rcvbuf = bytes)
+        }
+
+        /// See [`set_rcvbuf`](Self::set_rcvbuf).
+        pub fn rcvbuf(&self) -> Option<usize> {
+            self.core.get(|o| o.rcvbuf)
+        }
+
+        /// The IP type-of-service byte of each connection's packets
+        /// (`ZMQ_TOS`; the traffic class over IPv6); `None` (default)
+        /// leaves the system's.
+        pub fn set_tos(&self, tos: Option<u32>) -> Result<()> {
+            self.core.set(|o| o.tos = tos)
+        }
+
+        /// See [`set_tos`](Self::set_tos).
+        pub fn tos(&self) -> Option<u32> {
+            self.core.get(|o| o.tos)
+        }
+
+        /// TCP keepalive on (`Some(true)`) or off (`Some(false)`)
+        /// (`ZMQ_TCP_KEEPALIVE`); `None` (default) leaves the system's.
+        pub fn set_tcp_keepalive(&self, on: Option<bool>) -> Result<()> {
+            self.core.set(|o| o.tcp_keepalive = on)
+        }
+
+        /// See [`set_tcp_keepalive`](Self::set_tcp_keepalive).
+        pub fn tcp_keepalive(&self) -> Option<bool> {
+            self.core.get(|o| o.tcp_keepalive)
+        }
+
+        /// With keepalive on: idle time before the first probe
+        /// (`ZMQ_TCP_KEEPALIVE_IDLE`); `None` leaves the system's.
+        pub fn set_tcp_keepalive_idle(&self, idle: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.tcp_keepalive_idle = idle)
+        }
+
+        /// See [`set_tcp_keepalive_idle`](Self::set_tcp_keepalive_idle).
+        pub fn tcp_keepalive_idle(&self) -> Option<Duration> {
+            self.core.get(|o| o.tcp_keepalive_idle)
+        }
+
+        /// With keepalive on: time between probes
+        /// (`ZMQ_TCP_KEEPALIVE_INTVL`); `None` leaves the system's.
+        pub fn set_tcp_keepalive_intvl(&self, intvl: Option<Duration>) -> Result<()> {
+            self.core.set(|o| o.tcp_keepalive_intvl = intvl)
+        }
+
+        /// See [`set_tcp_keepalive_intvl`](Self::set_tcp_keepalive_intvl).
+        pub fn tcp_keepalive_intvl(&self) -> Option<Duration> {
+            self.core.get(|o| o.tcp_keepalive_intvl)
+        }
+
+        /// With keepalive on: unanswered probes before the connection is
+        /// dropped (`ZMQ_TCP_KEEPALIVE_CNT`); `None` leaves the system's.
+        pub fn set_tcp_keepalive_cnt(&self, count: Option<u32>) -> Result<()> {
+            self.core.set(|o| o.tcp_keepalive_cnt = count)
+        }
+
+        /// See [`set_tcp_keepalive_cnt`](Self::set_tcp_keepalive_cnt).
+        pub fn tcp_keepalive_cnt(&self) -> Option<u32> {
+            self.core.get(|o| o.tcp_keepalive_cnt)
+        }
+
         /// ROUTER (`ZMQ_ROUTER_MANDATORY`): a message for an identity with
         /// no peer fails with [`Error::HostUnreachable`] instead of being
         /// dropped, and one for a peer at its HWM waits (or says

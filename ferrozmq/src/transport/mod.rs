@@ -9,6 +9,7 @@ pub(crate) mod tcp;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::BufMut;
 
@@ -39,11 +40,30 @@ pub(crate) trait Stream: Send + Sync + Unpin + 'static {
     /// nothing.
     fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
 
-    /// Lets the kernel hold at most about `bytes` written but not yet
-    /// sent (where the transport can say so); writes wait past that.
-    fn limit_unsent(&self, bytes: u32) {
-        let _ = bytes;
+    /// Applies the socket's options for the kernel's side of a connection,
+    /// those the transport has (TCP: all of them).
+    fn tune(&self, tuning: &Tuning) {
+        let _ = tuning;
     }
+}
+
+/// What a connection asks of the kernel (libzmq's `ZMQ_SNDBUF`,
+/// `ZMQ_RCVBUF`, `ZMQ_TOS`, `ZMQ_TCP_KEEPALIVE*`); `None` leaves the
+/// system's default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tuning {
+    /// At most about this many bytes written but not yet sent; writes wait
+    /// past that.
+    pub(crate) unsent_limit: Option<u32>,
+    pub(crate) sndbuf: Option<usize>,
+    pub(crate) rcvbuf: Option<usize>,
+    /// The IP type-of-service byte.
+    pub(crate) tos: Option<u32>,
+    /// Keepalive on or off.
+    pub(crate) keepalive: Option<bool>,
+    pub(crate) keepalive_idle: Option<Duration>,
+    pub(crate) keepalive_intvl: Option<Duration>,
+    pub(crate) keepalive_cnt: Option<u32>,
 }
 
 /// A way to reach peers: listen and accept, or connect.

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use bytes::BufMut;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use super::{Stream, Transport};
+use super::{Stream, Transport, Tuning};
 use crate::endpoint::Endpoint;
 use crate::peer::PeerAddress;
 use crate::{Error, Result};
@@ -140,8 +140,83 @@ impl Stream for TcpStream {
         TcpStream::try_write_vectored(self, bufs)
     }
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    fn limit_unsent(&self, bytes: u32) {
-        let _ = socket2::SockRef::from(self).set_tcp_notsent_lowat(bytes);
+    /// Each option the system refuses is left at its default: a
+    /// connection is not dropped for a tuning it could not have.
+    fn tune(&self, tuning: &Tuning) {
+        let socket = socket2::SockRef::from(self);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(bytes) = tuning.unsent_limit {
+            let _ = socket.set_tcp_notsent_lowat(bytes);
+        }
+        if let Some(bytes) = tuning.sndbuf {
+            let _ = socket.set_send_buffer_size(bytes);
+        }
+        if let Some(bytes) = tuning.rcvbuf {
+            let _ = socket.set_recv_buffer_size(bytes);
+        }
+        if let Some(tos) = tuning.tos {
+            let _ = match self.local_addr() {
+                Ok(addr) if addr.is_ipv6() => socket.set_tclass_v6(tos),
+                _ => socket.set_tos_v4(tos),
+            };
+        }
+        if let Some(on) = tuning.keepalive {
+            let _ = socket.set_keepalive(on);
+        }
+        if tuning.keepalive == Some(true) {
+            let mut keepalive = socket2::TcpKeepalive::new();
+            if let Some(idle) = tuning.keepalive_idle {
+                keepalive = keepalive.with_time(idle);
+            }
+            if let Some(intvl) = tuning.keepalive_intvl {
+                keepalive = keepalive.with_interval(intvl);
+            }
+            if let Some(cnt) = tuning.keepalive_cnt {
+                keepalive = keepalive.with_retries(cnt);
+            }
+            let _ = socket.set_tcp_keepalive(&keepalive);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Each option of a `Tuning` reaches the connection's kernel socket.
+    #[tokio::test]
+    async fn tuning_reaches_the_kernel() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let tuning = Tuning {
+            sndbuf: Some(300_000),
+            rcvbuf: Some(200_000),
+            tos: Some(0x10),
+            keepalive: Some(true),
+            keepalive_idle: Some(Duration::from_secs(77)),
+            keepalive_intvl: Some(Duration::from_secs(7)),
+            keepalive_cnt: Some(5),
+            ..Tuning::default()
+        };
+        client.tune(&tuning);
+        let socket = socket2::SockRef::from(&client);
+        // Linux doubles what is asked, for its own bookkeeping.
+        assert!(socket.send_buffer_size().unwrap() >= 300_000);
+        assert!(socket.recv_buffer_size().unwrap() >= 200_000);
+        assert_eq!(socket.tos_v4().unwrap(), 0x10);
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(
+            socket.tcp_keepalive_time().unwrap(),
+            Duration::from_secs(77)
+        );
+        assert_eq!(
+            socket.tcp_keepalive_interval().unwrap(),
+            Duration::from_secs(7)
+        );
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), 5);
     }
 }
