@@ -27,6 +27,7 @@ pub(crate) struct Options {
     pub(crate) tcp_keepalive_idle: Option<Duration>,
     pub(crate) tcp_keepalive_intvl: Option<Duration>,
     pub(crate) tcp_keepalive_cnt: Option<u32>,
+    pub(crate) immediate: bool,
 }
 
 impl Default for Options {
@@ -53,6 +54,7 @@ impl Default for Options {
             tcp_keepalive_idle: None,
             tcp_keepalive_intvl: None,
             tcp_keepalive_cnt: None,
+            immediate: false,
         }
     }
 }

@@ -278,3 +278,32 @@ async fn a_cancelled_async_send_has_sent_nothing() {
     }
     assert_eq!(arrived, completed);
 }
+
+/// `immediate`: a PUSH connected to a live peer and to an endpoint nobody
+/// listens on sends everything to the live one (without it, round-robin
+/// would queue half for the absent peer); with only the absent one, a send
+/// waits.
+#[test]
+fn immediate_routes_only_to_connections_that_are_up() {
+    let ctx = Context::new();
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let nobody = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("tcp://{}", free.local_addr().unwrap())
+    };
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_immediate(true).unwrap();
+    push.connect(&nobody).unwrap();
+    assert!(matches!(
+        push.try_send("early").unwrap_err().error,
+        Error::WouldBlock
+    ));
+    push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    for i in 0..4 {
+        push.send(format!("{i}")).unwrap();
+    }
+    for i in 0..4 {
+        assert_eq!(pull.recv().unwrap().first().unwrap(), &format!("{i}"));
+    }
+}

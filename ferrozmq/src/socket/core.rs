@@ -206,12 +206,13 @@ impl SocketCore {
     }
 
     /// Starts connecting to a parsed endpoint: its pipe takes messages at
-    /// once.
+    /// once (with `immediate`, only while its connection is up).
     pub(crate) fn connect(&self, endpoint: Endpoint, given: &str) {
         let resolved = endpoint.to_string();
         let (pipe, end) = self.shared.new_pipe();
         let id = pipe.id;
-        self.routing().attach_connect(pipe);
+        let immediate = self.get(|o| o.immediate);
+        self.routing().attach_connect(pipe, immediate);
         let (lifecycle, watch) = watch::channel(Closing::Open);
         let connecter = Connecter {
             endpoint,

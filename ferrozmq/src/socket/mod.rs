@@ -96,6 +96,19 @@ macro_rules! common_methods {
             self.core.set(|o| o.routing_id = id)
         }
 
+        /// `ZMQ_IMMEDIATE`: messages go only to peers whose connection is
+        /// up, so that a `connect` to a peer not (yet) there does not take
+        /// messages to hold for it. Applies to connects made after the
+        /// call. Default off (libzmq's).
+        pub fn set_immediate(&self, on: bool) -> Result<()> {
+            self.core.set(|o| o.immediate = on)
+        }
+
+        /// See [`set_immediate`](Self::set_immediate).
+        pub fn immediate(&self) -> bool {
+            self.core.get(|o| o.immediate)
+        }
+
         /// The kernel's send buffer per connection, in bytes
         /// (`ZMQ_SNDBUF`); `None` (default) leaves the system's.
         pub fn set_sndbuf(&self, bytes: Option<usize>) -> Result<()> {

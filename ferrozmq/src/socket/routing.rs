@@ -21,6 +21,9 @@ pub(crate) struct Routing {
     /// caller has not received it yet).
     peeked: Option<(Message, bool)>,
     pipes: Pipes,
+    /// `connect` pipes made with `immediate`: in the pattern only while
+    /// their connection is up.
+    immediate: Vec<PipeId>,
     /// Notices taken from the mailbox, being applied.
     notices: Vec<Notice>,
     closed: bool,
@@ -41,6 +44,7 @@ impl Routing {
             pattern: AnyPattern::new(socket_type)?,
             behaviour: Behaviour::default(),
             peeked: None,
+            immediate: Vec::new(),
             pipes: Pipes::default(),
             notices: Vec::new(),
             closed: false,
@@ -77,8 +81,13 @@ impl Routing {
             }
             Notice::Up(id, peer) if self.pipes.contains(id) => {
                 self.pipes.set_peer(id, peer.properties.clone());
+                if self.immediate.contains(&id) && !self.pattern.attach(id) {
+                    self.pipes.close(id, Closing::now());
+                    return;
+                }
                 self.pattern.up(id, &peer, &mut self.pipes);
             }
+            Notice::Lost(id) if self.immediate.contains(&id) => self.pattern.detach(id),
             Notice::Lost(id) if self.pipes.contains(id) => self.pattern.lost(id),
             Notice::Readable(id) if self.pipes.contains(id) => {
                 self.pattern.readable(id, &mut self.pipes);
@@ -94,15 +103,20 @@ impl Routing {
         if self.pipes.has_finished() {
             for id in self.pipes.take_finished() {
                 self.pattern.detach(id);
+                self.immediate.retain(|&p| p != id);
             }
         }
     }
 
-    /// A pipe made by `connect`: it takes messages before its peer exists.
-    pub(crate) fn attach_connect(&mut self, pipe: Pipe) {
+    /// A pipe made by `connect`: it takes messages before its peer exists,
+    /// unless `immediate` (libzmq's `ZMQ_IMMEDIATE`) says to route only to
+    /// connections that are up.
+    pub(crate) fn attach_connect(&mut self, pipe: Pipe, immediate: bool) {
         let id = pipe.id;
         self.pipes.insert(pipe);
-        if !self.pattern.attach(id) {
+        if immediate {
+            self.immediate.push(id);
+        } else if !self.pattern.attach(id) {
             self.pipes.close(id, Closing::now());
         }
     }
@@ -112,6 +126,7 @@ impl Routing {
     pub(crate) fn close_pipe(&mut self, id: PipeId, closing: Closing) {
         self.pipes.close(id, closing);
         self.pattern.detach(id);
+        self.immediate.retain(|&p| p != id);
     }
 
     /// The socket closes: every pipe (also those the mailbox still held)
