@@ -18,6 +18,7 @@ mod libzmq;
 mod mem;
 mod monocoque;
 mod omq;
+mod patterns;
 mod process;
 mod report;
 mod results;
@@ -94,6 +95,14 @@ enum Command {
     /// (internal) The hwm measurement of one library.
     #[command(hide = true)]
     HwmChild { lib: String },
+    /// (internal) The patterns measurement of one library and workload.
+    #[command(hide = true)]
+    PatternsChild {
+        lib: String,
+        workload: String,
+        peers: usize,
+        count: u64,
+    },
     /// (internal) The mem measurement's REP server.
     #[command(hide = true)]
     MemServer { lib: String },
@@ -111,6 +120,7 @@ enum Only {
     Lat,
     Mem,
     Hwm,
+    Patterns,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +138,12 @@ fn main() {
             child::serve(&job, variants::run);
         }
         Some(Command::HwmChild { lib }) => hwm::child(lib),
+        Some(Command::PatternsChild {
+            lib,
+            workload,
+            peers,
+            count,
+        }) => patterns::child(lib, workload, *peers, *count),
         Some(Command::MemServer { lib }) => mem::server(lib),
         Some(Command::MemClient {
             endpoint,
@@ -255,6 +271,10 @@ fn bench(args: &Args) {
     }
     if only(Only::Hwm) {
         report.hwm = hwm::measure(measured);
+    }
+    if only(Only::Patterns) {
+        let lib_of = |variant: &str| variant.split('-').next().unwrap_or(variant).to_owned();
+        report.patterns = patterns::measure(|v| wanted(v, &lib_of(v)), repeat, args.quick);
     }
     report::compute_ratios(&mut report);
     report.wall_secs = started.elapsed().as_secs_f64();

@@ -339,6 +339,69 @@ fn print_extras(report: &Report) {
         }
         print_table(&rows);
     }
+    print_patterns(report);
+}
+
+/// The `patterns` table: each workload's rate on each library, with its
+/// ratios to libzmq and to the best rival in the same workload.
+fn print_patterns(report: &Report) {
+    if report.patterns.is_empty() {
+        return;
+    }
+    println!(
+        "\npatterns: one process, {} B messages, HWM 1000 (fan-out: delivered msg/s per subscriber; \
+         router-thr: DEALER->ROUTER msg/s; router-clients: requests/s over {} DEALER clients)",
+        report.patterns[0].message_bytes,
+        crate::patterns::CLIENTS
+    );
+    let mut rows = vec![
+        [
+            "workload",
+            "library",
+            "msg/s",
+            "/libzmq",
+            "/best rival",
+            "delivered",
+            "p50 µs",
+            "p99 µs",
+            "note",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for p in &report.patterns {
+        let same = |lib: &str| {
+            report
+                .patterns
+                .iter()
+                .find(|q| q.workload == p.workload && q.lib == lib)
+                .and_then(|q| q.msg_per_s)
+        };
+        let best_rival = report
+            .patterns
+            .iter()
+            .filter(|q| q.workload == p.workload && !q.lib.starts_with("ferrozmq"))
+            .filter_map(|q| q.msg_per_s)
+            .reduce(f64::max);
+        let over = |base: Option<f64>| match (p.msg_per_s, base) {
+            (Some(v), Some(b)) if b > 0.0 => format!("{:.2}", v / b),
+            _ => "-".into(),
+        };
+        let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
+        rows.push(vec![
+            p.workload.clone(),
+            p.lib.clone(),
+            p.msg_per_s.map_or("-".into(), si),
+            over(same("libzmq")),
+            over(best_rival),
+            p.delivered
+                .map_or("-".into(), |d| format!("{:.1}%", d * 100.0)),
+            us(p.p50_us),
+            us(p.p99_us),
+            p.error.clone().unwrap_or_default(),
+        ]);
+    }
+    print_table(&rows);
 }
 
 fn print_table(rows: &[Vec<String>]) {

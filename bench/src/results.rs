@@ -21,6 +21,8 @@ pub struct Report {
     pub cells: Vec<Cell>,
     pub mem: Vec<MemResult>,
     pub hwm: Vec<HwmResult>,
+    #[serde(default)]
+    pub patterns: Vec<PatternResult>,
     /// Wall-clock seconds the whole run took.
     pub wall_secs: f64,
 }
@@ -144,6 +146,26 @@ pub struct HwmResult {
     /// (seconds after the first refusal, accepted by then).
     #[serde(default)]
     pub accepted_by: Vec<(f64, u64)>,
+    pub error: Option<String>,
+}
+
+/// One cell of the `patterns` measurement.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PatternResult {
+    pub workload: String,
+    pub lib: String,
+    /// Subscribers or clients.
+    pub peers: usize,
+    /// Messages per publisher or DEALER; round trips per client.
+    pub count: u64,
+    pub message_bytes: usize,
+    /// Delivered per second per subscriber; received per second; requests
+    /// per second over all clients.
+    pub msg_per_s: Option<f64>,
+    /// Fan-out: the share of what was published that subscribers received.
+    pub delivered: Option<f64>,
+    pub p50_us: Option<f64>,
+    pub p99_us: Option<f64>,
     pub error: Option<String>,
 }
 
