@@ -2,11 +2,21 @@
 //! subscriptions of each subscriber, and each message copied to every
 //! subscriber whose subscriptions match its first frame.
 
+use std::collections::HashMap;
+
 use bytes::Bytes;
 
 use super::trie::{Change, Trie};
 use crate::Message;
 use crate::pipe::{Item, PipeId, Pipes};
+
+/// The most a subscriber's subscriptions may weigh: their bytes, plus
+/// [`PREFIX_OVERHEAD`] each. Past it, its further subscriptions are ignored
+/// (a peer must not make us allocate without bound; libzmq has no limit).
+pub(crate) const PEER_LIMIT: usize = 4 << 20;
+
+/// What one prefix costs besides its bytes, about (its trie nodes).
+const PREFIX_OVERHEAD: usize = 64;
 
 /// A subscription change read from a subscriber.
 #[derive(Debug)]
@@ -23,6 +33,8 @@ pub(crate) struct FanOut {
     /// Every subscriber, for `invert_matching`.
     all: Vec<PipeId>,
     invert: bool,
+    /// What each subscriber's subscriptions weigh (see [`PEER_LIMIT`]).
+    weight: HashMap<PipeId, usize>,
     /// Scratch for the subscribers a message goes to.
     targets: Vec<PipeId>,
 }
@@ -39,6 +51,7 @@ impl FanOut {
     /// `gone`.
     pub(crate) fn remove(&mut self, id: PipeId, gone: impl FnMut(&[u8])) {
         self.all.retain(|&p| p != id);
+        self.weight.remove(&id);
         self.trie.remove_all(id, gone);
     }
 
@@ -62,10 +75,22 @@ impl FanOut {
             },
             other => return Err(other),
         };
-        let change = if subscribe {
-            self.trie.add(&prefix, id)
+        let cost = prefix.len() + PREFIX_OVERHEAD;
+        let weight = self.weight.entry(id).or_default();
+        let change = if !subscribe {
+            let change = self.trie.remove(&prefix, id);
+            if change != Change::None {
+                *weight = weight.saturating_sub(cost);
+            }
+            change
+        } else if *weight + cost > PEER_LIMIT {
+            Change::None
         } else {
-            self.trie.remove(&prefix, id)
+            let change = self.trie.add(&prefix, id);
+            if change != Change::None {
+                *weight += cost;
+            }
+            change
         };
         Ok(Subscription {
             subscribe,
@@ -100,5 +125,30 @@ impl FanOut {
             pipes.write(last, msg);
         }
         self.targets.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A subscriber that keeps subscribing to new prefixes is cut off at
+    /// its limit: later ones are ignored, and cancelling makes room again.
+    #[test]
+    fn a_subscribers_subscriptions_are_bounded() {
+        let mut fan_out = FanOut::default();
+        fan_out.add(1);
+        let prefix = |n: usize| Bytes::from(format!("{n:0>1000}"));
+        let fits = PEER_LIMIT / (1000 + PREFIX_OVERHEAD);
+        for n in 0..fits {
+            let s = fan_out.apply(1, Item::Subscribe(prefix(n))).unwrap();
+            assert_eq!(s.change, Change::Prefix, "{n}");
+        }
+        let over = fan_out.apply(1, Item::Subscribe(prefix(fits))).unwrap();
+        assert_eq!(over.change, Change::None, "past the limit: ignored");
+        assert!(!fan_out.trie.has_match(&prefix(fits)));
+        fan_out.apply(1, Item::Cancel(prefix(0))).unwrap();
+        let now = fan_out.apply(1, Item::Subscribe(prefix(fits))).unwrap();
+        assert_eq!(now.change, Change::Prefix, "room again");
     }
 }
