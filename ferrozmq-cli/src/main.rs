@@ -63,6 +63,8 @@ enum Command {
     Pull(cat::Args),
     /// A PAIR socket: sends and prints, with one peer.
     Pair(cat::Args),
+    /// A STREAM socket: raw TCP; prints each read after its connection's id.
+    Stream(cat::Args),
     /// Move messages between a frontend and a backend socket (zmq_proxy).
     Proxy(proxy::Args),
 }
@@ -112,6 +114,7 @@ fn main() -> ExitCode {
         Command::Push(args) => cat::run(SocketType::Push, args),
         Command::Pull(args) => cat::run(SocketType::Pull, args),
         Command::Pair(args) => cat::run(SocketType::Pair, args),
+        Command::Stream(args) => cat::run(SocketType::Stream, args),
         Command::Proxy(args) => proxy::run(args),
     };
     match result {

@@ -32,11 +32,15 @@ pub enum SocketType {
     XPub,
     /// Subscriber that sends subscriptions as messages (RFC 29).
     XSub,
+    /// Raw TCP, no ZMTP at all (libzmq's `ZMQ_STREAM`): each message is
+    /// the bytes one read brought, each sent message's bytes go out as
+    /// they are.
+    Stream,
 }
 
 impl SocketType {
-    /// All standard socket types.
-    pub const ALL: [SocketType; 11] = [
+    /// All socket types.
+    pub const ALL: [SocketType; 12] = [
         Self::Pair,
         Self::Pub,
         Self::Sub,
@@ -48,6 +52,7 @@ impl SocketType {
         Self::Push,
         Self::XPub,
         Self::XSub,
+        Self::Stream,
     ];
 
     /// The name sent in the `Socket-Type` property, e.g. `"REQ"`.
@@ -64,6 +69,7 @@ impl SocketType {
             Self::Push => "PUSH",
             Self::XPub => "XPUB",
             Self::XSub => "XSUB",
+            Self::Stream => "STREAM",
         }
     }
 
@@ -88,6 +94,8 @@ impl SocketType {
             Router => matches!(peer, Req | Dealer | Router),
             Pull => peer == Push,
             Push => peer == Pull,
+            // It speaks no ZMTP: no ZMTP peer is one.
+            Stream => false,
         }
     }
 

@@ -122,6 +122,8 @@ enum State {
     Handshake,
     /// Traffic.
     Ready,
+    /// A STREAM socket's connection: raw bytes both ways, no ZMTP.
+    Raw,
 }
 
 /// The frames of the message being received, and their total size.
@@ -199,6 +201,25 @@ impl Connection {
         conn
     }
 
+    /// A STREAM socket's connection (libzmq's `ZMQ_STREAM`): no greeting,
+    /// no handshake, no framing. It is ready at once (its first event is
+    /// `Ready`, with no peer properties); each call to `handle_input`
+    /// turns what was read into one one-part message, and `send_message`
+    /// writes each part's bytes as they are.
+    pub fn raw(config: Config, now: Instant) -> Self {
+        let mut conn = Self::start(config, State::Raw, now);
+        conn.handshake_deadline = None;
+        conn.heartbeat = Heartbeat::new(None, None, Duration::ZERO);
+        conn.events.push_back(Event::Ready(Box::new(PeerInfo {
+            socket_type: SocketType::Stream,
+            routing_id: None,
+            metadata: Metadata::new(),
+            user_id: None,
+            minor_version: 0,
+        })));
+        conn
+    }
+
     fn start(config: Config, state: State, now: Instant) -> Self {
         let mechanism = config.security.start(config.properties(), config.zap);
         let ttl = config.heartbeat_ttl.unwrap_or_default();
@@ -222,7 +243,7 @@ impl Connection {
 
     /// Whether the handshake completed.
     pub fn is_ready(&self) -> bool {
-        self.state == State::Ready && self.failed.is_none()
+        matches!(self.state, State::Ready | State::Raw) && self.failed.is_none()
     }
 
     /// The peer, once the handshake completed.
@@ -234,7 +255,7 @@ impl Connection {
     /// [`OutBuffer::push_message`] writes them (so they may be encoded
     /// ahead, elsewhere, and appended to [`out`](Self::out) once ready).
     pub fn sends_plain_frames(&self) -> bool {
-        self.mechanism.is_transparent()
+        self.state != State::Raw && self.mechanism.is_transparent()
     }
 
     /// How many more bytes the frame being received needs (0 when
@@ -287,6 +308,9 @@ impl Connection {
         let result = match self.state {
             State::Signature | State::Greeting => Err(ProtocolError::UnexpectedCommand(
                 "a frame before the greeting",
+            )),
+            State::Raw => Err(ProtocolError::UnexpectedCommand(
+                "a frame on a raw (STREAM) connection",
             )),
             State::Handshake if frame.body.len() as u64 > HANDSHAKE_FRAME_LIMIT => {
                 Err(ProtocolError::FrameTooLarge {
@@ -355,6 +379,14 @@ impl Connection {
                         return Ok(());
                     };
                     self.handshake_frame(frame, now)?;
+                }
+                State::Raw => {
+                    if *delivered < messages && !buf.is_empty() {
+                        let bytes = buf.split().freeze();
+                        self.events.push_back(Event::Message(Message::from(bytes)));
+                        *delivered += 1;
+                    }
+                    return Ok(());
                 }
                 State::Ready => {
                     if *delivered >= messages && is_data(buf) {
@@ -654,6 +686,10 @@ impl Connection {
     /// is skipped (there is no such thing on the wire).
     pub fn send_message(&mut self, msg: &Message) {
         debug_assert!(self.is_ready(), "send_message before the handshake");
+        if self.state == State::Raw {
+            msg.iter().for_each(|part| self.out.push_body(part));
+            return;
+        }
         if self.mechanism.is_transparent() {
             self.out.push_message(msg);
             return;

@@ -1122,3 +1122,28 @@ fn unread_input_is_a_sign_of_life() {
         "silence again once nothing waits"
     );
 }
+
+/// A STREAM socket's raw connection: ready at once with no greeting sent,
+/// each read one message of its bytes, each message's parts written as
+/// they are, and no timer.
+#[test]
+fn a_raw_connection_moves_bytes_as_they_are() {
+    let mut c = Connection::raw(Config::new(SocketType::Stream), Instant::now());
+    assert!(c.out().is_empty(), "no greeting");
+    assert!(matches!(c.poll_event(), Some(Event::Ready(_))));
+    assert!(c.is_ready());
+    assert_eq!(c.poll_timeout(), None);
+    let mut input = BytesMut::from(&b"\xff\x00raw bytes"[..]);
+    c.handle_input(&mut input, Instant::now()).unwrap();
+    assert!(input.is_empty());
+    let Some(Event::Message(msg)) = c.poll_event() else {
+        panic!("a message");
+    };
+    assert_eq!(msg.parts(), [Bytes::from_static(b"\xff\x00raw bytes")]);
+    let reply: Message = [&b"HTTP/1.0 200 OK\r\n"[..], b"\r\nhi"]
+        .into_iter()
+        .map(Bytes::from_static)
+        .collect();
+    c.send_message(&reply);
+    assert_eq!(Pair::drain(&mut c), b"HTTP/1.0 200 OK\r\n\r\nhi");
+}

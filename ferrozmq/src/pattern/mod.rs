@@ -21,6 +21,7 @@ mod rep;
 mod req;
 mod rotation;
 mod router;
+mod stream;
 mod sub;
 mod subscriptions;
 mod trie;
@@ -157,6 +158,7 @@ pub(crate) enum AnyPattern {
     Sub(sub::Sub),
     XPub(xpub::XPub),
     XSub(xsub::XSub),
+    Stream(stream::Stream),
 }
 
 macro_rules! each {
@@ -173,6 +175,7 @@ macro_rules! each {
             AnyPattern::Sub($p) => $e,
             AnyPattern::XPub($p) => $e,
             AnyPattern::XSub($p) => $e,
+            AnyPattern::Stream($p) => $e,
         }
     };
 }
@@ -191,6 +194,7 @@ impl AnyPattern {
             SocketType::Sub => Self::Sub(sub::Sub::default()),
             SocketType::XPub => Self::XPub(xpub::XPub::default()),
             SocketType::XSub => Self::XSub(xsub::XSub::default()),
+            SocketType::Stream => Self::Stream(stream::Stream::default()),
             other => return Err(Error::Unsupported(format!("{other} sockets"))),
         })
     }

@@ -12,7 +12,7 @@ pub(crate) mod listen;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferrozmq_proto::{Connection, PeerInfo};
+use ferrozmq_proto::{Connection, PeerInfo, SocketType};
 use tokio::sync::watch;
 
 use crate::engine::{End, Engine};
@@ -63,8 +63,14 @@ impl Link {
     fn engine<S: Stream>(&self, stream: S) -> Engine<S> {
         let options = self.shared.options();
         stream.tune(&options.tuning());
-        let config = options.protocol_config(self.shared.socket_type);
-        Engine::new(stream, Connection::new(config, Instant::now()))
+        let socket_type = self.shared.socket_type;
+        let config = options.protocol_config(socket_type);
+        let connection = if socket_type == SocketType::Stream {
+            Connection::raw(config, Instant::now())
+        } else {
+            Connection::new(config, Instant::now())
+        };
+        Engine::new(stream, connection)
     }
 
     /// Reports the handshake's outcome; the peer when it succeeded.

@@ -40,7 +40,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SocketShared {
     pub(crate) fn new(socket_type: SocketType, encode_ahead: bool) -> Self {
         Self {
-            encode_ahead,
+            // A STREAM connection's bytes are not ZMTP frames.
+            encode_ahead: encode_ahead && socket_type != SocketType::Stream,
             socket_type,
             options: Mutex::new(Options::default()),
             mailbox: Arc::new(Mailbox::default()),
