@@ -23,6 +23,7 @@ pub fn pipe(hwm: usize, encode: bool) -> (SocketSide, EngineSide) {
     let hwm = Hwm {
         send: hwm,
         recv: hwm,
+        conflate: false,
     };
     let (pipe, end) = pipe::with_engine(ID, &mailbox, hwm, encode);
     let mut pipes = Pipes::default();

@@ -28,6 +28,7 @@ pub(crate) struct Options {
     pub(crate) tcp_keepalive_intvl: Option<Duration>,
     pub(crate) tcp_keepalive_cnt: Option<u32>,
     pub(crate) immediate: bool,
+    pub(crate) conflate: bool,
 }
 
 impl Default for Options {
@@ -55,6 +56,7 @@ impl Default for Options {
             tcp_keepalive_intvl: None,
             tcp_keepalive_cnt: None,
             immediate: false,
+            conflate: false,
         }
     }
 }

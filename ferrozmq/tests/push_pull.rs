@@ -307,3 +307,28 @@ fn immediate_routes_only_to_connections_that_are_up() {
         assert_eq!(pull.recv().unwrap().first().unwrap(), &format!("{i}"));
     }
 }
+
+/// `conflate`: messages queued for a peer that is not there yet are
+/// replaced by each newer one; when the peer comes, it gets the newest.
+#[test]
+fn conflate_keeps_only_the_newest_message() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let ctx = Context::new();
+    let mut push = socket(&ctx, SocketType::Push);
+    push.set_conflate(true).unwrap();
+    push.connect(&endpoint).unwrap();
+    for i in 0..1000 {
+        push.send(format!("update {i}")).unwrap();
+    }
+    let mut pull = socket(&ctx, SocketType::Pull);
+    pull.set_conflate(true).unwrap();
+    pull.bind(&endpoint).unwrap();
+    assert_eq!(pull.recv().unwrap().first().unwrap(), "update 999");
+    push.send("after").unwrap();
+    assert_eq!(pull.recv().unwrap().first().unwrap(), "after");
+}

@@ -41,6 +41,7 @@ impl Harness {
         let hwm = Hwm {
             send: hwm,
             recv: hwm,
+            conflate: false,
         };
         let (pipe, end) = pipe::with_engine(id, &self.mailbox, hwm, false);
         self.pipes.insert(pipe);

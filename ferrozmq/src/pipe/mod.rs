@@ -96,6 +96,8 @@ pub(crate) struct EngineEnd {
 pub(crate) struct Hwm {
     pub(crate) send: usize,
     pub(crate) recv: usize,
+    /// `conflate`: each way keeps only the newest message, no mark.
+    pub(crate) conflate: bool,
 }
 
 /// A new pipe between a socket (told through `mailbox`) and an engine
@@ -112,8 +114,18 @@ pub(crate) fn with_engine(
         mailbox: Arc::downgrade(mailbox),
         pipe: id,
     };
-    let inbound = Arc::new(Queue::new(hwm.recv, false, socket.clone(), Notify::task()));
-    let outbound = Arc::new(Queue::new(hwm.send, plain, Notify::task(), socket));
+    let (inbound, outbound) = if hwm.conflate {
+        (
+            Queue::conflating(socket.clone(), Notify::task()),
+            Queue::conflating(Notify::task(), socket),
+        )
+    } else {
+        (
+            Queue::new(hwm.recv, false, socket.clone(), Notify::task()),
+            Queue::new(hwm.send, plain, Notify::task(), socket),
+        )
+    };
+    let (inbound, outbound) = (Arc::new(inbound), Arc::new(outbound));
     let engine = EngineEnd {
         inbound: inbound.clone(),
         outbound: outbound.clone(),

@@ -145,6 +145,8 @@ struct Inner {
     producer_closed: Option<Closing>,
     /// The consumer is gone: pushes are refused.
     consumer_closed: bool,
+    /// `conflate`: only the newest message is kept (no high-water mark).
+    conflate: bool,
 }
 
 /// Why a push is refused.
@@ -239,8 +241,23 @@ impl Queue {
                 to_producer,
                 producer_closed: None,
                 consumer_closed: false,
+                conflate: false,
             }),
         }
+    }
+
+    /// A queue that keeps only the newest message (libzmq's
+    /// `ZMQ_CONFLATE`): a new one replaces what is still queued, and no
+    /// high-water mark applies.
+    pub(crate) fn conflating(to_consumer: Notify, to_producer: Notify) -> Self {
+        let queue = Self::new(0, false, to_consumer, to_producer);
+        queue.lock().conflate = true;
+        queue
+    }
+
+    /// Whether the queue keeps only the newest message.
+    pub(crate) fn conflates(&self) -> bool {
+        self.lock().conflate
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -274,6 +291,11 @@ impl Queue {
                 return refused.with(msg);
             }
             let q = &mut *q;
+            if q.conflate {
+                q.count -= q.items.len();
+                q.items.clear();
+                q.bytes = 0;
+            }
             let encoded = match &mut q.wire {
                 Some(wire) if q.items.is_empty() && wire.len() < ENCODE_AHEAD => {
                     wire.push_message(&msg);
@@ -356,12 +378,16 @@ impl Queue {
             if q.consumer_closed {
                 let dropped = q.items.split_off(before);
                 (Wake::None, Some(dropped))
+            } else if q.items.len() == before {
+                return;
+            } else if q.conflate {
+                let newest = q.items.pop_back();
+                let older = std::mem::take(&mut q.items);
+                q.count = q.count + 1 - before;
+                q.items.extend(newest);
+                (q.arrived(), Some(older))
             } else {
-                let added = q.items.len() - before;
-                if added == 0 {
-                    return;
-                }
-                q.count += added;
+                q.count += q.items.len() - before;
                 (q.arrived(), None)
             }
         };

@@ -65,6 +65,25 @@ struct Entry {
     consumed: usize,
     /// Report every this many.
     report_every: usize,
+    /// Only the newest message counts (`conflate`).
+    conflate: bool,
+}
+
+impl Entry {
+    /// `conflate`: a newer message in the queue replaces the cached one,
+    /// and of several cached only the newest stays.
+    fn keep_newest(&mut self) {
+        let mut newer = VecDeque::new();
+        let consumed = std::mem::take(&mut self.consumed);
+        if self.pipe.inbound.refill(&mut newer, consumed) == Refilled::Items {
+            self.consumed = self.cache.len();
+            self.cache = newer;
+        }
+        while self.cache.len() > 1 {
+            self.cache.pop_front();
+            self.consumed += 1;
+        }
+    }
 }
 
 /// The pipes of one socket, touched only by its caller (under the
@@ -83,12 +102,14 @@ pub(crate) struct Pipes {
 impl Pipes {
     pub(crate) fn insert(&mut self, pipe: Pipe) {
         let report_every = pipe.inbound.report_every();
+        let conflate = pipe.inbound.conflates();
         let entry = Entry {
             pipe,
             peer: None,
             cache: VecDeque::new(),
             consumed: 0,
             report_every,
+            conflate,
         };
         self.map.insert(entry.pipe.id, entry);
     }
@@ -130,6 +151,9 @@ impl Pipes {
         let Some(entry) = self.map.get_mut(&id) else {
             return Read::Gone;
         };
+        if entry.conflate {
+            entry.keep_newest();
+        }
         loop {
             if let Some(item) = entry.cache.pop_front() {
                 entry.consumed += 1;

@@ -35,6 +35,7 @@ fn new_pipe(hwm: usize) -> (Arc<Mailbox>, Pipe, EngineEnd) {
     let hwm = Hwm {
         send: hwm,
         recv: hwm,
+        conflate: false,
     };
     let (pipe, end) = with_engine(7, &mailbox, hwm, false);
     (mailbox, pipe, end)
@@ -190,7 +191,11 @@ fn either_side_may_end_the_pipe() {
 #[test]
 fn messages_can_be_encoded_as_they_are_queued() {
     let mailbox = Arc::new(Mailbox::default());
-    let hwm = Hwm { send: 3, recv: 3 };
+    let hwm = Hwm {
+        send: 3,
+        recv: 3,
+        conflate: false,
+    };
     let (pipe, end) = with_engine(7, &mailbox, hwm, true);
     let sent = [
         Message::from_iter(["a", "bc"]),
@@ -281,4 +286,36 @@ fn a_pipe_can_join_two_sockets_directly() {
     assert_eq!(b.outbound.push_message(msg(4), false), Pushed::Ok);
     assert_eq!(notices(&a_box), ["Readable(10)"]);
     assert_eq!(refill(&a.inbound, 0), (Refilled::Items, vec![item(4)]));
+}
+
+/// `conflate`: whichever way, a newer message replaces what is queued,
+/// and the socket reads only the newest of what arrived, whether it was
+/// still queued or already in its cache.
+#[test]
+fn a_conflating_pipe_keeps_the_newest_message() {
+    let mailbox = Arc::new(Mailbox::default());
+    let hwm = Hwm {
+        send: 1,
+        recv: 1,
+        conflate: true,
+    };
+    let (pipe, end) = with_engine(7, &mailbox, hwm, false);
+    for i in 0..5 {
+        assert_eq!(
+            pipe.outbound.push_message(msg(i), false),
+            Pushed::Ok,
+            "no mark"
+        );
+    }
+    let mut batch = Batch::default();
+    let taken = end.outbound.take(&mut batch, usize::MAX, Waker::noop());
+    assert_eq!(taken.items, 1);
+    assert_eq!(batch.items.pop_front(), Some(item(4)));
+    end.inbound
+        .push_with(|items| items.extend([item(1), item(2)]));
+    end.inbound.push_with(|items| items.push_back(item(3)));
+    let mut pipes = Pipes::default();
+    pipes.insert(pipe);
+    assert!(matches!(pipes.read(7), Read::Item(i) if i == item(3)));
+    assert!(matches!(pipes.read(7), Read::Empty));
 }

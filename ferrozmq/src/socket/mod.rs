@@ -109,6 +109,20 @@ macro_rules! common_methods {
             self.core.get(|o| o.immediate)
         }
 
+        /// `ZMQ_CONFLATE`: each peer's queues keep only the newest
+        /// message, each way (the high-water marks do not apply): a
+        /// subscriber that wants the latest value, not every one. Applies
+        /// to connections made after the call; for messages of one part,
+        /// as in libzmq. Default off.
+        pub fn set_conflate(&self, on: bool) -> Result<()> {
+            self.core.set(|o| o.conflate = on)
+        }
+
+        /// See [`set_conflate`](Self::set_conflate).
+        pub fn conflate(&self) -> bool {
+            self.core.get(|o| o.conflate)
+        }
+
         /// The kernel's send buffer per connection, in bytes
         /// (`ZMQ_SNDBUF`); `None` (default) leaves the system's.
         pub fn set_sndbuf(&self, bytes: Option<usize>) -> Result<()> {

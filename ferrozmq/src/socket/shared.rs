@@ -81,6 +81,7 @@ impl SocketShared {
         let hwm = Hwm {
             send: options.sndhwm,
             recv: options.rcvhwm,
+            conflate: options.conflate,
         };
         drop(options);
         // Every connection so far (NULL over TCP) sends plain frames.
