@@ -75,7 +75,8 @@ enum Mode {
     /// sends (parts as hex, separated by spaces; `-` is an empty part) and
     /// prints `SENT`; `recv` prints the parts of the next message;
     /// `subscribe HEX` and `unsubscribe HEX` (`-`: the empty prefix) print
-    /// `DONE`; `idle MS` receives for up to MS milliseconds and prints the
+    /// `DONE`; `flood N` tries to send N 16-byte messages without waiting
+    /// and prints `ACCEPTED a REFUSED r`; `idle MS` receives for up to MS milliseconds and prints the
     /// message or `NONE` (a socket takes in new connections when its caller
     /// calls it, as libzmq's does). A failed call prints `ERR <error>` and
     /// the script goes on.
@@ -180,6 +181,16 @@ fn run(cli: Cli) -> Result<(), String> {
                             done.map_err(|e| e.to_string())
                         })
                         .map(|()| "DONE".to_owned()),
+                    ("flood", n) => n.parse::<u64>().map_err(|e| e.to_string()).map(|n| {
+                        let (mut accepted, mut refused) = (0, 0);
+                        for _ in 0..n {
+                            match socket.try_send(vec![7u8; 16]) {
+                                Ok(()) => accepted += 1,
+                                Err(_) => refused += 1,
+                            }
+                        }
+                        format!("ACCEPTED {accepted} REFUSED {refused}")
+                    }),
                     ("idle", ms) => ms.parse().map_err(|e| format!("{e}")).and_then(|ms| {
                         let wait = Duration::from_millis(ms);
                         socket

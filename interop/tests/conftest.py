@@ -164,6 +164,13 @@ class Script:
         answer = self.child.line()
         assert answer == "DONE", answer
 
+    def flood(self, n):
+        """Tries to send `n` messages without waiting; returns how many
+        were accepted and how many refused."""
+        self.child.write(f"flood {n}")
+        _, accepted, _, refused = self.child.line().split(" ")
+        return int(accepted), int(refused)
+
     def idle(self, ms=20):
         """Lets the socket take in what changed (new connections); returns
         a message that came meanwhile, or None."""

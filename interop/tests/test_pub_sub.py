@@ -162,3 +162,19 @@ def test_pub_to_pull_is_refused_at_the_handshake(spawn, ctx):
         assert event != zmq.EVENT_HANDSHAKE_SUCCEEDED
         if event in (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_DISCONNECTED):
             break
+
+
+
+def test_pub_drops_for_a_subscriber_that_does_not_read(spawn, ctx):
+    """RFC 29 and libzmq: a PUB never blocks; what a full subscriber
+    cannot take is dropped for it."""
+    ours, theirs = scripted(spawn, ctx, True, "pub", zmq.SUB, options=[(zmq.RCVHWM, 10), (zmq.SUBSCRIBE, b"")])
+    sync_from_ours(ours, theirs)
+    accepted, refused = ours.flood(200_000)
+    assert (accepted, refused) == (200_000, 0)
+    received = 0
+    while theirs.poll(200):
+        theirs.recv()
+        received += 1
+    assert 0 < received < 200_000, received
+

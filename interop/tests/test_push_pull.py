@@ -4,7 +4,7 @@ to 1 MiB, order kept."""
 import pytest
 import zmq
 
-from conftest import BIND_SIDES, WAIT, linked, numbered
+from conftest import BIND_SIDES, WAIT, linked, numbered, scripted
 
 COUNT = 100_000
 
@@ -27,3 +27,19 @@ def test_pyzmq_push_to_ferrozmq_pull(spawn, ctx, ours_binds):
         push.send_multipart(numbered(i), copy=False)
     assert pull.line(timeout=WAIT * 3) == f"OK {COUNT}"
     assert pull.wait() == 0
+
+
+def test_push_blocks_at_the_hwm_of_a_pull_that_does_not_read(spawn, ctx):
+    """RFC 30 and libzmq: a PUSH blocks (here: refuses without waiting)
+    once its peer holds its high-water mark, and goes on when it reads."""
+    ours, theirs = scripted(spawn, ctx, True, "push", zmq.PULL, options=[(zmq.RCVHWM, 10)])
+    ours.child.write("send " + b"first".hex())
+    assert ours.child.line() == "SENT"
+    assert theirs.recv() == b"first"
+    accepted, refused = ours.flood(200_000)
+    assert refused > 0 and accepted < 200_000, (accepted, refused)
+    for _ in range(accepted):
+        theirs.recv()
+    ours.child.write("send " + b"after".hex())
+    assert ours.child.line() == "SENT"
+    assert theirs.recv() == b"after"
