@@ -75,6 +75,18 @@ impl Endpoint {
         addrs
     }
 
+    /// Whether the host is `*`, every interface.
+    pub(crate) fn is_wildcard(&self) -> bool {
+        let Self::Tcp { host, .. } = self;
+        host == "*"
+    }
+
+    /// The port (0: any).
+    pub(crate) fn port(&self) -> u16 {
+        let Self::Tcp { port, .. } = self;
+        *port
+    }
+
     /// The `host:port` string handed to the resolver.
     pub(crate) fn authority(&self) -> String {
         let Self::Tcp { host, port, .. } = self;

@@ -29,6 +29,7 @@ pub(crate) struct Options {
     pub(crate) tcp_keepalive_cnt: Option<u32>,
     pub(crate) immediate: bool,
     pub(crate) conflate: bool,
+    pub(crate) ipv6: bool,
 }
 
 impl Default for Options {
@@ -57,6 +58,7 @@ impl Default for Options {
             tcp_keepalive_cnt: None,
             immediate: false,
             conflate: false,
+            ipv6: false,
         }
     }
 }

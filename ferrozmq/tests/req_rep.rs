@@ -525,3 +525,28 @@ fn public_types_are_send_and_sync() {
     send_sync::<Error>();
     send_sync::<ferrozmq::SendError>();
 }
+
+/// `ipv6`: a bind to `*` listens on both families, so a client over IPv4
+/// and one over IPv6 (where the system has an IPv6 loopback) both reach it.
+#[test]
+fn an_ipv6_wildcard_bind_serves_both_families() {
+    let ctx = Context::new();
+    let mut rep = socket(&ctx, SocketType::Rep);
+    rep.set_ipv6(true).unwrap();
+    assert!(rep.ipv6());
+    rep.bind("tcp://*:*").unwrap();
+    let bound = rep.last_endpoint().unwrap();
+    assert!(bound.starts_with("tcp://[::]:"), "{bound}");
+    let port = bound.rsplit(':').next().unwrap();
+    let mut hosts = vec!["127.0.0.1"];
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        hosts.push("[::1]");
+    }
+    for host in hosts {
+        let mut req = connected(&ctx, SocketType::Req, &format!("tcp://{host}:{port}"));
+        req.send(host).unwrap();
+        assert_eq!(text(&rep.recv().unwrap()), [host]);
+        rep.send("ok").unwrap();
+        assert_eq!(text(&req.recv().unwrap()), ["ok"]);
+    }
+}

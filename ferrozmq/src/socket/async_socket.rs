@@ -58,11 +58,17 @@ impl AsyncSocket {
     /// Binds to a local endpoint; see [`crate::Socket::bind`]. Name and
     /// interface look-ups run off the runtime.
     pub async fn bind(&self, endpoint: &str) -> Result<()> {
-        self.bind_with(endpoint, Bound::new).await
+        let ipv6 = self.core.get(|o| o.ipv6);
+        self.bind_with(endpoint, move |given| Bound::new(given, ipv6))
+            .await
     }
 
     /// [`bind`](Self::bind) with its blocking step given (a test slows it).
-    async fn bind_with(&self, endpoint: &str, bind: fn(&str) -> Result<Bound>) -> Result<()> {
+    async fn bind_with(
+        &self,
+        endpoint: &str,
+        bind: impl FnOnce(&str) -> Result<Bound> + Send + 'static,
+    ) -> Result<()> {
         let given = endpoint.to_owned();
         let bound = self.core.off_runtime(move || bind(&given)).await;
         let bound = self.core.bind_failed(endpoint, bound)?;
@@ -290,7 +296,8 @@ mod tests {
         runtime.block_on(async {
             let rep = ctx.async_socket(SocketType::Rep).unwrap();
             tokio::spawn(async { tick() });
-            let slow_bind = |given: &str| wait_for_the_runtime().and_then(|()| Bound::new(given));
+            let slow_bind =
+                |given: &str| wait_for_the_runtime().and_then(|()| Bound::new(given, false));
             rep.bind_with("tcp://127.0.0.1:*", slow_bind).await.unwrap();
             let req = ctx.async_socket(SocketType::Req).unwrap();
             let slow_parse =

@@ -67,13 +67,14 @@ pub(crate) struct Bound {
 }
 
 impl Bound {
-    /// Parses, looks up and binds `given`. It blocks on name and interface
-    /// look-ups: the async API calls it off the runtime.
-    pub(crate) fn new(given: &str) -> Result<Self> {
+    /// Parses, looks up and binds `given`; with `ipv6`, `*` is every
+    /// interface of both families (libzmq's `ZMQ_IPV6`). It blocks on name
+    /// and interface look-ups: the async API calls it off the runtime.
+    pub(crate) fn new(given: &str, ipv6: bool) -> Result<Self> {
         let endpoint = Endpoint::parse(given, true)?;
         Ok(Self {
             given: given.to_owned(),
-            listener: tcp::bind(&endpoint, given)?,
+            listener: tcp::bind(&endpoint, given, ipv6)?,
         })
     }
 }

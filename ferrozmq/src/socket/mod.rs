@@ -123,6 +123,18 @@ macro_rules! common_methods {
             self.core.get(|o| o.conflate)
         }
 
+        /// `ZMQ_IPV6`: a `bind` to `*` listens on every interface of both
+        /// families (one dual-stack IPv6 socket) instead of IPv4's only.
+        /// IPv6 literals and names work either way. Default off.
+        pub fn set_ipv6(&self, on: bool) -> Result<()> {
+            self.core.set(|o| o.ipv6 = on)
+        }
+
+        /// See [`set_ipv6`](Self::set_ipv6).
+        pub fn ipv6(&self) -> bool {
+            self.core.get(|o| o.ipv6)
+        }
+
         /// The kernel's send buffer per connection, in bytes
         /// (`ZMQ_SNDBUF`); `None` (default) leaves the system's.
         pub fn set_sndbuf(&self, bytes: Option<usize>) -> Result<()> {
@@ -520,7 +532,10 @@ impl Socket {
     /// network interface's name (`tcp://eth0:5555`, as in libzmq) or a
     /// host name.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
-        let bound = self.core.bind_failed(endpoint, Bound::new(endpoint))?;
+        let ipv6 = self.core.get(|o| o.ipv6);
+        let bound = self
+            .core
+            .bind_failed(endpoint, Bound::new(endpoint, ipv6))?;
         self.core.listen(bound)
     }
 

@@ -23,7 +23,14 @@ pub(crate) struct Tcp;
 ///
 /// Binding is synchronous so that "address in use" is the caller's error,
 /// not a background task's.
-pub(crate) fn bind(endpoint: &Endpoint, original: &str) -> Result<std::net::TcpListener> {
+pub(crate) fn bind(
+    endpoint: &Endpoint,
+    original: &str,
+    ipv6: bool,
+) -> Result<std::net::TcpListener> {
+    if ipv6 && endpoint.is_wildcard() {
+        return bind_dual_stack(endpoint.port()).map_err(|e| bind_error(e, original));
+    }
     let addrs = endpoint
         .bind_addrs()
         .map_err(|_| Error::InvalidEndpoint(original.to_owned()))?;
@@ -38,6 +45,19 @@ pub(crate) fn bind(endpoint: &Endpoint, original: &str) -> Result<std::net::TcpL
         }
     }
     Err(last)
+}
+
+/// Every interface of both families on `port`: one IPv6 socket that takes
+/// IPv4 connections too (as IPv4-mapped addresses).
+fn bind_dual_stack(port: u16) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV6, Type::STREAM, None)?;
+    socket.set_only_v6(false)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, port)).into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }
 
 fn bind_error(e: io::Error, endpoint: &str) -> Error {
