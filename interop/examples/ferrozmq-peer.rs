@@ -41,7 +41,8 @@ struct Cli {
     monitor: bool,
     /// A routing option, `NAME` (on) or `NAME=VALUE`: router_mandatory,
     /// router_handover, probe_router, req_correlate, req_relaxed,
-    /// xpub_verbose, xpub_verboser, invert_matching, xpub_welcome_msg=TEXT.
+    /// xpub_verbose, xpub_verboser, xpub_manual, invert_matching,
+    /// xpub_welcome_msg=TEXT.
     #[arg(long = "set", global = true, value_name = "NAME[=VALUE]")]
     sets: Vec<String>,
 }
@@ -242,6 +243,7 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
             "req_relaxed" => socket.set_req_relaxed(true)?,
             "xpub_verbose" => socket.set_xpub_verbose(true)?,
             "xpub_verboser" => socket.set_xpub_verboser(true)?,
+            "xpub_manual" => socket.set_xpub_manual(true)?,
             "invert_matching" => socket.set_invert_matching(true)?,
             "xpub_welcome_msg" => socket.set_xpub_welcome_msg(Some(value.to_owned().into()))?,
             _ => return Err(ferrozmq::Error::InvalidOption("unknown --set option")),

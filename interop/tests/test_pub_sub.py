@@ -178,3 +178,16 @@ def test_pub_drops_for_a_subscriber_that_does_not_read(spawn, ctx):
         received += 1
     assert 0 < received < 200_000, received
 
+
+
+def test_manual_xpub_applies_what_the_application_says(spawn, ctx):
+    """xpub_manual: our XPUB receives a pyzmq SUB's subscription and, told
+    to, subscribes it to a narrower prefix than it asked for."""
+    ours, theirs = scripted(spawn, ctx, True, "xpub", zmq.SUB, "--set", "xpub_manual")
+    theirs.setsockopt(zmq.SUBSCRIBE, b"A")
+    assert first_notice(ours, theirs) == [b"\x01A"]
+    ours.subscribe(b"A2")
+    for msg in SEQUENCE:
+        ours.send(msg)
+    assert theirs.recv_multipart() == [b"A2", b"multi", b"part"]
+    assert not theirs.poll(100), "only what the application subscribed it to"

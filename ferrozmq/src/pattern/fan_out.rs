@@ -66,19 +66,21 @@ impl FanOut {
     /// with 1 or 0 (how ZMTP 3.0 peers and XSUB applications subscribe).
     /// Anything else comes back as `Err`.
     pub(crate) fn apply(&mut self, id: PipeId, item: Item) -> Result<Subscription, Item> {
-        let (subscribe, prefix) = match item {
-            Item::Subscribe(prefix) => (true, prefix),
-            Item::Cancel(prefix) => (false, prefix),
-            Item::Message(msg) => match msg.first().and_then(|f| f.first()) {
-                Some(&flag @ (0 | 1)) => (flag == 1, msg.parts()[0].slice(1..)),
-                _ => return Err(Item::Message(msg)),
-            },
-            other => return Err(other),
-        };
+        let (subscribe, prefix) = parse(item)?;
+        let change = self.change(id, subscribe, &prefix);
+        Ok(Subscription {
+            subscribe,
+            prefix,
+            change,
+        })
+    }
+
+    /// Subscribes (or unsubscribes) `id` to `prefix`, within its limit.
+    pub(crate) fn change(&mut self, id: PipeId, subscribe: bool, prefix: &[u8]) -> Change {
         let cost = prefix.len() + PREFIX_OVERHEAD;
         let weight = self.weight.entry(id).or_default();
-        let change = if !subscribe {
-            let change = self.trie.remove(&prefix, id);
+        if !subscribe {
+            let change = self.trie.remove(prefix, id);
             if change != Change::None {
                 *weight = weight.saturating_sub(cost);
             }
@@ -86,17 +88,12 @@ impl FanOut {
         } else if *weight + cost > PEER_LIMIT {
             Change::None
         } else {
-            let change = self.trie.add(&prefix, id);
+            let change = self.trie.add(prefix, id);
             if change != Change::None {
                 *weight += cost;
             }
             change
-        };
-        Ok(Subscription {
-            subscribe,
-            prefix,
-            change,
-        })
+        }
     }
 
     /// RFC 29: "SHALL send a message to all subscribers whose
@@ -125,6 +122,20 @@ impl FanOut {
             pipes.write(last, msg);
         }
         self.targets.clear();
+    }
+}
+
+/// What `item` says of subscriptions (see [`FanOut::apply`]): subscribe
+/// or not, and the prefix; anything else comes back as `Err`.
+pub(crate) fn parse(item: Item) -> Result<(bool, Bytes), Item> {
+    match item {
+        Item::Subscribe(prefix) => Ok((true, prefix)),
+        Item::Cancel(prefix) => Ok((false, prefix)),
+        Item::Message(msg) => match msg.first().and_then(|f| f.first()) {
+            Some(&flag @ (0 | 1)) => Ok((flag == 1, msg.parts()[0].slice(1..))),
+            _ => Err(Item::Message(msg)),
+        },
+        other => Err(other),
     }
 }
 

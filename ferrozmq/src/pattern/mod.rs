@@ -74,6 +74,9 @@ pub(crate) struct Behaviour {
     pub(crate) xpub_verboser: bool,
     /// XPUB: a message sent to each new subscriber.
     pub(crate) xpub_welcome_msg: Option<Bytes>,
+    /// XPUB: subscriptions are passed on, not applied; the application
+    /// applies them with `subscribe`.
+    pub(crate) xpub_manual: bool,
     /// PUB, XPUB, SUB: a subscription matches the messages that do *not*
     /// start with it.
     pub(crate) invert_matching: bool,
@@ -123,8 +126,8 @@ pub(crate) trait Pattern: fmt::Debug + Send {
         let _ = (id, command);
     }
 
-    /// SUB's subscribe (`on`) and unsubscribe options; other types have
-    /// none.
+    /// SUB's subscribe (`on`) and unsubscribe options (and an XPUB's with
+    /// `xpub_manual`); other types have none.
     fn subscribe(&mut self, prefix: Bytes, on: bool, pipes: &mut Pipes) -> Result<(), Error> {
         let _ = (prefix, on, pipes);
         Err(unsupported("subscriptions on a socket that is not a SUB"))

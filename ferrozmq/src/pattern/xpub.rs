@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::fan_out::FanOut;
+use super::fan_out::{self, FanOut};
 use super::trie::Change;
 use super::{Behaviour, HwmPolicy, Pattern};
 use crate::peer::Peer;
@@ -19,8 +19,12 @@ use crate::{Error, Message};
 pub(crate) struct XPub {
     fan_out: FanOut,
     /// Subscription messages (and whatever else subscribers sent), in the
-    /// order they came.
-    pending: VecDeque<Message>,
+    /// order they came, each with the subscriber it came from.
+    pending: VecDeque<(Message, Option<PipeId>)>,
+    /// `xpub_manual`: subscriptions are the application's to make, for
+    /// the subscriber whose subscription message it read last.
+    manual: bool,
+    last_subscriber: Option<PipeId>,
     verbose: bool,
     verboser: bool,
     welcome: Option<Bytes>,
@@ -39,8 +43,12 @@ impl XPub {
     /// for the application, as if it had sent the cancel (as libzmq does).
     fn leave(&mut self, id: PipeId) {
         let pending = &mut self.pending;
-        self.fan_out
-            .remove(id, |prefix| pending.push_back(notice(false, prefix)));
+        self.fan_out.remove(id, |prefix| {
+            pending.push_back((notice(false, prefix), None))
+        });
+        if self.last_subscriber == Some(id) {
+            self.last_subscriber = None;
+        }
     }
 }
 
@@ -68,6 +76,22 @@ impl Pattern for XPub {
         self.verbose = behaviour.xpub_verbose;
         self.verboser = behaviour.xpub_verboser;
         self.welcome.clone_from(&behaviour.xpub_welcome_msg);
+        self.manual = behaviour.xpub_manual;
+    }
+
+    /// `xpub_manual`: the application subscribes (or unsubscribes) the
+    /// subscriber whose subscription message it received last.
+    fn subscribe(&mut self, prefix: Bytes, on: bool, _: &mut Pipes) -> Result<(), Error> {
+        if !self.manual {
+            return Err(Error::Unsupported(
+                "subscriptions on an XPUB without xpub_manual".into(),
+            ));
+        }
+        let Some(id) = self.last_subscriber else {
+            return Err(Error::State("no subscription message received yet"));
+        };
+        self.fan_out.change(id, on, &prefix);
+        Ok(())
     }
 
     fn detach(&mut self, id: PipeId) {
@@ -81,16 +105,27 @@ impl Pattern for XPub {
     /// as they are.
     fn readable(&mut self, id: PipeId, pipes: &mut Pipes) {
         while let Read::Item(item) = pipes.read(id) {
+            if self.manual {
+                // Every subscription message goes to the application,
+                // which decides.
+                match fan_out::parse(item) {
+                    Ok((on, prefix)) => self.pending.push_back((notice(on, &prefix), Some(id))),
+                    Err(crate::pipe::Item::Message(msg)) => self.pending.push_back((msg, None)),
+                    Err(_) => {}
+                }
+                continue;
+            }
             match self.fan_out.apply(id, item) {
                 Ok(s)
                     if s.change == Change::Prefix
                         || self.verboser
                         || (s.subscribe && self.verbose) =>
                 {
-                    self.pending.push_back(notice(s.subscribe, &s.prefix));
+                    self.pending
+                        .push_back((notice(s.subscribe, &s.prefix), None));
                 }
                 Ok(_) => {}
-                Err(crate::pipe::Item::Message(msg)) => self.pending.push_back(msg),
+                Err(crate::pipe::Item::Message(msg)) => self.pending.push_back((msg, None)),
                 Err(_) => {}
             }
         }
@@ -104,7 +139,11 @@ impl Pattern for XPub {
     }
 
     fn recv(&mut self, _: &mut Pipes) -> Result<Message, Error> {
-        self.pending.pop_front().ok_or(Error::WouldBlock)
+        let (msg, from) = self.pending.pop_front().ok_or(Error::WouldBlock)?;
+        if from.is_some() {
+            self.last_subscriber = from;
+        }
+        Ok(msg)
     }
 }
 
@@ -168,5 +207,42 @@ mod tests {
             [notice(true, b"t"), notice(false, b"t"), notice(true, b"t")]
         );
         assert_eq!(h.drain(a), [Message::from("hi")]);
+    }
+
+    /// `xpub_manual`: every subscription is received and none applied;
+    /// the application applies one for the subscriber it read it from.
+    #[test]
+    fn manual_subscriptions_are_the_applications_to_make() {
+        let mut h = Harness::new();
+        let [a, b] = [h.pipe(10), h.pipe(10)];
+        let mut xpub = XPub::default();
+        xpub.configure(&Behaviour {
+            xpub_manual: true,
+            ..Behaviour::default()
+        });
+        for id in [a, b] {
+            xpub.attach(id);
+            xpub.up(id, &Harness::peer(None), &mut h.pipes);
+        }
+        let topic = || Bytes::from_static(b"t");
+        h.arrive_item(a, Item::Subscribe(topic()));
+        h.arrive_item(b, Item::Subscribe(topic()));
+        for id in h.readable() {
+            xpub.readable(id, &mut h.pipes);
+        }
+        xpub.send("t: before".into(), &mut h.pipes).unwrap();
+        assert!(h.drain(a).is_empty(), "not applied by itself");
+        assert_eq!(xpub.recv(&mut h.pipes).unwrap(), notice(true, b"t"));
+        // Read from a: a is subscribed, to what the application says.
+        xpub.subscribe(Bytes::from_static(b"t: "), true, &mut h.pipes)
+            .unwrap();
+        assert_eq!(
+            xpub.recv(&mut h.pipes).unwrap(),
+            notice(true, b"t"),
+            "b's, a repeat, still told"
+        );
+        xpub.send("t: after".into(), &mut h.pipes).unwrap();
+        assert_eq!(h.drain(a), [Message::from("t: after")]);
+        assert!(h.drain(b).is_empty(), "b's subscription was not applied");
     }
 }

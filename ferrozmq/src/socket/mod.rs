@@ -338,6 +338,23 @@ macro_rules! common_methods {
             self.core.behaviour(|b| b.xpub_welcome_msg.clone())
         }
 
+        /// XPUB (`ZMQ_XPUB_MANUAL`): subscriptions from subscribers are
+        /// not applied but received, every one; the application applies
+        /// one with [`subscribe`](Self::subscribe) (or `unsubscribe`),
+        /// for the subscriber whose subscription it received last.
+        /// Default off.
+        pub fn set_xpub_manual(&self, on: bool) -> Result<()> {
+            self.core
+                .behave(&[SocketType::XPub], "xpub_manual is an XPUB option", |b| {
+                    b.xpub_manual = on
+                })
+        }
+
+        /// See [`set_xpub_manual`](Self::set_xpub_manual).
+        pub fn xpub_manual(&self) -> bool {
+            self.core.behaviour(|b| b.xpub_manual)
+        }
+
         /// PUB, XPUB, SUB (`ZMQ_INVERT_MATCHING`): a subscription matches
         /// the messages that do not start with it. Default off.
         pub fn set_invert_matching(&self, on: bool) -> Result<()> {
@@ -356,7 +373,9 @@ macro_rules! common_methods {
 
         /// SUB: receive the messages whose first frame starts with
         /// `prefix` (empty: every message). Subscribing twice to a prefix
-        /// takes two unsubscribes to end it, as in libzmq.
+        /// takes two unsubscribes to end it, as in libzmq. On an XPUB with
+        /// `xpub_manual`: subscribes the subscriber whose subscription
+        /// message was received last.
         pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
             let prefix = bytes::Bytes::copy_from_slice(prefix.as_ref());
             self.core
