@@ -12,13 +12,14 @@
 //!   ROUTER that echoes every message; requests per second over all the
 //!   clients, and the p50 and p99 of a round trip.
 //!
-//! Libraries: ferrozmq's async API on a current-thread tokio runtime,
-//! libzmq (threads; the clients through `zmq::poll` on one thread) and omq
-//! on a current-thread runtime. zmq.rs, rzmq and monocoque are not wired
-//! into this measurement yet.
+//! Libraries: ferrozmq's async API, omq, zmq.rs and rzmq, each on a
+//! current-thread tokio runtime, and libzmq (threads; the clients through
+//! `zmq::poll` on one thread). monocoque is not in it: its PUB/SUB and
+//! ROUTER are not wired into this measurement yet.
 
 mod asynch;
 mod libzmq;
+mod rivals;
 
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,13 @@ pub const WORKLOADS: &[(&str, usize)] = &[
 ];
 
 /// The libraries measured.
-pub const LIBS: &[&str] = &["libzmq", "ferrozmq-async-ct", "omq-ct"];
+pub const LIBS: &[&str] = &[
+    "libzmq",
+    "ferrozmq-async-ct",
+    "omq-ct",
+    "zeromq-ct",
+    "rzmq-ct",
+];
 
 /// Messages per run (per publisher, per DEALER; round trips per client
 /// for `router-clients`).
@@ -102,6 +109,8 @@ pub fn child(lib: &str, workload: &str, peers: usize, count: u64) {
         "libzmq" => libzmq::run(workload, peers, count),
         "ferrozmq-async-ct" => asynch::run::<asynch::Ferro>(workload, peers, count),
         "omq-ct" => asynch::run::<asynch::Omq>(workload, peers, count),
+        "zeromq-ct" => asynch::run::<rivals::ZmqRs>(workload, peers, count),
+        "rzmq-ct" => asynch::run::<rivals::Rzmq>(workload, peers, count),
         other => panic!("no patterns measurement for {other}"),
     };
     println!("RESULT {}", measured.line());
