@@ -30,6 +30,8 @@ pub(crate) struct Options {
     pub(crate) immediate: bool,
     pub(crate) conflate: bool,
     pub(crate) ipv6: bool,
+    /// Given to the next `connect`'s peer, then cleared.
+    pub(crate) connect_routing_id: Option<Bytes>,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             immediate: false,
             conflate: false,
             ipv6: false,
+            connect_routing_id: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferrozmq::{Context, Error, Event, Message, PeerAddress, Socket, SocketType};
+use ferrozmq::{Bytes, Context, Error, Event, Message, PeerAddress, Socket, SocketType};
 
 /// A socket whose every wait is bounded, so that a bug fails a test
 /// instead of hanging it.
@@ -549,4 +549,35 @@ fn an_ipv6_wildcard_bind_serves_both_families() {
         rep.send("ok").unwrap();
         assert_eq!(text(&req.recv().unwrap()), ["ok"]);
     }
+}
+
+/// `connect_routing_id`: a ROUTER names the peer it connects to, and
+/// addresses it by that name whatever the peer announces.
+#[test]
+fn a_router_names_the_peer_it_connects_to() {
+    let ctx = Context::new();
+    let mut server = socket(&ctx, SocketType::Router);
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let mut client = socket(&ctx, SocketType::Router);
+    client.set_router_mandatory(true).unwrap();
+    client.set_connect_routing_id(&b"the-server"[..]).unwrap();
+    let mut events = client.monitor();
+    client.connect(&server.last_endpoint().unwrap()).unwrap();
+    // Once the handshake is reported, the socket's next call routes to it.
+    while !matches!(next_event(&mut events), Event::HandshakeSucceeded { .. }) {}
+    client
+        .send(vec![
+            Bytes::from_static(b"the-server"),
+            Bytes::from_static(b"hello"),
+        ])
+        .unwrap();
+    let request = server.recv().unwrap();
+    assert_eq!(request.parts()[1], "hello");
+    let reply = vec![request.parts()[0].clone(), Bytes::from_static(b"hi")];
+    server.send(reply).unwrap();
+    assert_eq!(text(&client.recv().unwrap()), ["the-server", "hi"]);
+    assert!(matches!(
+        socket(&ctx, SocketType::Dealer).set_connect_routing_id(&b"x"[..]),
+        Err(Error::InvalidOption(_))
+    ));
 }

@@ -45,13 +45,16 @@ impl Pattern for Stream {
         true
     }
 
-    /// A new connection: five bytes, the first zero, then a number
-    /// (libzmq's form), and an empty message from it.
-    fn up(&mut self, id: PipeId, _: &Peer, _: &mut Pipes) {
-        self.next_generated = self.next_generated.wrapping_add(1);
-        let mut identity = vec![0u8];
-        identity.extend_from_slice(&self.next_generated.to_be_bytes());
-        let identity = Bytes::from(identity);
+    /// A new connection: the identity `connect_routing_id` gave it, or
+    /// five bytes, the first zero, then a number (libzmq's form); and an
+    /// empty message from it.
+    fn up(&mut self, id: PipeId, peer: &Peer, _: &mut Pipes) {
+        let identity = peer.routing_id.clone().unwrap_or_else(|| {
+            self.next_generated = self.next_generated.wrapping_add(1);
+            let mut identity = vec![0u8];
+            identity.extend_from_slice(&self.next_generated.to_be_bytes());
+            Bytes::from(identity)
+        });
         self.by_identity.insert(identity.clone(), id);
         self.identity_of.insert(id, identity.clone());
         self.notices

@@ -97,6 +97,7 @@ impl Connecter {
             return Served::Failed;
         };
         self.shared.up(self.pipe, Peer::new(info, &link.peer));
+        link.succeeded();
         let why = run_until_closed(&mut engine, &self.end, &self.lifecycle).await;
         self.shared.lost(self.pipe);
         link.ended(why);

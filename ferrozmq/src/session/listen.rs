@@ -96,6 +96,7 @@ async fn serve<T: Transport>(
     if !link.shared.attach(pipe, Peer::new(info, &link.peer)) {
         return;
     }
+    link.succeeded();
     let why = run_until_closed(&mut engine, &end, &lifecycle).await;
     end.terminate();
     link.ended(why);

@@ -73,18 +73,18 @@ impl Link {
         Engine::new(stream, connection)
     }
 
-    /// Reports the handshake's outcome; the peer when it succeeded.
+    /// The peer when the handshake succeeded; a failure is reported. The
+    /// success is reported by [`succeeded`](Self::succeeded), once the
+    /// socket has been told of the pipe: a monitor that sees it knows the
+    /// socket's next call routes to the peer.
     fn handshaken(&self, handshake: Result<PeerInfo, End>) -> Option<PeerInfo> {
-        match handshake {
-            Ok(peer) => {
-                self.emit(|endpoint, peer| Event::HandshakeSucceeded { endpoint, peer });
-                Some(peer)
-            }
-            Err(end) => {
-                self.handshake_failed(end.into());
-                None
-            }
-        }
+        handshake
+            .map_err(|end| self.handshake_failed(end.into()))
+            .ok()
+    }
+
+    fn succeeded(&self) {
+        self.emit(|endpoint, peer| Event::HandshakeSucceeded { endpoint, peer });
     }
 
     fn handshake_failed(&self, reason: Reason) {

@@ -213,7 +213,10 @@ impl SocketCore {
         let (pipe, end) = self.shared.new_pipe();
         let id = pipe.id;
         let immediate = self.get(|o| o.immediate);
-        self.routing().attach_connect(pipe, immediate);
+        let mut named = None;
+        self.shared
+            .with_options(|o| named = o.connect_routing_id.take());
+        self.routing().attach_connect(pipe, immediate, named);
         let (lifecycle, watch) = watch::channel(Closing::Open);
         let connecter = Connecter {
             endpoint,

@@ -213,6 +213,28 @@ macro_rules! common_methods {
             self.core.get(|o| o.tcp_keepalive_cnt)
         }
 
+        /// ROUTER, STREAM (`ZMQ_CONNECT_ROUTING_ID`): the identity the
+        /// peer of the next `connect` has here, whatever it announces (so
+        /// that a ROUTER can address a server it connects to before the
+        /// server says anything). Used by one `connect`, then cleared.
+        pub fn set_connect_routing_id(&self, id: impl Into<bytes::Bytes>) -> Result<()> {
+            let id = id.into();
+            if !matches!(
+                self.core.shared.socket_type,
+                SocketType::Router | SocketType::Stream
+            ) {
+                return Err(Error::InvalidOption(
+                    "connect_routing_id is a ROUTER or STREAM option",
+                ));
+            }
+            if id.is_empty() || id.len() > 255 || id[0] == 0 {
+                return Err(Error::InvalidOption(
+                    "routing id must be 1 to 255 bytes and not start with a zero byte",
+                ));
+            }
+            self.core.set(|o| o.connect_routing_id = Some(id))
+        }
+
         /// ROUTER (`ZMQ_ROUTER_MANDATORY`): a message for an identity with
         /// no peer fails with [`Error::HostUnreachable`] instead of being
         /// dropped, and one for a peer at its HWM waits (or says

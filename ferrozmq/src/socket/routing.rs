@@ -24,6 +24,9 @@ pub(crate) struct Routing {
     /// `connect` pipes made with `immediate`: in the pattern only while
     /// their connection is up.
     immediate: Vec<PipeId>,
+    /// `connect` pipes whose peer the socket names itself
+    /// (`connect_routing_id`), with the name.
+    named: Vec<(PipeId, bytes::Bytes)>,
     /// Notices taken from the mailbox, being applied.
     notices: Vec<Notice>,
     closed: bool,
@@ -45,6 +48,7 @@ impl Routing {
             behaviour: Behaviour::default(),
             peeked: None,
             immediate: Vec::new(),
+            named: Vec::new(),
             pipes: Pipes::default(),
             notices: Vec::new(),
             closed: false,
@@ -79,7 +83,10 @@ impl Routing {
                     self.pipes.close(id, Closing::now());
                 }
             }
-            Notice::Up(id, peer) if self.pipes.contains(id) => {
+            Notice::Up(id, mut peer) if self.pipes.contains(id) => {
+                if let Some((_, name)) = self.named.iter().find(|(p, _)| *p == id) {
+                    peer.routing_id = Some(name.clone());
+                }
                 self.pipes.set_peer(id, peer.properties.clone());
                 if self.immediate.contains(&id) && !self.pattern.attach(id) {
                     self.pipes.close(id, Closing::now());
@@ -102,18 +109,32 @@ impl Routing {
     fn finish(&mut self) {
         if self.pipes.has_finished() {
             for id in self.pipes.take_finished() {
-                self.pattern.detach(id);
-                self.immediate.retain(|&p| p != id);
+                self.forget(id);
             }
         }
+    }
+
+    /// A pipe is gone: the pattern and the per-pipe settings forget it.
+    fn forget(&mut self, id: PipeId) {
+        self.pattern.detach(id);
+        self.immediate.retain(|&p| p != id);
+        self.named.retain(|(p, _)| *p != id);
     }
 
     /// A pipe made by `connect`: it takes messages before its peer exists,
     /// unless `immediate` (libzmq's `ZMQ_IMMEDIATE`) says to route only to
     /// connections that are up.
-    pub(crate) fn attach_connect(&mut self, pipe: Pipe, immediate: bool) {
+    pub(crate) fn attach_connect(
+        &mut self,
+        pipe: Pipe,
+        immediate: bool,
+        named: Option<bytes::Bytes>,
+    ) {
         let id = pipe.id;
         self.pipes.insert(pipe);
+        if let Some(name) = named {
+            self.named.push((id, name));
+        }
         if immediate {
             self.immediate.push(id);
         } else if !self.pattern.attach(id) {
@@ -125,8 +146,7 @@ impl Routing {
     /// goes to it); what it already holds is flushed by `closing`.
     pub(crate) fn close_pipe(&mut self, id: PipeId, closing: Closing) {
         self.pipes.close(id, closing);
-        self.pattern.detach(id);
-        self.immediate.retain(|&p| p != id);
+        self.forget(id);
     }
 
     /// The socket closes: every pipe (also those the mailbox still held)
