@@ -279,6 +279,37 @@ async fn a_cancelled_async_send_has_sent_nothing() {
     assert_eq!(arrived, completed);
 }
 
+/// Cancel safety: a receive dropped while it waits (a losing `select!`
+/// branch, again and again while messages flow) has taken nothing: every
+/// message arrives, in order, to a later receive.
+#[tokio::test(flavor = "current_thread")]
+async fn a_cancelled_async_recv_has_taken_nothing() {
+    let ctx = Context::new();
+    let (pull, push) = unbounded_async_pipeline(&ctx).await;
+    let sender = tokio::spawn(async move {
+        for i in 0..2000u32 {
+            push.send(i.to_be_bytes().to_vec()).await.unwrap();
+            if i % 7 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        push
+    });
+    let (mut next, mut cancelled) = (0u32, 0u32);
+    while next < 2000 {
+        tokio::select! {
+            biased;
+            msg = pull.recv() => {
+                assert_eq!(msg.unwrap().first().unwrap()[..], next.to_be_bytes());
+                next += 1;
+            }
+            () = tokio::task::yield_now() => cancelled += 1,
+        }
+    }
+    assert!(cancelled > 0, "no receive waited: nothing was cancelled");
+    drop(sender.await.unwrap());
+}
+
 /// `immediate`: a PUSH connected to a live peer and to an endpoint nobody
 /// listens on sends everything to the live one (without it, round-robin
 /// would queue half for the absent peer); with only the absent one, a send
