@@ -13,12 +13,13 @@
 //!   clients, and the p50 and p99 of a round trip.
 //!
 //! Libraries: ferrozmq's async API, omq, zmq.rs and rzmq, each on a
-//! current-thread tokio runtime, and libzmq (threads; the clients through
-//! `zmq::poll` on one thread). monocoque is not in it: its PUB/SUB and
-//! ROUTER are not wired into this measurement yet.
+//! current-thread tokio runtime, monocoque on its single-thread runtime
+//! (no `router-clients`: its ROUTER serves one connection), and libzmq
+//! (threads; the clients through `zmq::poll` on one thread).
 
 mod asynch;
 mod libzmq;
+mod mono;
 mod rivals;
 
 use std::time::{Duration, Instant};
@@ -46,6 +47,7 @@ pub const LIBS: &[&str] = &[
     "omq-ct",
     "zeromq-ct",
     "rzmq-ct",
+    "monocoque-tokio",
 ];
 
 /// Messages per run (per publisher, per DEALER; round trips per client
@@ -111,6 +113,7 @@ pub fn child(lib: &str, workload: &str, peers: usize, count: u64) {
         "omq-ct" => asynch::run::<asynch::Omq>(workload, peers, count),
         "zeromq-ct" => asynch::run::<rivals::ZmqRs>(workload, peers, count),
         "rzmq-ct" => asynch::run::<rivals::Rzmq>(workload, peers, count),
+        "monocoque-tokio" => mono::run(workload, peers, count),
         other => panic!("no patterns measurement for {other}"),
     };
     println!("RESULT {}", measured.line());
@@ -121,7 +124,8 @@ pub fn child(lib: &str, workload: &str, peers: usize, count: u64) {
 pub fn measure(wanted: impl Fn(&str) -> bool, repeat: usize, quick: bool) -> Vec<PatternResult> {
     let mut results = Vec::new();
     for &(workload, peers) in WORKLOADS {
-        for &lib in LIBS.iter().filter(|l| wanted(l)) {
+        let runs_it = |lib: &str| !(lib.starts_with("monocoque") && workload == "router-clients");
+        for &lib in LIBS.iter().filter(|l| wanted(l) && runs_it(l)) {
             let count = count(workload, quick);
             let mut runs = Vec::new();
             let mut error = None;
