@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::Barrier;
 
-use super::{Measured, SIZE, percentile_us};
+use super::{END, Measured, SIZE, Tally, WARM, fan_out_result, percentile_us};
 
 /// The socket types the workloads use.
 #[derive(Clone, Copy)]
@@ -164,11 +164,6 @@ fn body(len: usize) -> Bytes {
     Bytes::from(vec![7u8; len])
 }
 
-/// The warm-up message (sent until every subscriber has one), a message,
-/// and the end marker: told apart by their size.
-const WARM: usize = SIZE + 1;
-const END: usize = SIZE + 2;
-
 async fn fan_out<L: PatternLib>(peers: usize, count: u64) -> Measured {
     let publisher = L::socket(Kind::Pub);
     let endpoint = L::bind(&publisher).await;
@@ -180,20 +175,12 @@ async fn fan_out<L: PatternLib>(peers: usize, count: u64) -> Measured {
         L::connect(&sub, &endpoint).await;
         let warmed = warmed.clone();
         subscribers.push(tokio::spawn(async move {
-            let (mut received, mut first, mut is_warm) = (0u64, None, false);
+            let mut tally = Tally::default();
             loop {
-                let msg = L::recv(&sub).await;
-                match L::body_len(&msg) {
-                    WARM if !is_warm => {
-                        is_warm = true;
-                        warmed.fetch_add(1, Ordering::Relaxed);
-                    }
-                    SIZE => {
-                        first.get_or_insert_with(Instant::now);
-                        received += 1;
-                    }
-                    END => return (received, first.map(|t| t.elapsed())),
-                    _ => {}
+                match tally.see(L::body_len(&L::recv(&sub).await)) {
+                    Some(true) => _ = warmed.fetch_add(1, Ordering::Relaxed),
+                    Some(false) => return tally.seen(),
+                    None => {}
                 }
             }
         }));
@@ -214,16 +201,7 @@ async fn fan_out<L: PatternLib>(peers: usize, count: u64) -> Measured {
         }
         results.push(subscriber.await.expect("subscriber"));
     }
-    let rates: Vec<f64> = results
-        .iter()
-        .map(|&(n, t)| t.map_or(0.0, |t| n as f64 / t.as_secs_f64()))
-        .collect();
-    let delivered: u64 = results.iter().map(|r| r.0).sum();
-    Measured {
-        msg_per_s: rates.iter().sum::<f64>() / peers as f64,
-        delivered: Some(delivered as f64 / (count * peers as u64) as f64),
-        ..Measured::default()
-    }
+    fan_out_result(&results, count)
 }
 
 async fn router_thr<L: PatternLib>(count: u64) -> Measured {

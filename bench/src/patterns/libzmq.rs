@@ -7,10 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{Measured, SIZE, percentile_us};
-
-const WARM: usize = SIZE + 1;
-const END: usize = SIZE + 2;
+use super::{END, Measured, SIZE, Tally, WARM, fan_out_result, percentile_us};
 
 pub fn run(workload: &str, peers: usize, count: u64) -> Measured {
     let ctx = zmq::Context::new();
@@ -46,21 +43,14 @@ fn fan_out(ctx: &zmq::Context, peers: usize, count: u64) -> Measured {
             sub.set_subscribe(b"").expect("subscribe");
             let warmed = warmed.clone();
             thread::spawn(move || {
-                let (mut received, mut first, mut is_warm) = (0u64, None, false);
+                let mut tally = Tally::default();
                 let mut msg = zmq::Message::new();
                 loop {
                     sub.recv(&mut msg, 0).expect("recv");
-                    match msg.len() {
-                        WARM if !is_warm => {
-                            is_warm = true;
-                            warmed.fetch_add(1, Ordering::Relaxed);
-                        }
-                        SIZE => {
-                            first.get_or_insert_with(Instant::now);
-                            received += 1;
-                        }
-                        END => return (received, first.map(|t: Instant| t.elapsed())),
-                        _ => {}
+                    match tally.see(msg.len()) {
+                        Some(true) => _ = warmed.fetch_add(1, Ordering::Relaxed),
+                        Some(false) => return tally.seen(),
+                        None => {}
                     }
                 }
             })
@@ -82,16 +72,7 @@ fn fan_out(ctx: &zmq::Context, peers: usize, count: u64) -> Measured {
         }
         results.push(subscriber.join().expect("subscriber"));
     }
-    let rate: f64 = results
-        .iter()
-        .map(|&(n, t)| t.map_or(0.0, |t| n as f64 / t.as_secs_f64()))
-        .sum();
-    let delivered: u64 = results.iter().map(|r| r.0).sum();
-    Measured {
-        msg_per_s: rate / peers as f64,
-        delivered: Some(delivered as f64 / (count * peers as u64) as f64),
-        ..Measured::default()
-    }
+    fan_out_result(&results, count)
 }
 
 fn router_thr(ctx: &zmq::Context, count: u64) -> Measured {

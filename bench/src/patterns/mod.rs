@@ -98,6 +98,63 @@ impl Measured {
     }
 }
 
+/// The warm-up message's size (sent until every subscriber has one) and
+/// the end marker's: a subscriber tells them from the messages by size.
+pub const WARM: usize = SIZE + 1;
+pub const END: usize = SIZE + 2;
+
+/// A subscriber's count in a fan-out run.
+#[derive(Default)]
+pub struct Tally {
+    received: u64,
+    first: Option<Instant>,
+    warm: bool,
+}
+
+/// What a subscriber saw of a fan-out run.
+pub type Seen = (u64, Option<Duration>);
+
+impl Tally {
+    /// Counts a message of `len` bytes. `Some(true)` the first time a
+    /// warm-up message comes (the subscriber is ready), `Some(false)` at the
+    /// end marker (stop), `None` otherwise.
+    pub fn see(&mut self, len: usize) -> Option<bool> {
+        match len {
+            WARM if !self.warm => {
+                self.warm = true;
+                Some(true)
+            }
+            SIZE => {
+                self.first.get_or_insert_with(Instant::now);
+                self.received += 1;
+                None
+            }
+            END => Some(false),
+            _ => None,
+        }
+    }
+
+    /// How many messages came, and the time from the first to now.
+    pub fn seen(&self) -> Seen {
+        (self.received, self.first.map(|t| t.elapsed()))
+    }
+}
+
+/// A fan-out run's result from what each subscriber saw.
+pub fn fan_out_result(seen: &[Seen], count: u64) -> Measured {
+    let rate: f64 = seen
+        .iter()
+        .map(|&(n, t)| t.map_or(0.0, |t| n as f64 / t.as_secs_f64()))
+        .sum();
+    let delivered: u64 = seen.iter().map(|s| s.0).sum();
+    let peers = seen.len().max(1);
+    Measured {
+        msg_per_s: rate / peers as f64,
+        delivered: Some(delivered as f64 / (count * peers as u64) as f64),
+        ..Measured::default()
+    }
+}
+
 /// Percentile `q` of sorted samples, in microseconds.
 pub fn percentile_us(sorted: &[Duration], q: f64) -> f64 {
     let i = ((sorted.len() - 1) as f64 * q).round() as usize;

@@ -12,10 +12,7 @@ use bytes::Bytes;
 use monocoque::rt::{self, LocalRuntime, TcpListener};
 use monocoque::zmq::{DealerSocket, PubSocket, RouterSocket, SubSocket};
 
-use super::{Measured, SIZE};
-
-const WARM: usize = SIZE + 1;
-const END: usize = SIZE + 2;
+use super::{END, Measured, SIZE, Tally, WARM, fan_out_result};
 
 pub fn run(workload: &str, peers: usize, count: u64) -> Measured {
     let rt = LocalRuntime::new().expect("runtime");
@@ -43,20 +40,13 @@ async fn fan_out(peers: usize, count: u64) -> Measured {
             rt::spawn(async move {
                 let mut sub = SubSocket::connect(&endpoint).await.expect("connect");
                 sub.subscribe(b"").await.expect("subscribe");
-                let (mut received, mut first, mut is_warm) = (0u64, None, false);
+                let mut tally = Tally::default();
                 loop {
                     let msg = sub.recv().await.expect("recv").expect("publisher gone");
-                    match msg.last().map_or(0, Bytes::len) {
-                        WARM if !is_warm => {
-                            is_warm = true;
-                            warmed.set(warmed.get() + 1);
-                        }
-                        SIZE => {
-                            first.get_or_insert_with(Instant::now);
-                            received += 1;
-                        }
-                        END => return (received, first.map(|t: Instant| t.elapsed())),
-                        _ => {}
+                    match tally.see(msg.last().map_or(0, Bytes::len)) {
+                        Some(true) => warmed.set(warmed.get() + 1),
+                        Some(false) => return tally.seen(),
+                        None => {}
                     }
                 }
             })
@@ -81,16 +71,7 @@ async fn fan_out(peers: usize, count: u64) -> Measured {
         }
         results.push(rt::join(subscriber).await);
     }
-    let rate: f64 = results
-        .iter()
-        .map(|&(n, t)| t.map_or(0.0, |t| n as f64 / t.as_secs_f64()))
-        .sum();
-    let delivered: u64 = results.iter().map(|r| r.0).sum();
-    Measured {
-        msg_per_s: rate / peers as f64,
-        delivered: Some(delivered as f64 / (count * peers as u64) as f64),
-        ..Measured::default()
-    }
+    fan_out_result(&results, count)
 }
 
 async fn router_thr(count: u64) -> Measured {
