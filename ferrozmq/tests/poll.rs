@@ -79,6 +79,11 @@ fn writable_follows_each_types_rules() {
     assert_eq!(ready(&req, &rep, NOW).1, Events::WRITABLE, "a reply is due");
     rep.send("a").unwrap();
     assert_eq!(ready(&req, &rep, LONG).0, Events::READABLE);
+    // The reply a poll found is still to be received: no new request yet.
+    assert!(matches!(
+        req.send("too soon").unwrap_err().error,
+        ferrozmq::Error::State(_)
+    ));
     assert_eq!(req.recv().unwrap().first().unwrap(), "a");
     assert_eq!(ready(&req, &rep, LONG).0, Events::WRITABLE);
 }

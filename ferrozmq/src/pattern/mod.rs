@@ -235,6 +235,13 @@ impl AnyPattern {
         each!(self, p => p.can_send())
     }
 
+    /// Whether the type alternates receiving and sending (REQ, REP): a
+    /// message taken for the caller but not yet received by it must be
+    /// received before the next send.
+    pub(crate) fn alternates(&self) -> bool {
+        matches!(self, Self::Req(_) | Self::Rep(_))
+    }
+
     pub(crate) fn readable(&mut self, id: PipeId, pipes: &mut Pipes) {
         each!(self, p => p.readable(id, pipes))
     }

@@ -211,6 +211,9 @@ impl Routing {
             };
             let error = if self.closed {
                 Error::Closed
+            } else if self.peeked.is_some() && self.pattern.alternates() {
+                // `poll` took the message this send must come after.
+                Error::State("the message a poll found must be received before sending")
             } else if message.is_empty() {
                 Error::EmptyMessage
             } else {
