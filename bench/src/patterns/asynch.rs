@@ -1,5 +1,6 @@
 //! The `patterns` workloads on the async libraries (ferrozmq's
-//! `AsyncSocket`, omq), each end a task on one current-thread runtime.
+//! `AsyncSocket`, omq, and through `rivals` zmq.rs and rzmq), each end a
+//! task on one runtime: current-thread, or multi-thread with 2 workers.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::Barrier;
+
+use crate::tokio_rt::Flavor;
 
 use super::{END, Measured, SIZE, Tally, WARM, fan_out_result, percentile_us};
 
@@ -141,12 +144,9 @@ impl PatternLib for Omq {
     }
 }
 
-/// Runs `workload` on a current-thread runtime.
-pub fn run<L: PatternLib>(workload: &str, peers: usize, count: u64) -> Measured {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+/// Runs `workload` on a runtime of `flavor`.
+pub fn run<L: PatternLib>(workload: &str, peers: usize, count: u64, flavor: Flavor) -> Measured {
+    let rt = flavor.runtime();
     let measured = rt.block_on(async move {
         let task = match workload {
             "fanout-1" | "fanout-8" => tokio::spawn(fan_out::<L>(peers, count)),

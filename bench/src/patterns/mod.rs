@@ -13,7 +13,7 @@
 //!   clients, and the p50 and p99 of a round trip.
 //!
 //! Libraries: ferrozmq's async API, omq, zmq.rs and rzmq, each on a
-//! current-thread tokio runtime, monocoque on its single-thread runtime
+//! current-thread and on a multi-thread (2 workers) tokio runtime, monocoque on its single-thread runtime
 //! (no `router-clients`: its ROUTER serves one connection), and libzmq
 //! (threads; the clients through `zmq::poll` on one thread).
 
@@ -44,9 +44,13 @@ pub const WORKLOADS: &[(&str, usize)] = &[
 pub const LIBS: &[&str] = &[
     "libzmq",
     "ferrozmq-async-ct",
+    "ferrozmq-async-mt",
     "omq-ct",
+    "omq-mt",
     "zeromq-ct",
+    "zeromq-mt",
     "rzmq-ct",
+    "rzmq-mt",
     "monocoque-tokio",
 ];
 
@@ -164,12 +168,17 @@ pub fn percentile_us(sorted: &[Duration], q: f64) -> f64 {
 /// In the child: runs one workload of one library and prints
 /// `RESULT <msg/s> <delivered> <p50> <p99>` (`-` where it does not apply).
 pub fn child(lib: &str, workload: &str, peers: usize, count: u64) {
+    use crate::tokio_rt::Flavor::{Current, Multi};
     let measured = match lib {
         "libzmq" => libzmq::run(workload, peers, count),
-        "ferrozmq-async-ct" => asynch::run::<asynch::Ferro>(workload, peers, count),
-        "omq-ct" => asynch::run::<asynch::Omq>(workload, peers, count),
-        "zeromq-ct" => asynch::run::<rivals::ZmqRs>(workload, peers, count),
-        "rzmq-ct" => asynch::run::<rivals::Rzmq>(workload, peers, count),
+        "ferrozmq-async-ct" => asynch::run::<asynch::Ferro>(workload, peers, count, Current),
+        "ferrozmq-async-mt" => asynch::run::<asynch::Ferro>(workload, peers, count, Multi),
+        "omq-ct" => asynch::run::<asynch::Omq>(workload, peers, count, Current),
+        "omq-mt" => asynch::run::<asynch::Omq>(workload, peers, count, Multi),
+        "zeromq-ct" => asynch::run::<rivals::ZmqRs>(workload, peers, count, Current),
+        "zeromq-mt" => asynch::run::<rivals::ZmqRs>(workload, peers, count, Multi),
+        "rzmq-ct" => asynch::run::<rivals::Rzmq>(workload, peers, count, Current),
+        "rzmq-mt" => asynch::run::<rivals::Rzmq>(workload, peers, count, Multi),
         "monocoque-tokio" => mono::run(workload, peers, count),
         other => panic!("no patterns measurement for {other}"),
     };
