@@ -1,4 +1,5 @@
-//! Endpoint strings: `tcp://host:port` (more transports come later).
+//! Endpoint strings: `tcp://host:port` and `ipc://path` (more transports
+//! come later).
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -20,7 +21,21 @@ pub(crate) enum Endpoint {
         port: u16,
         source: Option<SocketAddr>,
     },
+    /// `ipc://path`: a Unix domain socket at a file path, or (Linux)
+    /// `ipc://@name`, a name in the abstract namespace.
+    Ipc(IpcAddr),
 }
+
+/// Where an `ipc://` endpoint is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum IpcAddr {
+    Path(std::path::PathBuf),
+    Abstract(String),
+}
+
+/// The most bytes a Unix socket's path may have (`sun_path` is 108 bytes
+/// with its terminating zero on Linux).
+const IPC_PATH_MAX: usize = 107;
 
 impl Endpoint {
     /// Parses an endpoint string. `for_bind` allows `*` and port 0, and
@@ -30,7 +45,8 @@ impl Endpoint {
         let (scheme, rest) = s.split_once("://").ok_or_else(invalid)?;
         match scheme {
             "tcp" => {}
-            "ipc" | "inproc" | "ws" | "wss" | "pgm" | "epgm" | "tipc" | "vmci" | "udp" => {
+            "ipc" => return parse_ipc(rest).ok_or_else(invalid),
+            "inproc" | "ws" | "wss" | "pgm" | "epgm" | "tipc" | "vmci" | "udp" => {
                 return Err(Error::Unsupported(format!("transport {scheme}:// ({s})")));
             }
             _ => return Err(invalid()),
@@ -63,7 +79,9 @@ impl Endpoint {
     /// What the host means with no name looked up: `*`, a literal, or a
     /// network interface's addresses (IPv4 first); none for anything else.
     fn local_addrs(&self) -> Vec<SocketAddr> {
-        let Self::Tcp { host, port, .. } = self;
+        let Self::Tcp { host, port, .. } = self else {
+            return Vec::new();
+        };
         if host == "*" {
             return vec![SocketAddr::from(([0, 0, 0, 0], *port))];
         }
@@ -77,19 +95,22 @@ impl Endpoint {
 
     /// Whether the host is `*`, every interface.
     pub(crate) fn is_wildcard(&self) -> bool {
-        let Self::Tcp { host, .. } = self;
-        host == "*"
+        matches!(self, Self::Tcp { host, .. } if host == "*")
     }
 
     /// The port (0: any).
     pub(crate) fn port(&self) -> u16 {
-        let Self::Tcp { port, .. } = self;
-        *port
+        match self {
+            Self::Tcp { port, .. } => *port,
+            Self::Ipc(_) => 0,
+        }
     }
 
     /// The `host:port` string handed to the resolver.
     pub(crate) fn authority(&self) -> String {
-        let Self::Tcp { host, port, .. } = self;
+        let Self::Tcp { host, port, .. } = self else {
+            return String::new();
+        };
         if host.contains(':') {
             format!("[{host}]:{port}")
         } else {
@@ -113,12 +134,28 @@ impl Endpoint {
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self::Tcp { source, .. } = self;
-        match source {
-            Some(source) => write!(f, "tcp://{source};{}", self.authority()),
-            None => write!(f, "tcp://{}", self.authority()),
+        match self {
+            Self::Tcp {
+                source: Some(source),
+                ..
+            } => write!(f, "tcp://{source};{}", self.authority()),
+            Self::Tcp { .. } => write!(f, "tcp://{}", self.authority()),
+            Self::Ipc(IpcAddr::Path(path)) => write!(f, "ipc://{}", path.display()),
+            Self::Ipc(IpcAddr::Abstract(name)) => write!(f, "ipc://@{name}"),
         }
     }
+}
+
+/// `path` or `@name`: not empty, short enough for a Unix socket address,
+/// no zero byte.
+fn parse_ipc(rest: &str) -> Option<Endpoint> {
+    let fits = |s: &str| !s.is_empty() && s.len() <= IPC_PATH_MAX && !s.contains('\0');
+    let addr = match rest.strip_prefix('@') {
+        Some(name) if fits(name) => IpcAddr::Abstract(name.to_owned()),
+        None if fits(rest) => IpcAddr::Path(rest.into()),
+        _ => return None,
+    };
+    Some(Endpoint::Ipc(addr))
 }
 
 /// `host:port`, the host unbracketed; `for_bind` allows `*` and port 0.
@@ -351,8 +388,27 @@ mod tests {
             "tcp://é:5",
         ]);
         assert!(matches!(
-            Endpoint::parse("ipc:///tmp/x", true),
+            Endpoint::parse("inproc://x", true),
             Err(Error::Unsupported(_))
         ));
+    }
+
+    /// `ipc://path` and `ipc://@name`; an empty one, or one too long for a
+    /// Unix socket address, is refused.
+    #[test]
+    fn ipc_endpoints() {
+        let path = Endpoint::parse("ipc:///tmp/a.sock", true).unwrap();
+        assert_eq!(path, Endpoint::Ipc(IpcAddr::Path("/tmp/a.sock".into())));
+        assert_eq!(path.to_string(), "ipc:///tmp/a.sock");
+        let name = Endpoint::parse("ipc://@svc", false).unwrap();
+        assert_eq!(name, Endpoint::Ipc(IpcAddr::Abstract("svc".into())));
+        assert_eq!(name.to_string(), "ipc://@svc");
+        let long = format!("ipc:///{}", "x".repeat(IPC_PATH_MAX));
+        for bad in ["ipc://", "ipc://@", long.as_str()] {
+            assert!(
+                matches!(Endpoint::parse(bad, true), Err(Error::InvalidEndpoint(_))),
+                "{bad}"
+            );
+        }
     }
 }

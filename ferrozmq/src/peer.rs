@@ -13,6 +13,8 @@ use ferrozmq_proto::{Metadata, PeerInfo};
 pub enum PeerAddress {
     /// A TCP peer's IP address and port.
     Tcp(SocketAddr),
+    /// A peer over `ipc://` (a Unix socket's peer has no address).
+    Ipc,
 }
 
 impl PeerAddress {
@@ -21,6 +23,7 @@ impl PeerAddress {
     pub(crate) fn property(&self) -> String {
         match self {
             Self::Tcp(addr) => addr.ip().to_string(),
+            Self::Ipc => String::new(),
         }
     }
 }
@@ -29,6 +32,7 @@ impl fmt::Display for PeerAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Tcp(addr) => write!(f, "{addr}"),
+            Self::Ipc => f.write_str("ipc peer"),
         }
     }
 }

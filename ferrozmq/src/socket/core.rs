@@ -12,12 +12,14 @@ use super::shared::SocketShared;
 use crate::blocking::deadline;
 use crate::context::{ContextInner, Spawner, TaskSet};
 use crate::endpoint::Endpoint;
+use crate::endpoint::IpcAddr;
 use crate::mailbox::Mailbox;
 use crate::monitor::Event;
 use crate::options::Options;
 use crate::pattern::Behaviour;
 use crate::pipe::{Closing, PipeId};
 use crate::session::{connect::Connecter, listen};
+use crate::transport::ipc::{self, Ipc, IpcListener};
 use crate::transport::tcp::{self, Tcp};
 use crate::{Error, Result, SocketType};
 
@@ -63,7 +65,13 @@ enum Kind {
 /// A bound listener, before it is handed to its runtime.
 pub(crate) struct Bound {
     given: String,
-    listener: std::net::TcpListener,
+    listener: Listener,
+}
+
+/// A bound listener of one transport.
+enum Listener {
+    Tcp(std::net::TcpListener),
+    Ipc(std::os::unix::net::UnixListener, IpcAddr),
 }
 
 impl Bound {
@@ -72,9 +80,13 @@ impl Bound {
     /// and interface look-ups: the async API calls it off the runtime.
     pub(crate) fn new(given: &str, ipv6: bool) -> Result<Self> {
         let endpoint = Endpoint::parse(given, true)?;
+        let listener = match &endpoint {
+            Endpoint::Tcp { .. } => Listener::Tcp(tcp::bind(&endpoint, given, ipv6)?),
+            Endpoint::Ipc(addr) => Listener::Ipc(ipc::bind(addr, given)?, addr.clone()),
+        };
         Ok(Self {
             given: given.to_owned(),
-            listener: tcp::bind(&endpoint, given, ipv6)?,
+            listener,
         })
     }
 }
@@ -166,6 +178,12 @@ impl SocketCore {
             .map_err(|e| Error::Io(std::io::Error::other(e)))?
     }
 
+    fn emit_listening(&self, resolved: &str) {
+        self.shared.emit(Event::Listening {
+            endpoint: resolved.to_owned(),
+        });
+    }
+
     /// Tells the monitors of a failed `bind`, and passes its result on.
     pub(crate) fn bind_failed(&self, endpoint: &str, bound: Result<Bound>) -> Result<Bound> {
         if let Err(e) = &bound {
@@ -179,22 +197,44 @@ impl SocketCore {
 
     /// Listens on a bound endpoint.
     pub(crate) fn listen(&self, bound: Bound) -> Result<()> {
-        let resolved = Endpoint::from_addr(bound.listener.local_addr()?).to_string();
-        let listener = {
-            let _runtime = self.spawner.enter();
-            tokio::net::TcpListener::from_std(bound.listener)?
-        };
         let (lifecycle, watch) = watch::channel(Closing::Open);
-        self.shared.emit(Event::Listening {
-            endpoint: resolved.clone(),
-        });
-        self.spawner.spawn(listen::run::<Tcp>(
-            listener,
-            resolved.as_str().into(),
-            self.shared.clone(),
-            watch,
-            self.spawner.child(),
-        ));
+        let shared = self.shared.clone();
+        let resolved = match bound.listener {
+            Listener::Tcp(listener) => {
+                let resolved = Endpoint::from_addr(listener.local_addr()?).to_string();
+                let listener = {
+                    let _runtime = self.spawner.enter();
+                    tokio::net::TcpListener::from_std(listener)?
+                };
+                self.emit_listening(&resolved);
+                let run = listen::run::<Tcp>(
+                    listener,
+                    resolved.as_str().into(),
+                    shared,
+                    watch,
+                    self.spawner.child(),
+                );
+                self.spawner.spawn(run);
+                resolved
+            }
+            Listener::Ipc(listener, addr) => {
+                let resolved = Endpoint::Ipc(addr.clone()).to_string();
+                let listener = {
+                    let _runtime = self.spawner.enter();
+                    IpcListener::new(listener, &addr)?
+                };
+                self.emit_listening(&resolved);
+                let run = listen::run::<Ipc>(
+                    listener,
+                    resolved.as_str().into(),
+                    shared,
+                    watch,
+                    self.spawner.child(),
+                );
+                self.spawner.spawn(run);
+                resolved
+            }
+        };
         let mut endpoints = lock(&self.endpoints);
         endpoints.last = Some(resolved.clone());
         endpoints.list.push(EndpointEntry {
@@ -213,11 +253,10 @@ impl SocketCore {
         let (pipe, end) = self.shared.new_pipe();
         let id = pipe.id;
         let immediate = self.get(|o| o.immediate);
-        let mut named = None;
-        self.shared
-            .with_options(|o| named = o.connect_routing_id.take());
+        let named = self.shared.with_options(|o| o.connect_routing_id.take());
         self.routing().attach_connect(pipe, immediate, named);
         let (lifecycle, watch) = watch::channel(Closing::Open);
+        let ipc = matches!(endpoint, Endpoint::Ipc(_));
         let connecter = Connecter {
             endpoint,
             name: given.into(),
@@ -226,7 +265,11 @@ impl SocketCore {
             shared: self.shared.clone(),
             lifecycle: watch,
         };
-        self.spawner.spawn(connecter.run::<Tcp>());
+        if ipc {
+            self.spawner.spawn(connecter.run::<Ipc>());
+        } else {
+            self.spawner.spawn(connecter.run::<Tcp>());
+        }
         let mut endpoints = lock(&self.endpoints);
         endpoints.last = Some(given.to_owned());
         endpoints.list.push(EndpointEntry {
