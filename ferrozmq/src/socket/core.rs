@@ -18,7 +18,8 @@ use crate::monitor::Event;
 use crate::options::Options;
 use crate::pattern::Behaviour;
 use crate::pipe::{Closing, PipeId};
-use crate::session::{connect::Connecter, listen};
+use crate::session::{Lifecycle, connect::Connecter, listen};
+use crate::transport::Transport;
 use crate::transport::ipc::{self, Ipc, IpcListener};
 use crate::transport::tcp::{self, Tcp};
 use crate::{Error, Result, SocketType};
@@ -178,10 +179,27 @@ impl SocketCore {
             .map_err(|e| Error::Io(std::io::Error::other(e)))?
     }
 
-    fn emit_listening(&self, resolved: &str) {
+    /// Tells the monitors a listener is up, and starts accepting on it;
+    /// returns its resolved endpoint.
+    fn serve<T: Transport>(
+        &self,
+        listener: T::Listener,
+        resolved: String,
+        watch: Lifecycle,
+    ) -> String {
         self.shared.emit(Event::Listening {
-            endpoint: resolved.to_owned(),
+            endpoint: resolved.clone(),
         });
+        let endpoint = resolved.as_str().into();
+        let run = listen::run::<T>(
+            listener,
+            endpoint,
+            self.shared.clone(),
+            watch,
+            self.spawner.child(),
+        );
+        self.spawner.spawn(run);
+        resolved
     }
 
     /// Tells the monitors of a failed `bind`, and passes its result on.
@@ -198,7 +216,6 @@ impl SocketCore {
     /// Listens on a bound endpoint.
     pub(crate) fn listen(&self, bound: Bound) -> Result<()> {
         let (lifecycle, watch) = watch::channel(Closing::Open);
-        let shared = self.shared.clone();
         let resolved = match bound.listener {
             Listener::Tcp(listener) => {
                 let resolved = Endpoint::from_addr(listener.local_addr()?).to_string();
@@ -206,33 +223,14 @@ impl SocketCore {
                     let _runtime = self.spawner.enter();
                     tokio::net::TcpListener::from_std(listener)?
                 };
-                self.emit_listening(&resolved);
-                let run = listen::run::<Tcp>(
-                    listener,
-                    resolved.as_str().into(),
-                    shared,
-                    watch,
-                    self.spawner.child(),
-                );
-                self.spawner.spawn(run);
-                resolved
+                self.serve::<Tcp>(listener, resolved, watch)
             }
             Listener::Ipc(listener, addr) => {
-                let resolved = Endpoint::Ipc(addr.clone()).to_string();
                 let listener = {
                     let _runtime = self.spawner.enter();
                     IpcListener::new(listener, &addr)?
                 };
-                self.emit_listening(&resolved);
-                let run = listen::run::<Ipc>(
-                    listener,
-                    resolved.as_str().into(),
-                    shared,
-                    watch,
-                    self.spawner.child(),
-                );
-                self.spawner.spawn(run);
-                resolved
+                self.serve::<Ipc>(listener, Endpoint::Ipc(addr).to_string(), watch)
             }
         };
         let mut endpoints = lock(&self.endpoints);

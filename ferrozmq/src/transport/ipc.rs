@@ -6,7 +6,6 @@
 use std::io::{self, IoSlice};
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BufMut;
@@ -128,23 +127,5 @@ impl Transport for Ipc {
 }
 
 impl Stream for UnixStream {
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        UnixStream::poll_read_ready(self, cx)
-    }
-
-    fn poll_read_buf<B: BufMut>(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut B,
-    ) -> Poll<io::Result<usize>> {
-        tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
-    }
-
-    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        UnixStream::poll_write_ready(self, cx)
-    }
-
-    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        UnixStream::try_write_vectored(self, bufs)
-    }
+    super::tokio_stream_methods!(UnixStream);
 }

@@ -48,6 +48,34 @@ pub(crate) trait Stream: Send + Sync + Unpin + 'static {
     }
 }
 
+/// The [`Stream`] methods of a tokio stream type (TCP, Unix): its own
+/// readiness, tokio's read (which treats a short read as the kernel's
+/// buffer drained), its vectored write.
+macro_rules! tokio_stream_methods {
+    ($stream:ty) => {
+        fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            <$stream>::poll_read_ready(self, cx)
+        }
+
+        fn poll_read_buf<B: BufMut>(
+            &mut self,
+            cx: &mut Context<'_>,
+            buf: &mut B,
+        ) -> Poll<io::Result<usize>> {
+            tokio_util::io::poll_read_buf(std::pin::Pin::new(self), cx, buf)
+        }
+
+        fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            <$stream>::poll_write_ready(self, cx)
+        }
+
+        fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            <$stream>::try_write_vectored(self, bufs)
+        }
+    };
+}
+pub(crate) use tokio_stream_methods;
+
 /// What a connection asks of the kernel (libzmq's `ZMQ_SNDBUF`,
 /// `ZMQ_RCVBUF`, `ZMQ_TOS`, `ZMQ_TCP_KEEPALIVE*`); `None` leaves the
 /// system's default.

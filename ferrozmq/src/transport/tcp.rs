@@ -3,7 +3,6 @@
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BufMut;
@@ -138,27 +137,7 @@ async fn dial(endpoint: &Endpoint) -> io::Result<TcpStream> {
 }
 
 impl Stream for TcpStream {
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        TcpStream::poll_read_ready(self, cx)
-    }
-
-    fn poll_read_buf<B: BufMut>(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut B,
-    ) -> Poll<io::Result<usize>> {
-        // tokio's own read, unlike `try_read_buf`, treats a short read as
-        // the buffer drained.
-        tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
-    }
-
-    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        TcpStream::poll_write_ready(self, cx)
-    }
-
-    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        TcpStream::try_write_vectored(self, bufs)
-    }
+    super::tokio_stream_methods!(TcpStream);
 
     /// Each option the system refuses is left at its default: a
     /// connection is not dropped for a tuning it could not have.
