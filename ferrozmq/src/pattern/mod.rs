@@ -12,6 +12,7 @@
 mod dealer;
 mod fair_queue;
 mod fan_out;
+mod identities;
 mod load_balance;
 mod pair;
 mod publisher;

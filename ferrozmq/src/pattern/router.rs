@@ -2,68 +2,26 @@
 //! a received message comes with its sender's identity as a first frame,
 //! and a sent message's first frame says which peer it goes to.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-
-use bytes::Bytes;
-
+use super::identities::Identities;
 use super::{Behaviour, FairQueue, HwmPolicy, Pattern, probe, write_to};
 use crate::peer::Peer;
 use crate::pipe::{PipeId, Pipes, Read};
 use crate::{Error, Message};
 
 /// A ROUTER socket's state: which identity each connected peer has.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Router {
     fq: FairQueue,
-    by_identity: HashMap<Bytes, PipeId>,
-    identity_of: HashMap<PipeId, Bytes>,
-    /// The number in the next identity made up for a peer that announced
-    /// none.
-    next_generated: u32,
+    ids: Identities,
     mandatory: bool,
     handover: bool,
     probe: bool,
 }
 
-impl Default for Router {
-    /// Generated identities start at a random number, as libzmq's do, so
-    /// that two ROUTERs (or one restarted) do not hand out the same ones.
-    fn default() -> Self {
-        Self {
-            fq: FairQueue::default(),
-            by_identity: HashMap::new(),
-            identity_of: HashMap::new(),
-            next_generated: RandomState::new().hash_one(0u8) as u32,
-            mandatory: false,
-            handover: false,
-            probe: false,
-        }
-    }
-}
-
 impl Router {
-    /// An identity for a peer that announced none: five bytes, the first
-    /// zero (which no announced identity may start with), then a number
-    /// (libzmq's form).
-    fn generate(&mut self) -> Bytes {
-        loop {
-            let n = self.next_generated;
-            self.next_generated = n.wrapping_add(1);
-            let mut id = vec![0u8];
-            id.extend_from_slice(&n.to_be_bytes());
-            let id = Bytes::from(id);
-            if !self.by_identity.contains_key(&id) {
-                return id;
-            }
-        }
-    }
-
     /// Pipe `id`'s peer no longer has an identity here.
     fn forget(&mut self, id: PipeId) {
-        if let Some(identity) = self.identity_of.remove(&id) {
-            self.by_identity.remove(&identity);
-        }
+        self.ids.remove(id);
         self.fq.remove(id);
     }
 }
@@ -90,18 +48,17 @@ impl Pattern for Router {
     /// peer is the one ignored.
     fn up(&mut self, id: PipeId, peer: &Peer, pipes: &mut Pipes) {
         let identity = match &peer.routing_id {
-            Some(identity) => match self.by_identity.get(identity) {
+            Some(identity) => match self.ids.pipe(identity) {
                 Some(_) if !self.handover => return,
-                Some(&holder) => {
+                Some(holder) => {
                     self.forget(holder);
                     identity.clone()
                 }
                 None => identity.clone(),
             },
-            None => self.generate(),
+            None => self.ids.generate(),
         };
-        self.by_identity.insert(identity.clone(), id);
-        self.identity_of.insert(id, identity);
+        self.ids.insert(id, identity);
         if self.probe {
             probe(id, pipes);
         }
@@ -117,7 +74,7 @@ impl Pattern for Router {
     }
 
     fn readable(&mut self, id: PipeId, pipes: &mut Pipes) {
-        if self.identity_of.contains_key(&id) {
+        if self.ids.of(id).is_some() {
             self.fq.activate(id);
         } else {
             // An ignored peer: what it sends goes nowhere.
@@ -143,8 +100,8 @@ impl Pattern for Router {
         } else {
             Self::POLICY
         };
-        let result = match self.by_identity.get(&identity) {
-            Some(&id) => write_to(pipes, id, msg, policy),
+        let result = match self.ids.pipe(&identity) {
+            Some(id) => write_to(pipes, id, msg, policy),
             None if self.mandatory => Err((Error::HostUnreachable, msg)),
             None => Ok(()),
         };
@@ -159,7 +116,7 @@ impl Pattern for Router {
     /// a frame containing the identity of the originating double queue".
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
         while let Some((id, mut msg)) = self.fq.recv_message(pipes) {
-            if let Some(identity) = self.identity_of.get(&id) {
+            if let Some(identity) = self.ids.of(id) {
                 msg.push_front(identity.clone());
                 return Ok(msg);
             }
@@ -170,6 +127,8 @@ impl Pattern for Router {
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+
     use super::*;
     use crate::pattern::tests::Harness;
 
@@ -295,12 +254,12 @@ mod tests {
     fn generated_identities_and_duplicates() {
         let mut h = Harness::new();
         let (mut router, ids) = router_with(&mut h, &[None, None, Some("x"), Some("x")]);
-        let first = router.identity_of[&ids[0]].clone();
-        let second = router.identity_of[&ids[1]].clone();
+        let first = router.ids.of(ids[0]).unwrap().clone();
+        let second = router.ids.of(ids[1]).unwrap().clone();
         assert_eq!(first.len(), 5);
         assert_eq!(first[0], 0);
         assert_ne!(first, second);
-        assert_eq!(router.by_identity[&Bytes::from_static(b"x")], ids[2]);
+        assert_eq!(router.ids.pipe(b"x"), Some(ids[2]));
         h.arrive(ids[3], &["from the duplicate"]);
         h.arrive(ids[2], &["from the first"]);
         for id in h.readable() {

@@ -5,10 +5,11 @@
 //! application as its identity and an empty frame, and sending an
 //! identity with an empty frame closes that connection.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use bytes::Bytes;
 
+use super::identities::Identities;
 use super::{FairQueue, HwmPolicy, Pattern, write_to};
 use crate::peer::Peer;
 use crate::pipe::{Closing, PipeId, Pipes};
@@ -18,19 +19,16 @@ use crate::{Error, Message};
 #[derive(Debug, Default)]
 pub(crate) struct Stream {
     fq: FairQueue,
-    by_identity: HashMap<Bytes, PipeId>,
-    identity_of: HashMap<PipeId, Bytes>,
+    ids: Identities,
     /// The connections that came and went, for the application.
     notices: VecDeque<Message>,
-    next_generated: u32,
 }
 
 impl Stream {
     /// A connection's end: its identity goes, and the application hears.
     fn forget(&mut self, id: PipeId) {
         self.fq.remove(id);
-        if let Some(identity) = self.identity_of.remove(&id) {
-            self.by_identity.remove(&identity);
+        if let Some(identity) = self.ids.remove(id) {
             self.notices
                 .push_back([identity, Bytes::new()].into_iter().collect());
         }
@@ -45,18 +43,14 @@ impl Pattern for Stream {
         true
     }
 
-    /// A new connection: the identity `connect_routing_id` gave it, or
-    /// five bytes, the first zero, then a number (libzmq's form); and an
-    /// empty message from it.
+    /// A new connection: the identity `connect_routing_id` gave it, or one
+    /// made up (libzmq's form); and an empty message from it.
     fn up(&mut self, id: PipeId, peer: &Peer, _: &mut Pipes) {
-        let identity = peer.routing_id.clone().unwrap_or_else(|| {
-            self.next_generated = self.next_generated.wrapping_add(1);
-            let mut identity = vec![0u8];
-            identity.extend_from_slice(&self.next_generated.to_be_bytes());
-            Bytes::from(identity)
-        });
-        self.by_identity.insert(identity.clone(), id);
-        self.identity_of.insert(id, identity.clone());
+        let identity = peer
+            .routing_id
+            .clone()
+            .unwrap_or_else(|| self.ids.generate());
+        self.ids.insert(id, identity.clone());
         self.notices
             .push_back([identity, Bytes::new()].into_iter().collect());
     }
@@ -84,7 +78,7 @@ impl Pattern for Stream {
                 msg,
             ));
         }
-        let Some(&id) = self.by_identity.get(&msg.parts()[0]) else {
+        let Some(id) = self.ids.pipe(&msg.parts()[0]) else {
             return Err((Error::HostUnreachable, msg));
         };
         if msg.parts()[1].is_empty() {
@@ -104,7 +98,7 @@ impl Pattern for Stream {
             return Ok(notice);
         }
         while let Some((id, mut msg)) = self.fq.recv_message(pipes) {
-            if let Some(identity) = self.identity_of.get(&id) {
+            if let Some(identity) = self.ids.of(id) {
                 msg.push_front(identity.clone());
                 return Ok(msg);
             }
