@@ -55,19 +55,13 @@ impl Pattern for Dealer {
     /// round-robin strategy" and "SHALL block on sending" when none can
     /// take one; the message goes as it is.
     fn send(&mut self, msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)> {
-        self.lb
-            .send(msg, pipes)
-            .map(drop)
-            .map_err(|msg| (Error::WouldBlock, msg))
+        self.lb.send_or_wait(msg, pipes)
     }
 
     /// RFC 28: "SHALL receive incoming messages from its peers using a
     /// fair-queuing strategy", delivered as they came.
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
-        self.fq
-            .recv_message(pipes)
-            .map(|(_, msg)| msg)
-            .ok_or(Error::WouldBlock)
+        self.fq.recv_or_wait(pipes)
     }
 }
 

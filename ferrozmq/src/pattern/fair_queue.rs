@@ -2,8 +2,8 @@
 //! in turn.
 
 use super::Rotation;
-use crate::Message;
 use crate::pipe::{Item, PipeId, Pipes, Read};
+use crate::{Error, Message};
 
 /// The pipes that may have something to read, in turn order. A pipe found
 /// empty leaves the turn until it says it has something again.
@@ -30,6 +30,14 @@ impl FairQueue {
             Read::Empty | Read::Gone => Err(()),
         };
         self.turn.offer((), read).ok()
+    }
+
+    /// The next message in turn, for a type that delivers messages as they
+    /// came; `WouldBlock` when none is there.
+    pub(crate) fn recv_or_wait(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
+        self.recv_message(pipes)
+            .map(|(_, msg)| msg)
+            .ok_or(Error::WouldBlock)
     }
 
     /// The next message in turn, with the pipe it came from; commands met

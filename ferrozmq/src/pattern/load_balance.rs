@@ -2,8 +2,8 @@
 //! turn that has room under its high-water mark.
 
 use super::Rotation;
-use crate::Message;
 use crate::pipe::{PipeId, Pipes, Written};
+use crate::{Error, Message};
 
 /// The pipes that can take a message now, in turn order. A pipe found full
 /// leaves the turn until it says it has room again.
@@ -21,6 +21,18 @@ impl LoadBalance {
     /// Whether some pipe may take a message now (none is known full).
     pub(crate) fn has_room(&self) -> bool {
         !self.turn.is_empty()
+    }
+
+    /// [`send`](Self::send) for a type whose sender waits when no pipe
+    /// takes the message (`WouldBlock`, the message given back).
+    pub(crate) fn send_or_wait(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+    ) -> Result<(), (Error, Message)> {
+        self.send(msg, pipes)
+            .map(drop)
+            .map_err(|msg| (Error::WouldBlock, msg))
     }
 
     /// A pipe leaves the turn.

@@ -58,10 +58,7 @@ impl Pattern for Pair {
     }
 
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
-        self.fq
-            .recv_message(pipes)
-            .map(|(_, msg)| msg)
-            .ok_or(Error::WouldBlock)
+        self.fq.recv_or_wait(pipes)
     }
 }
 

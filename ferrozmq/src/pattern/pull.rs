@@ -38,9 +38,6 @@ impl Pattern for Pull {
     /// RFC 30: "SHALL receive incoming messages from its peers using a
     /// fair-queuing strategy".
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
-        self.fq
-            .recv_message(pipes)
-            .map(|(_, msg)| msg)
-            .ok_or(Error::WouldBlock)
+        self.fq.recv_or_wait(pipes)
     }
 }

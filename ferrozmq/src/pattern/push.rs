@@ -40,10 +40,7 @@ impl Pattern for Push {
     /// round-robin strategy" and "SHALL block on sending" when no peer can
     /// take one.
     fn send(&mut self, msg: Message, pipes: &mut Pipes) -> Result<(), (Error, Message)> {
-        self.lb
-            .send(msg, pipes)
-            .map(drop)
-            .map_err(|msg| (Error::WouldBlock, msg))
+        self.lb.send_or_wait(msg, pipes)
     }
 
     fn recv(&mut self, _: &mut Pipes) -> Result<Message, Error> {

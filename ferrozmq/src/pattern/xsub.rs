@@ -61,9 +61,6 @@ impl Pattern for XSub {
     /// Everything publishers send is delivered: an XSUB does not filter
     /// (libzmq's XSUB neither).
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Message, Error> {
-        self.fq
-            .recv_message(pipes)
-            .map(|(_, msg)| msg)
-            .ok_or(Error::WouldBlock)
+        self.fq.recv_or_wait(pipes)
     }
 }
