@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use crate::blocking::block_on;
 use crate::socket::{AsyncSocket, Socket, SocketCore};
+use crate::transport::inproc::Registry;
 use crate::{Error, Result, SocketType};
 
 /// The home of a set of sockets: it owns the I/O threads (a tokio runtime,
@@ -33,6 +34,8 @@ pub(crate) struct ContextInner {
     /// The tasks on this context's own runtime (not those of async sockets
     /// on a caller's runtime: nothing here could wait for those).
     tasks: Option<TaskSet>,
+    /// The `inproc://` names bound in this context.
+    pub(crate) inproc: Registry,
 }
 
 impl Context {
@@ -59,6 +62,7 @@ impl Context {
             inner: Arc::new(ContextInner {
                 runtime: Some(runtime),
                 tasks: Some(TaskSet::new()),
+                inproc: Registry::default(),
             }),
         })
     }

@@ -1,5 +1,5 @@
-//! Endpoint strings: `tcp://host:port` and `ipc://path` (more transports
-//! come later).
+//! Endpoint strings: `tcp://host:port`, `ipc://path` and `inproc://name`
+//! (more transports come later).
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -24,6 +24,8 @@ pub(crate) enum Endpoint {
     /// `ipc://path`: a Unix domain socket at a file path, or (Linux)
     /// `ipc://@name`, a name in the abstract namespace.
     Ipc(IpcAddr),
+    /// `inproc://name`: a name among the sockets of one context.
+    Inproc(String),
 }
 
 /// Where an `ipc://` endpoint is.
@@ -46,7 +48,9 @@ impl Endpoint {
         match scheme {
             "tcp" => {}
             "ipc" => return parse_ipc(rest).ok_or_else(invalid),
-            "inproc" | "ws" | "wss" | "pgm" | "epgm" | "tipc" | "vmci" | "udp" => {
+            "inproc" if !rest.is_empty() => return Ok(Self::Inproc(rest.to_owned())),
+            "inproc" => return Err(invalid()),
+            "ws" | "wss" | "pgm" | "epgm" | "tipc" | "vmci" | "udp" => {
                 return Err(Error::Unsupported(format!("transport {scheme}:// ({s})")));
             }
             _ => return Err(invalid()),
@@ -102,7 +106,7 @@ impl Endpoint {
     pub(crate) fn port(&self) -> u16 {
         match self {
             Self::Tcp { port, .. } => *port,
-            Self::Ipc(_) => 0,
+            Self::Ipc(_) | Self::Inproc(_) => 0,
         }
     }
 
@@ -142,6 +146,7 @@ impl fmt::Display for Endpoint {
             Self::Tcp { .. } => write!(f, "tcp://{}", self.authority()),
             Self::Ipc(IpcAddr::Path(path)) => write!(f, "ipc://{}", path.display()),
             Self::Ipc(IpcAddr::Abstract(name)) => write!(f, "ipc://@{name}"),
+            Self::Inproc(name) => write!(f, "inproc://{name}"),
         }
     }
 }
@@ -386,11 +391,16 @@ mod tests {
             "tcp//h:5",
             "tcp://a b:5",
             "tcp://é:5",
+            "inproc://",
         ]);
         assert!(matches!(
-            Endpoint::parse("inproc://x", true),
+            Endpoint::parse("pgm://eth0;239.0.0.1:5555", false),
             Err(Error::Unsupported(_))
         ));
+        assert_eq!(
+            Endpoint::parse("inproc://a/b:c", true).unwrap(),
+            Endpoint::Inproc("a/b:c".into())
+        );
     }
 
     /// `ipc://path` and `ipc://@name`; an empty one, or one too long for a

@@ -15,6 +15,8 @@ pub enum PeerAddress {
     Tcp(SocketAddr),
     /// A peer over `ipc://` (a Unix socket's peer has no address).
     Ipc,
+    /// Another socket of the same context, over `inproc://`.
+    Inproc,
 }
 
 impl PeerAddress {
@@ -23,7 +25,7 @@ impl PeerAddress {
     pub(crate) fn property(&self) -> String {
         match self {
             Self::Tcp(addr) => addr.ip().to_string(),
-            Self::Ipc => String::new(),
+            Self::Ipc | Self::Inproc => String::new(),
         }
     }
 }
@@ -33,6 +35,7 @@ impl fmt::Display for PeerAddress {
         match self {
             Self::Tcp(addr) => write!(f, "{addr}"),
             Self::Ipc => f.write_str("ipc peer"),
+            Self::Inproc => f.write_str("inproc peer"),
         }
     }
 }

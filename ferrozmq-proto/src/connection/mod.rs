@@ -82,7 +82,7 @@ impl Config {
 
     /// The properties of our READY: Socket-Type, Identity where the type
     /// announces one, then the extra ones.
-    fn properties(&self) -> Metadata {
+    pub fn ready_properties(&self) -> Metadata {
         let mut properties = Metadata::new();
         properties.insert("Socket-Type", self.socket_type.as_str());
         if self.socket_type.sends_identity() {
@@ -221,7 +221,7 @@ impl Connection {
     }
 
     fn start(config: Config, state: State, now: Instant) -> Self {
-        let mechanism = config.security.start(config.properties(), config.zap);
+        let mechanism = config.security.start(config.ready_properties(), config.zap);
         let ttl = config.heartbeat_ttl.unwrap_or_default();
         Self {
             handshake_deadline: deadline(now, config.handshake_ivl),

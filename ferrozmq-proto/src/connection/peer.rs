@@ -22,6 +22,23 @@ pub struct PeerInfo {
     pub minor_version: u8,
 }
 
+impl PeerInfo {
+    /// The peer behind `properties` (its READY's, see
+    /// [`Config::ready_properties`](crate::Config::ready_properties)), if a
+    /// socket of type `ours` accepts it: for transports with no handshake
+    /// on the wire (inproc), which still exchange what one would.
+    pub fn from_properties(properties: Metadata, ours: SocketType) -> Result<Self, ProtocolError> {
+        let (socket_type, routing_id) = check_properties(&properties, ours)?;
+        Ok(Self {
+            socket_type,
+            routing_id,
+            metadata: properties,
+            user_id: None,
+            minor_version: 1,
+        })
+    }
+}
+
 /// The peer's socket type and routing id, if its properties are acceptable
 /// (RFC 23: Socket-Type required and compatible; RFC 37: an Identity of at
 /// most 255 octets, not starting with a zero octet, where it is used).

@@ -255,6 +255,39 @@ impl Queue {
         queue
     }
 
+    /// inproc: the socket at the consumer's end of a queue made before it
+    /// was known takes its place. It is told as `notify` from now on (at
+    /// once, if items wait), and the high-water mark becomes `hwm`, which
+    /// may give a waiting producer room.
+    pub(crate) fn join_consumer(&self, notify: Notify, hwm: usize) {
+        let (arrived, room) = {
+            let mut q = self.lock();
+            q.to_consumer = notify;
+            q.hwm = hwm;
+            if !q.items.is_empty() {
+                q.consumer_waiting = true;
+            }
+            let room = if q.producer_waiting && !q.full() {
+                q.producer_waiting = false;
+                Wake::of(&mut q.to_producer, Notice::Writable)
+            } else {
+                Wake::None
+            };
+            (q.arrived(), room)
+        };
+        arrived.run();
+        room.run();
+    }
+
+    /// inproc: the socket at the producer's end of a queue made before it
+    /// was known takes its place: it is told as `notify` from now on, and
+    /// the high-water mark becomes `hwm`.
+    pub(crate) fn join_producer(&self, notify: Notify, hwm: usize) {
+        let mut q = self.lock();
+        q.to_producer = notify;
+        q.hwm = hwm;
+    }
+
     /// Whether the queue keeps only the newest message.
     pub(crate) fn conflates(&self) -> bool {
         self.lock().conflate

@@ -92,8 +92,7 @@ impl AsyncSocket {
     ) -> Result<()> {
         let given = endpoint.to_owned();
         let parsed = self.core.off_runtime(move || parse(&given)).await?;
-        self.core.connect(parsed, endpoint);
-        Ok(())
+        self.core.connect(parsed, endpoint)
     }
 
     /// See [`crate::Socket::unbind`].

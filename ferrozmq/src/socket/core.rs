@@ -20,6 +20,7 @@ use crate::pattern::Behaviour;
 use crate::pipe::{Closing, PipeId};
 use crate::session::{Lifecycle, connect::Connecter, listen};
 use crate::transport::Transport;
+use crate::transport::inproc;
 use crate::transport::ipc::{self, Ipc, IpcListener};
 use crate::transport::tcp::{self, Tcp};
 use crate::{Error, Result, SocketType};
@@ -35,8 +36,9 @@ pub(crate) struct SocketCore {
     /// Read on every send/recv, so kept out of the option lock.
     pub(crate) send_timeout: Timeout,
     pub(crate) recv_timeout: Timeout,
-    /// Keeps the context's runtime alive while the socket is.
-    _ctx: Arc<ContextInner>,
+    /// Keeps the context's runtime alive while the socket is; holds its
+    /// inproc names.
+    ctx: Arc<ContextInner>,
 }
 
 #[derive(Debug, Default)]
@@ -59,6 +61,8 @@ struct EndpointEntry {
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
     Bind,
+    /// An inproc name this socket holds.
+    BindInproc(String),
     /// A connect endpoint and its pipe.
     Connect(PipeId),
 }
@@ -73,6 +77,8 @@ pub(crate) struct Bound {
 enum Listener {
     Tcp(std::net::TcpListener),
     Ipc(std::os::unix::net::UnixListener, IpcAddr),
+    /// Nothing listens: the name is claimed in the context at `listen`.
+    Inproc(String),
 }
 
 impl Bound {
@@ -84,6 +90,7 @@ impl Bound {
         let listener = match &endpoint {
             Endpoint::Tcp { .. } => Listener::Tcp(tcp::bind(&endpoint, given, ipv6)?),
             Endpoint::Ipc(addr) => Listener::Ipc(ipc::bind(addr, given)?, addr.clone()),
+            Endpoint::Inproc(name) => Listener::Inproc(name.clone()),
         };
         Ok(Self {
             given: given.to_owned(),
@@ -111,7 +118,7 @@ impl SocketCore {
             endpoints: Mutex::default(),
             send_timeout: Timeout::default(),
             recv_timeout: Timeout::default(),
-            _ctx: ctx,
+            ctx,
         })
     }
 
@@ -216,6 +223,7 @@ impl SocketCore {
     /// Listens on a bound endpoint.
     pub(crate) fn listen(&self, bound: Bound) -> Result<()> {
         let (lifecycle, watch) = watch::channel(Closing::Open);
+        let mut kind = Kind::Bind;
         let resolved = match bound.listener {
             Listener::Tcp(listener) => {
                 let resolved = Endpoint::from_addr(listener.local_addr()?).to_string();
@@ -232,11 +240,25 @@ impl SocketCore {
                 };
                 self.serve::<Ipc>(listener, Endpoint::Ipc(addr).to_string(), watch)
             }
+            Listener::Inproc(name) => {
+                let claimed = self
+                    .inproc_supported()
+                    .and_then(|()| self.ctx.inproc.bind(&name, &self.shared));
+                if let Err(e) = claimed {
+                    self.shared.emit(Event::BindFailed {
+                        endpoint: bound.given,
+                        error: e.to_string(),
+                    });
+                    return Err(e);
+                }
+                kind = Kind::BindInproc(name.clone());
+                Endpoint::Inproc(name).to_string()
+            }
         };
         let mut endpoints = lock(&self.endpoints);
         endpoints.last = Some(resolved.clone());
         endpoints.list.push(EndpointEntry {
-            kind: Kind::Bind,
+            kind,
             given: bound.given,
             resolved,
             lifecycle,
@@ -246,14 +268,22 @@ impl SocketCore {
 
     /// Starts connecting to a parsed endpoint: its pipe takes messages at
     /// once (with `immediate`, only while its connection is up).
-    pub(crate) fn connect(&self, endpoint: Endpoint, given: &str) {
+    pub(crate) fn connect(&self, endpoint: Endpoint, given: &str) -> Result<()> {
         let resolved = endpoint.to_string();
-        let (pipe, end) = self.shared.new_pipe();
-        let id = pipe.id;
         let immediate = self.get(|o| o.immediate);
         let named = self.shared.with_options(|o| o.connect_routing_id.take());
-        self.routing().attach_connect(pipe, immediate, named);
         let (lifecycle, watch) = watch::channel(Closing::Open);
+        if let Endpoint::Inproc(name) = &endpoint {
+            self.inproc_supported()?;
+            let pipe = self.ctx.inproc.connect(name, &self.shared);
+            let id = pipe.id;
+            self.routing().attach_connect(pipe, immediate, named);
+            self.add_connect(id, given, resolved, lifecycle);
+            return Ok(());
+        }
+        let (pipe, end) = self.shared.new_pipe();
+        let id = pipe.id;
+        self.routing().attach_connect(pipe, immediate, named);
         let ipc = matches!(endpoint, Endpoint::Ipc(_));
         let connecter = Connecter {
             endpoint,
@@ -268,6 +298,17 @@ impl SocketCore {
         } else {
             self.spawner.spawn(connecter.run::<Tcp>());
         }
+        self.add_connect(id, given, resolved, lifecycle);
+        Ok(())
+    }
+
+    fn add_connect(
+        &self,
+        id: PipeId,
+        given: &str,
+        resolved: String,
+        lifecycle: watch::Sender<Closing>,
+    ) {
         let mut endpoints = lock(&self.endpoints);
         endpoints.last = Some(given.to_owned());
         endpoints.list.push(EndpointEntry {
@@ -278,8 +319,22 @@ impl SocketCore {
         });
     }
 
+    /// A STREAM socket's peers are raw byte streams: not over inproc.
+    fn inproc_supported(&self) -> Result<()> {
+        if inproc::supports(self.shared.socket_type) {
+            Ok(())
+        } else {
+            Err(Error::Unsupported(format!(
+                "{} sockets over inproc://",
+                self.shared.socket_type.as_str()
+            )))
+        }
+    }
+
     pub(crate) fn unbind(&self, endpoint: &str) -> Result<()> {
-        self.close_endpoint(endpoint, |kind| *kind == Kind::Bind)
+        self.close_endpoint(endpoint, |kind| {
+            matches!(kind, Kind::Bind | Kind::BindInproc(_))
+        })
     }
 
     /// The pipe leaves the routing at once (no new message goes to it);
@@ -299,8 +354,14 @@ impl SocketCore {
                 .ok_or_else(|| Error::EndpointNotFound(name.to_owned()))?;
             endpoints.list.remove(index)
         };
-        if let Kind::Connect(pipe) = entry.kind {
-            self.routing().close_pipe(pipe, closing);
+        match &entry.kind {
+            Kind::Connect(pipe) => self.routing().close_pipe(*pipe, closing),
+            Kind::BindInproc(name) => {
+                let pipes = self.ctx.inproc.unbind(name, &self.shared);
+                self.routing()
+                    .close_pipes(&self.shared.mailbox, &pipes, closing);
+            }
+            Kind::Bind => {}
         }
         entry.lifecycle.send_replace(closing);
         Ok(())
@@ -315,7 +376,7 @@ impl SocketCore {
     /// context stays alive until the wait is over.
     pub(crate) fn close(mut self) -> Closed {
         let tasks = self.spawner.take_socket_tasks();
-        let ctx = self._ctx.clone();
+        let ctx = self.ctx.clone();
         drop(self);
         Closed { tasks, _ctx: ctx }
     }
@@ -370,6 +431,9 @@ impl Drop for SocketCore {
         self.routing().close(&self.shared.mailbox, closing);
         for entry in &lock(&self.endpoints).list {
             entry.lifecycle.send_replace(closing);
+            if let Kind::BindInproc(name) = &entry.kind {
+                self.ctx.inproc.unbind(name, &self.shared);
+            }
         }
     }
 }

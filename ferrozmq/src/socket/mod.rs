@@ -588,8 +588,7 @@ impl Socket {
     /// for any).
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         self.core
-            .connect(Endpoint::parse(endpoint, false)?, endpoint);
-        Ok(())
+            .connect(Endpoint::parse(endpoint, false)?, endpoint)
     }
 
     /// Stops listening on an endpoint given to `bind` (or its resolved

@@ -149,6 +149,15 @@ impl Routing {
         self.forget(id);
     }
 
+    /// `unbind` of an inproc name: the pipes it gave the socket (some
+    /// perhaps still announced only in the mailbox) close.
+    pub(crate) fn close_pipes(&mut self, mailbox: &Mailbox, ids: &[PipeId], closing: Closing) {
+        self.update(mailbox);
+        for &id in ids {
+            self.close_pipe(id, closing);
+        }
+    }
+
     /// The socket closes: every pipe (also those the mailbox still held)
     /// flushes by `closing`; what was received and not read is dropped.
     pub(crate) fn close(&mut self, mailbox: &Mailbox, closing: Closing) {

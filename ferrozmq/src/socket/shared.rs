@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use ferrozmq_proto::SocketType;
+use ferrozmq_proto::{Metadata, SocketType};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 use crate::mailbox::{Mailbox, Notice};
@@ -76,16 +76,31 @@ impl SocketShared {
 
     /// A new pipe with the socket's high-water marks now.
     pub(crate) fn new_pipe(&self) -> (Pipe, EngineEnd) {
-        let id = self.next_pipe.fetch_add(1, Ordering::Relaxed);
+        let id = self.next_pipe_id();
+        // Every connection so far (NULL) sends plain frames.
+        pipe::with_engine(id, &self.mailbox, self.hwm(), self.encode_ahead)
+    }
+
+    /// An id for a new pipe of this socket.
+    pub(crate) fn next_pipe_id(&self) -> PipeId {
+        self.next_pipe.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The high-water marks a new pipe gets now.
+    pub(crate) fn hwm(&self) -> Hwm {
         let options = lock(&self.options);
-        let hwm = Hwm {
+        Hwm {
             send: options.sndhwm,
             recv: options.rcvhwm,
             conflate: options.conflate,
-        };
-        drop(options);
-        // Every connection so far (NULL over TCP) sends plain frames.
-        pipe::with_engine(id, &self.mailbox, hwm, self.encode_ahead)
+        }
+    }
+
+    /// What this socket's READY would say about it.
+    pub(crate) fn ready_properties(&self) -> Metadata {
+        lock(&self.options)
+            .protocol_config(self.socket_type)
+            .ready_properties()
     }
 
     /// An accepted connection's pipe joins the socket; false when the

@@ -4,6 +4,7 @@
 //! for every transport, and the engine runs over the [`Stream`] it hands
 //! over. Patterns never see which transport a pipe came from.
 
+pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod tcp;
 
