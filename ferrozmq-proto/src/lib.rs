@@ -30,7 +30,7 @@ pub use connection::{Config, Connection, Event, PeerInfo};
 pub use error::ProtocolError;
 pub use frame::{Frame, FrameDecoder, FrameFlags, encode_frame_header};
 pub use greeting::{Greeting, SIGNATURE};
-pub use mechanism::{Mechanism, MechanismName, Null, Security, Status};
+pub use mechanism::{Mechanism, MechanismName, Null, Security, Status, Zws};
 pub use message::Message;
 pub use metadata::Metadata;
 pub use out_buffer::OutBuffer;

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferrozmq_proto::{
-    Config, Connection, Event, FrameDecoder, ProtocolError, SocketType, ZapReply,
+    Config, Connection, Event, FrameDecoder, MechanismName, ProtocolError, SocketType, ZapReply,
+    Zws,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -35,7 +36,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let start = Instant::now();
     let mut conn = if mode == 3 {
-        Connection::without_greeting(config.clone(), start)
+        // ZWS, with the NULL handshake or bare, as the kind's top bit says.
+        let zws = if kind & 0x80 == 0 {
+            Zws::Mechanism(MechanismName::Null)
+        } else {
+            Zws::Bare
+        };
+        Connection::zws(config.clone(), zws, start)
     } else {
         Connection::new(config.clone(), start)
     };

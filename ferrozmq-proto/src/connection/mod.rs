@@ -16,7 +16,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use crate::command::{Command, ERROR, Ping, Pong};
 use crate::frame::{ABSOLUTE_LIMIT, FRAME_HEADER_MAX, Frame, FrameDecoder, FrameFlags};
 use crate::greeting::{GREETING_LEN, Greeting, SIGNATURE};
-use crate::mechanism::{AnyMechanism, Mechanism, Security, Status, encode_plain};
+use crate::mechanism::{AnyMechanism, Mechanism, Security, Status, Zws, encode_plain};
 use crate::zap::{ZapReply, ZapRequest};
 use crate::{Message, Metadata, OutBuffer, ProtocolError, SocketType};
 use heartbeat::{Heartbeat, deadline};
@@ -120,6 +120,8 @@ enum State {
     Greeting,
     /// The mechanism's handshake.
     Handshake,
+    /// A bare ZWS connection, waiting for the peer's routing id.
+    Bare,
     /// Traffic.
     Ready,
     /// A STREAM socket's connection: raw bytes both ways, no ZMTP.
@@ -190,14 +192,24 @@ impl Connection {
         conn
     }
 
-    /// A connection with no greeting, as ZWS (RFC 45) has none: the
-    /// transport has agreed on the mechanism already, and the peer speaks
-    /// ZMTP 3.1. The handshake starts at once; feed it whole frames with
-    /// [`handle_frame`](Self::handle_frame).
-    pub fn without_greeting(config: Config, now: Instant) -> Self {
-        let mut conn = Self::start(config, State::Handshake, now);
-        conn.peer_minor = 1;
-        conn.pump_handshake();
+    /// A ZWS (RFC 45) connection, started as its WebSocket subprotocol
+    /// says: there is no greeting. With a mechanism its handshake starts
+    /// at once; bare, each side's first message is its routing id, and the
+    /// peer says no socket type. Subscriptions travel as `\x01topic`
+    /// messages, as libzmq's ws engine sends and expects them. Feed it
+    /// the frames' bytes ([`handle_input`](Self::handle_input)) or whole
+    /// frames ([`handle_frame`](Self::handle_frame)).
+    pub fn zws(config: Config, zws: Zws, now: Instant) -> Self {
+        let bare = zws == Zws::Bare;
+        let state = if bare { State::Bare } else { State::Handshake };
+        let mut conn = Self::start(config, state, now);
+        conn.peer_minor = 0;
+        if bare {
+            let id = conn.config.routing_id.clone();
+            encode_plain(0, &id, &mut conn.out);
+        } else {
+            conn.pump_handshake();
+        }
         conn
     }
 
@@ -211,7 +223,7 @@ impl Connection {
         conn.handshake_deadline = None;
         conn.heartbeat = Heartbeat::new(None, None, Duration::ZERO);
         conn.events.push_back(Event::Ready(Box::new(PeerInfo {
-            socket_type: SocketType::Stream,
+            socket_type: Some(SocketType::Stream),
             routing_id: None,
             metadata: Metadata::new(),
             user_id: None,
@@ -312,13 +324,13 @@ impl Connection {
             State::Raw => Err(ProtocolError::UnexpectedCommand(
                 "a frame on a raw (STREAM) connection",
             )),
-            State::Handshake if frame.body.len() as u64 > HANDSHAKE_FRAME_LIMIT => {
+            State::Handshake | State::Bare if frame.body.len() as u64 > HANDSHAKE_FRAME_LIMIT => {
                 Err(ProtocolError::FrameTooLarge {
                     size: frame.body.len() as u64,
                     limit: HANDSHAKE_FRAME_LIMIT,
                 })
             }
-            State::Handshake => self.handshake_frame(frame, now),
+            State::Handshake | State::Bare => self.handshake_frame(frame, now),
             State::Ready => self
                 .check_size(frame.flags.command(), frame.body.len() as u64)
                 .and_then(|()| self.traffic_frame(frame, now).map(drop)),
@@ -373,7 +385,7 @@ impl Connection {
                         return Ok(());
                     }
                 }
-                State::Handshake => {
+                State::Handshake | State::Bare => {
                     let Some(frame) = self.decoder.decode(buf, HANDSHAKE_FRAME_LIMIT)? else {
                         self.need = self.decoder.needed(buf);
                         return Ok(());
@@ -456,6 +468,9 @@ impl Connection {
 
     /// One frame of the handshake: a command for the mechanism.
     fn handshake_frame(&mut self, frame: Frame, now: Instant) -> Result<(), ProtocolError> {
+        if self.state == State::Bare {
+            return self.bare_routing_id(frame, now);
+        }
         if !frame.flags.command() {
             return Err(ProtocolError::DataBeforeReady);
         }
@@ -500,18 +515,53 @@ impl Connection {
                 }
             };
         let peer = PeerInfo {
-            socket_type,
+            socket_type: Some(socket_type),
             routing_id,
             metadata,
             user_id: self.mechanism.user_id().cloned(),
             minor_version: self.peer_minor,
         };
+        self.ready(peer, now);
+        Ok(())
+    }
+
+    /// A bare ZWS peer's first frame: its routing id, a one-part message
+    /// (RFC 37's limits apply where our type routes by it).
+    fn bare_routing_id(&mut self, frame: Frame, now: Instant) -> Result<(), ProtocolError> {
+        if frame.flags.command() || frame.flags.more() {
+            return Err(ProtocolError::UnexpectedCommand(
+                "a bare ZWS peer's first frame is its routing id",
+            ));
+        }
+        let id = frame.body;
+        let routing_id = if self.config.socket_type.routes_by_identity() && !id.is_empty() {
+            if id.len() > 255 || id[0] == 0 {
+                return Err(ProtocolError::InvalidIdentity);
+            }
+            Some(id.clone())
+        } else {
+            None
+        };
+        let mut metadata = Metadata::new();
+        metadata.insert("Identity", id);
+        let peer = PeerInfo {
+            socket_type: None,
+            routing_id,
+            metadata,
+            user_id: None,
+            minor_version: self.peer_minor,
+        };
+        self.ready(peer, now);
+        Ok(())
+    }
+
+    /// The handshake is done: traffic starts.
+    fn ready(&mut self, peer: PeerInfo, now: Instant) {
         self.peer = Some(peer.clone());
         self.state = State::Ready;
         self.handshake_deadline = None;
         self.heartbeat.start(now);
         self.events.push_back(Event::Ready(Box::new(peer)));
-        Ok(())
     }
 
     /// What a frame may weigh under `max_message_size`: a command alone,

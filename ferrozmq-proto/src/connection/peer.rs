@@ -7,8 +7,9 @@ use crate::{Metadata, ProtocolError, SocketType};
 /// What the peer said about itself in its handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerInfo {
-    /// The peer's socket type.
-    pub socket_type: SocketType,
+    /// The peer's socket type; `None` for a bare ZWS peer, which does not
+    /// say (see [`Zws::Bare`](crate::Zws::Bare)).
+    pub socket_type: Option<SocketType>,
     /// The peer's `Identity`, when it sent a non-empty one and our socket
     /// type routes by it (ROUTER). Other types ignore the property, as RFC
     /// 37 says; it is still in `metadata`.
@@ -30,7 +31,7 @@ impl PeerInfo {
     pub fn from_properties(properties: Metadata, ours: SocketType) -> Result<Self, ProtocolError> {
         let (socket_type, routing_id) = check_properties(&properties, ours)?;
         Ok(Self {
-            socket_type,
+            socket_type: Some(socket_type),
             routing_id,
             metadata: properties,
             user_id: None,

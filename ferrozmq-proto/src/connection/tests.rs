@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 
 use super::*;
-use crate::{MechanismName, ZapReply, ZapRequest};
+use crate::{MechanismName, ZapReply, ZapRequest, Zws};
 
 /// Moves bytes between two connections, like a perfect network.
 struct Pair {
@@ -83,7 +83,7 @@ fn handshake_then_multipart_messages_both_ways() {
     let [Event::Ready(peer)] = &events(&mut p.b)[..] else {
         panic!("one READY");
     };
-    assert_eq!(peer.socket_type, SocketType::Req);
+    assert_eq!(peer.socket_type, Some(SocketType::Req));
     assert_eq!(peer.minor_version, 1);
     assert_eq!(peer.routing_id, None, "empty Identity means none");
     assert_eq!(peer.metadata.get("identity").map(|v| v.len()), Some(0));
@@ -1022,13 +1022,15 @@ fn exchange_frames(from: &mut Connection, to: &mut Connection, now: Instant) {
     assert!(bytes.is_empty());
 }
 
+const NULL_ZWS: Zws = Zws::Mechanism(MechanismName::Null);
+
 /// RFC 45: ZWS has no greeting; the handshake starts with the mechanism's
 /// first command, and frames come one by one.
 #[test]
 fn without_a_greeting_the_handshake_starts_at_once() {
     let now = Instant::now();
-    let mut a = Connection::without_greeting(Config::new(SocketType::Dealer), now);
-    let mut b = Connection::without_greeting(Config::new(SocketType::Router), now);
+    let mut a = Connection::zws(Config::new(SocketType::Dealer), NULL_ZWS, now);
+    let mut b = Connection::zws(Config::new(SocketType::Router), NULL_ZWS, now);
     let first = Pair::drain(&mut a);
     assert_eq!(first[..9], *b"\x04\x29\x05READY\x0b", "READY, no greeting");
     let mut bytes = BytesMut::from(&first[..]);
@@ -1042,6 +1044,41 @@ fn without_a_greeting_the_handshake_starts_at_once() {
     assert_eq!(got[1..], [Event::Message(message(&["x", "y"]))]);
 }
 
+/// Bare ZWS (`ZWS2.0`, as browsers speak it): each side's first message
+/// is its routing id, no socket type is said, and subscriptions go as
+/// `\x01topic` messages, as libzmq's ws engine sends them.
+#[test]
+fn a_bare_zws_connection_exchanges_routing_ids_only() {
+    let now = Instant::now();
+    let mut dealer_cfg = Config::new(SocketType::Dealer);
+    dealer_cfg.routing_id = Bytes::from_static(b"me");
+    let mut dealer = Connection::zws(dealer_cfg, Zws::Bare, now);
+    let mut router = Connection::zws(Config::new(SocketType::Router), Zws::Bare, now);
+    assert_eq!(Pair::drain(&mut router), b"\x00\x00", "an empty routing id");
+    let first = Pair::drain(&mut dealer);
+    assert_eq!(first, b"\x00\x02me");
+    let mut bytes = BytesMut::from(&first[..]);
+    router.handle_input(&mut bytes, now).unwrap();
+    let Some(Event::Ready(peer)) = router.poll_event() else {
+        panic!("not ready");
+    };
+    assert_eq!(peer.socket_type, None);
+    assert_eq!(peer.routing_id.as_deref(), Some(&b"me"[..]));
+    let mut sub = Connection::zws(Config::new(SocketType::Sub), Zws::Bare, now);
+    let mut bytes = BytesMut::from(&b"\x00\x00"[..]);
+    sub.handle_input(&mut bytes, now).unwrap();
+    assert!(sub.is_ready());
+    Pair::drain(&mut sub);
+    sub.send_subscribe(b"t");
+    assert_eq!(Pair::drain(&mut sub), b"\x00\x02\x01t");
+    let mut late = Connection::zws(Config::new(SocketType::Pull), Zws::Bare, now);
+    let mut command = BytesMut::from(&b"\x04\x06\x05READY"[..]);
+    assert!(
+        late.handle_input(&mut command, now).is_err(),
+        "no command first"
+    );
+}
+
 /// Frames handed over whole (ZWS) meet the same limits as frames read
 /// from a byte stream: `max_message_size` for the message, the small cap
 /// during the handshake.
@@ -1052,15 +1089,15 @@ fn whole_frames_are_bounded_as_read_ones_are() {
         flags: FrameFlags(flags),
         body: Bytes::from(vec![b'x'; size]),
     };
-    let mut early = Connection::without_greeting(Config::new(SocketType::Pull), now);
+    let mut early = Connection::zws(Config::new(SocketType::Pull), NULL_ZWS, now);
     assert!(matches!(
         early.handle_frame(frame(FrameFlags::COMMAND, 70_000), now),
         Err(ProtocolError::FrameTooLarge { .. })
     ));
     let mut cfg = Config::new(SocketType::Pull);
     cfg.max_message_size = Some(10);
-    let mut c = Connection::without_greeting(cfg, now);
-    let mut push = Connection::without_greeting(Config::new(SocketType::Push), now);
+    let mut c = Connection::zws(cfg, NULL_ZWS, now);
+    let mut push = Connection::zws(Config::new(SocketType::Push), NULL_ZWS, now);
     exchange_frames(&mut push, &mut c, now);
     exchange_frames(&mut c, &mut push, now);
     assert!(c.is_ready());
@@ -1069,7 +1106,7 @@ fn whole_frames_are_bounded_as_read_ones_are() {
         c.handle_frame(frame(0, 5), now),
         Err(ProtocolError::MessageTooLarge)
     );
-    let mut c2 = Connection::without_greeting(Config::new(SocketType::Pull), now);
+    let mut c2 = Connection::zws(Config::new(SocketType::Pull), NULL_ZWS, now);
     c2.handle_frame(frame(0, 1), now).unwrap_err();
 }
 

@@ -78,6 +78,42 @@ impl fmt::Display for MechanismName {
     }
 }
 
+/// How a ZWS (RFC 45) connection starts, as its WebSocket subprotocol
+/// says: there is no greeting, so the subprotocol names the mechanism.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Zws {
+    /// `ZWS2.0/NULL`, `ZWS2.0/PLAIN` or `ZWS2.0/CURVE`: the mechanism's
+    /// handshake, as over TCP.
+    Mechanism(MechanismName),
+    /// Plain `ZWS2.0`, what browsers and jszmq speak (a `/` is not allowed
+    /// in a subprotocol a browser offers): no handshake, and no socket
+    /// type is said; each side's first message is its routing id.
+    Bare,
+}
+
+impl Zws {
+    /// The subprotocol's name.
+    pub fn subprotocol(self) -> &'static str {
+        match self {
+            Self::Mechanism(MechanismName::Null) => "ZWS2.0/NULL",
+            Self::Mechanism(MechanismName::Plain) => "ZWS2.0/PLAIN",
+            Self::Mechanism(MechanismName::Curve) => "ZWS2.0/CURVE",
+            Self::Bare => "ZWS2.0",
+        }
+    }
+
+    /// The start a subprotocol names, if it is one of ZWS 2.0's (exact
+    /// names, as libzmq compares them).
+    pub fn from_subprotocol(name: &str) -> Option<Self> {
+        let name = name.trim();
+        if name == "ZWS2.0" {
+            return Some(Self::Bare);
+        }
+        let mechanism = name.strip_prefix("ZWS2.0/")?;
+        MechanismName::from_name(mechanism.as_bytes()).map(Self::Mechanism)
+    }
+}
+
 /// How a socket secures its connections. Only NULL exists today; PLAIN and
 /// CURVE, with their keys and credentials, become variants here.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -94,6 +130,23 @@ impl Security {
         match self {
             Self::Null => MechanismName::Null,
         }
+    }
+
+    /// What a ZWS client offers, best first: the mechanism's subprotocol,
+    /// and for NULL the bare one too (as libzmq offers
+    /// `ZWS2.0/NULL,ZWS2.0`).
+    pub fn zws_offers(&self) -> Vec<Zws> {
+        let mut offers = vec![Zws::Mechanism(self.name())];
+        if self.name() == MechanismName::Null {
+            offers.push(Zws::Bare);
+        }
+        offers
+    }
+
+    /// Whether a ZWS server with this security takes a connection that
+    /// starts as `zws` says: its own mechanism, or bare when it has none.
+    pub fn accepts_zws(&self, zws: Zws) -> bool {
+        self.zws_offers().contains(&zws)
     }
 
     /// This side's mechanism for one connection. `properties` is our
@@ -302,5 +355,27 @@ mod tests {
         );
         assert_eq!(MechanismName::Null.to_string(), "NULL");
         assert_eq!(Security::default().name(), MechanismName::Null);
+    }
+
+    #[test]
+    fn zws_subprotocols() {
+        for zws in [
+            Zws::Bare,
+            Zws::Mechanism(MechanismName::Null),
+            Zws::Mechanism(MechanismName::Plain),
+            Zws::Mechanism(MechanismName::Curve),
+        ] {
+            assert_eq!(Zws::from_subprotocol(zws.subprotocol()), Some(zws));
+        }
+        for bad in ["ZWS2.0/", "ZWS2.0/null", "ZWS1.0", "zws2.0", "ZWS2.0/NULLX"] {
+            assert_eq!(Zws::from_subprotocol(bad), None, "{bad}");
+        }
+        let null = Security::Null;
+        assert_eq!(
+            null.zws_offers(),
+            [Zws::Mechanism(MechanismName::Null), Zws::Bare]
+        );
+        assert!(null.accepts_zws(Zws::Bare));
+        assert!(!null.accepts_zws(Zws::Mechanism(MechanismName::Plain)));
     }
 }
