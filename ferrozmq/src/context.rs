@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::blocking::block_on;
 use crate::socket::{AsyncSocket, Socket, SocketCore};
 use crate::transport::inproc::Registry;
+use crate::transport::ws::Ports;
 use crate::{Error, Result, SocketType};
 
 /// The home of a set of sockets: it owns the I/O threads (a tokio runtime,
@@ -36,6 +37,8 @@ pub(crate) struct ContextInner {
     tasks: Option<TaskSet>,
     /// The `inproc://` names bound in this context.
     pub(crate) inproc: Registry,
+    /// The `ws://` ports bound in this context, each serving its paths.
+    pub(crate) ws: Ports,
 }
 
 impl Context {
@@ -63,6 +66,7 @@ impl Context {
                 runtime: Some(runtime),
                 tasks: Some(TaskSet::new()),
                 inproc: Registry::default(),
+                ws: Ports::default(),
             }),
         })
     }
@@ -220,6 +224,11 @@ impl Spawner {
         F: FnOnce() -> T + Send + 'static,
     {
         self.handle.spawn_blocking(f)
+    }
+
+    /// The runtime the socket's tasks run on.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
     }
 
     /// Enters the runtime, as creating a tokio socket needs.

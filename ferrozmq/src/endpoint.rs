@@ -1,5 +1,5 @@
-//! Endpoint strings: `tcp://host:port`, `ipc://path` and `inproc://name`
-//! (more transports come later).
+//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name` and
+//! `ws://host:port/path` (`wss://` too).
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -26,6 +26,15 @@ pub(crate) enum Endpoint {
     Ipc(IpcAddr),
     /// `inproc://name`: a name among the sockets of one context.
     Inproc(String),
+    /// `ws://host:port/path` (`wss://` with `tls`): ZMTP over WebSocket
+    /// (RFC 45). Host and port as for TCP; the path is `/` when none is
+    /// given.
+    Ws {
+        host: String,
+        port: u16,
+        path: String,
+        tls: bool,
+    },
 }
 
 /// Where an `ipc://` endpoint is.
@@ -50,7 +59,8 @@ impl Endpoint {
             "ipc" => return parse_ipc(rest).ok_or_else(invalid),
             "inproc" if !rest.is_empty() => return Ok(Self::Inproc(rest.to_owned())),
             "inproc" => return Err(invalid()),
-            "ws" | "wss" | "pgm" | "epgm" | "tipc" | "vmci" | "udp" => {
+            "ws" | "wss" => return parse_ws(rest, scheme == "wss", for_bind).ok_or_else(invalid),
+            "pgm" | "epgm" | "tipc" | "vmci" | "udp" => {
                 return Err(Error::Unsupported(format!("transport {scheme}:// ({s})")));
             }
             _ => return Err(invalid()),
@@ -106,13 +116,26 @@ impl Endpoint {
     pub(crate) fn port(&self) -> u16 {
         match self {
             Self::Tcp { port, .. } => *port,
+            Self::Ws { port, .. } => *port,
             Self::Ipc(_) | Self::Inproc(_) => 0,
+        }
+    }
+
+    /// The TCP endpoint under a WebSocket one (itself for TCP).
+    pub(crate) fn tcp(&self) -> Self {
+        match self {
+            Self::Ws { host, port, .. } => Self::Tcp {
+                host: host.clone(),
+                port: *port,
+                source: None,
+            },
+            other => other.clone(),
         }
     }
 
     /// The `host:port` string handed to the resolver.
     pub(crate) fn authority(&self) -> String {
-        let Self::Tcp { host, port, .. } = self else {
+        let (Self::Tcp { host, port, .. } | Self::Ws { host, port, .. }) = self else {
             return String::new();
         };
         if host.contains(':') {
@@ -147,6 +170,10 @@ impl fmt::Display for Endpoint {
             Self::Ipc(IpcAddr::Path(path)) => write!(f, "ipc://{}", path.display()),
             Self::Ipc(IpcAddr::Abstract(name)) => write!(f, "ipc://@{name}"),
             Self::Inproc(name) => write!(f, "inproc://{name}"),
+            Self::Ws { path, tls, .. } => {
+                let scheme = if *tls { "wss" } else { "ws" };
+                write!(f, "{scheme}://{}{path}", self.authority())
+            }
         }
     }
 }
@@ -161,6 +188,29 @@ fn parse_ipc(rest: &str) -> Option<Endpoint> {
         _ => return None,
     };
     Some(Endpoint::Ipc(addr))
+}
+
+/// The longest path a WebSocket endpoint may have.
+const WS_PATH_MAX: usize = 1024;
+
+/// `host:port/path`: a TCP address, then a path of visible ASCII (what an
+/// HTTP request line can carry), `/` if none.
+fn parse_ws(rest: &str, tls: bool, for_bind: bool) -> Option<Endpoint> {
+    let (authority, path) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, "/"),
+    };
+    let visible = |b: u8| b.is_ascii_graphic();
+    if path.len() > WS_PATH_MAX || !path.bytes().all(visible) {
+        return None;
+    }
+    let (host, port) = parse_host_port(authority, for_bind)?;
+    Some(Endpoint::Ws {
+        host,
+        port,
+        path: path.to_owned(),
+        tls,
+    })
 }
 
 /// `host:port`, the host unbracketed; `for_bind` allows `*` and port 0.
@@ -392,7 +442,22 @@ mod tests {
             "tcp://a b:5",
             "tcp://é:5",
             "inproc://",
+            "ws://h",
+            "ws://h:5/a b",
+            "ws://*:5/x",
         ]);
+        assert_eq!(
+            Endpoint::parse("ws://127.0.0.1:8080/api/zmq", false).unwrap(),
+            Endpoint::Ws {
+                host: "127.0.0.1".into(),
+                port: 8080,
+                path: "/api/zmq".into(),
+                tls: false,
+            }
+        );
+        let bound = Endpoint::parse("wss://*:0", true).unwrap();
+        assert_eq!(bound.to_string(), "wss://*:0/");
+        assert_eq!(bound.tcp(), Endpoint::parse("tcp://*:0", true).unwrap());
         assert!(matches!(
             Endpoint::parse("pgm://eth0;239.0.0.1:5555", false),
             Err(Error::Unsupported(_))

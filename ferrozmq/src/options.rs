@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrozmq_proto::{Config, SocketType};
+use ferrozmq_proto::{Config, Security, SocketType};
+
+use crate::transport::ws::TlsOptions;
 
 /// Every option of a socket; libzmq's names and defaults.
 #[derive(Clone, Debug)]
@@ -32,6 +34,8 @@ pub(crate) struct Options {
     pub(crate) ipv6: bool,
     /// Given to the next `connect`'s peer, then cleared.
     pub(crate) connect_routing_id: Option<Bytes>,
+    /// `wss://`'s certificates and trust.
+    pub(crate) tls: TlsOptions,
 }
 
 impl Default for Options {
@@ -62,6 +66,7 @@ impl Default for Options {
             conflate: false,
             ipv6: false,
             connect_routing_id: None,
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -95,6 +100,11 @@ impl Options {
             keepalive_intvl: self.tcp_keepalive_intvl,
             keepalive_cnt: self.tcp_keepalive_cnt,
         }
+    }
+
+    /// How the socket's connections are secured.
+    pub(crate) fn security(&self) -> Security {
+        Security::Null
     }
 
     /// The protocol configuration of a new connection.

@@ -1,5 +1,5 @@
 //! Every socket type over every transport: the same exchanges over tcp,
-//! ipc and inproc, each pair bound on one side and connected on the other.
+//! ipc, inproc and ws, each pair bound on one side and connected on the other.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -12,9 +12,15 @@ enum Transport {
     Tcp,
     Ipc,
     Inproc,
+    Ws,
 }
 
-const ALL: [Transport; 3] = [Transport::Tcp, Transport::Ipc, Transport::Inproc];
+const ALL: [Transport; 4] = [
+    Transport::Tcp,
+    Transport::Ipc,
+    Transport::Inproc,
+    Transport::Ws,
+];
 
 impl Transport {
     /// An endpoint to bind; the one to connect to is the bound socket's
@@ -32,6 +38,7 @@ impl Transport {
                     .display()
             ),
             Self::Inproc => format!("inproc://transports-{n}"),
+            Self::Ws => format!("ws://127.0.0.1:*/transports-{n}"),
         }
     }
 }

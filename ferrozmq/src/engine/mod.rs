@@ -176,7 +176,9 @@ impl<S: Stream> Engine<S> {
     /// What it took from the pipe and did not write is released (lost with
     /// the connection); what is still queued stays for the next one.
     pub(crate) async fn run(&mut self, end: &EngineEnd) -> End {
-        end.outbound.set_direct(Some(self.wire.clone()));
+        if self.wire.io().stream.direct_writes() {
+            end.outbound.set_direct(Some(self.wire.clone()));
+        }
         let result = poll_fn(|cx| {
             let wire = self.wire.clone();
             let mut io = wire.io();
@@ -284,7 +286,7 @@ impl<S: Stream> Engine<S> {
         let Closing::Linger(deadline) = self.closing else {
             return None;
         };
-        if self.drained && self.in_flight.is_empty() && io.conn.out().is_empty() {
+        if self.drained && self.in_flight.is_empty() && io.conn.out().is_empty() && !io.held {
             return Some(End::Flushed);
         }
         match deadline {

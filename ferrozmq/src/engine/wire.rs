@@ -33,6 +33,9 @@ impl<S> std::fmt::Debug for Wire<S> {
 pub(super) struct Locked<S> {
     pub(super) conn: Connection,
     pub(super) stream: S,
+    /// The stream still holds written bytes it has not sent on
+    /// ([`Stream::poll_flush`]).
+    pub(super) held: bool,
 }
 
 /// The connection, locked for one round of work.
@@ -63,7 +66,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<S: Stream> Wire<S> {
     pub(super) fn new(stream: S, conn: Connection) -> Self {
         Self {
-            locked: Mutex::new(Locked { conn, stream }),
+            locked: Mutex::new(Locked {
+                conn,
+                stream,
+                held: false,
+            }),
             engine: Mutex::new(None),
         }
     }
@@ -98,6 +105,8 @@ impl<S: Stream> Io<'_, S> {
                 Poll::Pending => {}
             }
         }
+        let flushed = self.stream.poll_flush(cx)?;
+        self.held = flushed.is_pending();
         Ok(progress)
     }
 
@@ -119,9 +128,10 @@ impl<S: Stream> Io<'_, S> {
     }
 
     /// At the end, one try at writing what is queued (an ERROR command
-    /// tells the peer why).
+    /// tells the peer why), and the stream's goodbye.
     pub(super) fn flush_best_effort(&mut self) {
         let _ = self.write_some();
+        self.stream.farewell();
     }
 }
 
@@ -134,6 +144,7 @@ impl<S: Stream> DirectWrite for Wire<S> {
         let Ok(locked) = self.locked.try_lock() else {
             return Err(msg);
         };
+        debug_assert!(locked.stream.direct_writes());
         let mut io = Io { locked };
         if !io.conn.is_ready() {
             return Err(msg);

@@ -57,10 +57,10 @@ impl Connecter {
                 connected = attempt => connected,
             };
             match connected {
-                Ok((stream, peer)) => {
+                Ok((raw, peer)) => {
                     let link = Link::new(self.shared.clone(), self.name.clone(), peer);
                     link.emit(|endpoint, peer| Event::Connected { endpoint, peer });
-                    match self.serve(&link, stream).await {
+                    match self.serve::<T>(&link, raw).await {
                         Served::Worked => backoff.reset(),
                         Served::Failed => {}
                         Served::GaveUp => break,
@@ -84,16 +84,15 @@ impl Connecter {
 
     /// One connection serving the pipe: its handshake, then messages until
     /// either side ends it.
-    async fn serve<S: crate::transport::Stream>(&self, link: &Link, stream: S) -> Served {
-        let mut engine = link.engine(stream);
+    async fn serve<T: Transport>(&self, link: &Link, raw: T::Raw) -> Served {
         let handshake = tokio::select! {
-            handshake = engine.handshake() => handshake,
+            handshake = link.handshake::<T>(raw) => handshake,
             reason = self.give_up() => {
                 link.handshake_failed(reason);
                 return Served::GaveUp;
             }
         };
-        let Some(info) = link.handshaken(handshake) else {
+        let Some((mut engine, info)) = link.handshaken(handshake) else {
             return Served::Failed;
         };
         self.shared.up(self.pipe, Peer::new(info, &link.peer));
@@ -136,7 +135,7 @@ impl Connecter {
 async fn connect_within<T: Transport>(
     endpoint: &Endpoint,
     timeout: Option<Duration>,
-) -> io::Result<(T::Stream, PeerAddress)> {
+) -> io::Result<(T::Raw, PeerAddress)> {
     match timeout.filter(|t| !t.is_zero()) {
         None => T::connect(endpoint).await,
         Some(t) => tokio::time::timeout(t, T::connect(endpoint))

@@ -25,7 +25,7 @@ const SHED_BACKOFF: Duration = Duration::from_millis(1);
 
 /// Accepts connections on `listener` until the endpoint closes.
 pub(crate) async fn run<T: Transport>(
-    listener: T::Listener,
+    mut listener: T::Listener,
     endpoint: Arc<str>,
     shared: Arc<SocketShared>,
     mut lifecycle: Lifecycle,
@@ -34,15 +34,15 @@ pub(crate) async fn run<T: Transport>(
     let mut handshakes = Handshakes::default();
     loop {
         let accepted = tokio::select! {
-            accepted = T::accept(&listener) => accepted,
+            accepted = T::accept(&mut listener) => accepted,
             _ = closing(&mut lifecycle) => break,
         };
         match accepted {
-            Ok((stream, peer)) => {
+            Ok((raw, peer)) => {
                 let link = Link::new(shared.clone(), endpoint.clone(), peer);
                 link.emit(|endpoint, peer| Event::Accepted { endpoint, peer });
                 let place = handshakes.admit(Instant::now());
-                spawner.spawn(serve::<T>(link, stream, place, lifecycle.clone()));
+                spawner.spawn(serve::<T>(link, raw, place, lifecycle.clone()));
             }
             Err(e) => {
                 // Out of file descriptors, most likely: a straggling
@@ -72,24 +72,18 @@ pub(crate) async fn run<T: Transport>(
 /// One accepted connection: its handshake (abandoned if the endpoint
 /// closes, or the listener needs its place), then a pipe of its own until
 /// either side ends it.
-async fn serve<T: Transport>(
-    link: Link,
-    stream: T::Stream,
-    mut place: Shed,
-    mut lifecycle: Lifecycle,
-) {
-    let mut engine = link.engine(stream);
+async fn serve<T: Transport>(link: Link, raw: T::Raw, mut place: Shed, mut lifecycle: Lifecycle) {
     let handshake = tokio::select! {
         biased;
         _ = closing(&mut lifecycle) => {
             link.handshake_failed(Reason::Closed);
             return;
         }
-        handshake = engine.handshake() => handshake,
+        handshake = link.handshake::<T>(raw) => handshake,
         () = place.shed() => Err(End::Shed),
     };
     drop(place);
-    let Some(info) = link.handshaken(handshake) else {
+    let Some((mut engine, info)) = link.handshaken(handshake) else {
         return;
     };
     let (pipe, end) = link.shared.new_pipe();

@@ -12,7 +12,7 @@ pub(crate) mod listen;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferrozmq_proto::{Connection, PeerInfo, SocketType};
+use ferrozmq_proto::{Connection, PeerInfo, ProtocolError, SocketType};
 use tokio::sync::watch;
 
 use crate::engine::{End, Engine};
@@ -20,7 +20,7 @@ use crate::monitor::{Event, Reason};
 use crate::peer::PeerAddress;
 use crate::pipe::{Closing, EngineEnd};
 use crate::socket::shared::SocketShared;
-use crate::transport::Stream;
+use crate::transport::{Start, Stream, Transport};
 
 /// Tells an endpoint's tasks (listener, connecter, connections) to stop.
 pub(crate) type Lifecycle = watch::Receiver<Closing>;
@@ -59,25 +59,45 @@ impl Link {
             .emit(event(self.endpoint.to_string(), self.peer.clone()));
     }
 
-    /// An engine for a new connection, with the socket's options now.
-    fn engine<S: Stream>(&self, stream: S) -> Engine<S> {
+    /// Opens a new connection as its transport does, and makes its
+    /// engine, with the socket's options now; its ZMTP handshake is next.
+    /// The opening counts against `handshake_ivl`, as the handshake does.
+    async fn open<T: Transport>(&self, raw: T::Raw) -> Result<Engine<T::Stream>, End> {
         let options = self.shared.options();
+        let opening = T::open(raw, &options);
+        let (stream, start) = match options.handshake_ivl.filter(|t| !t.is_zero()) {
+            Some(limit) => tokio::time::timeout(limit, opening)
+                .await
+                .map_err(|_| ProtocolError::HandshakeTimeout)??,
+            None => opening.await?,
+        };
         stream.tune(&options.tuning());
         let socket_type = self.shared.socket_type;
         let config = options.protocol_config(socket_type);
-        let connection = if socket_type == SocketType::Stream {
-            Connection::raw(config, Instant::now())
-        } else {
-            Connection::new(config, Instant::now())
+        let now = Instant::now();
+        let connection = match start {
+            Start::Greeting if socket_type == SocketType::Stream => Connection::raw(config, now),
+            Start::Greeting => Connection::new(config, now),
+            Start::Zws(zws) => Connection::zws(config, zws, now),
         };
-        Engine::new(stream, connection)
+        Ok(Engine::new(stream, connection))
+    }
+
+    /// Opens the connection and runs its handshake.
+    async fn handshake<T: Transport>(
+        &self,
+        raw: T::Raw,
+    ) -> Result<(Engine<T::Stream>, PeerInfo), End> {
+        let mut engine = self.open::<T>(raw).await?;
+        let peer = engine.handshake().await?;
+        Ok((engine, peer))
     }
 
     /// The peer when the handshake succeeded; a failure is reported. The
     /// success is reported by [`succeeded`](Self::succeeded), once the
     /// socket has been told of the pipe: a monitor that sees it knows the
     /// socket's next call routes to the peer.
-    fn handshaken(&self, handshake: Result<PeerInfo, End>) -> Option<PeerInfo> {
+    fn handshaken<T>(&self, handshake: Result<T, End>) -> Option<T> {
         handshake
             .map_err(|end| self.handshake_failed(end.into()))
             .ok()

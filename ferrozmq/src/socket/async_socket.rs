@@ -58,8 +58,8 @@ impl AsyncSocket {
     /// Binds to a local endpoint; see [`crate::Socket::bind`]. Name and
     /// interface look-ups run off the runtime.
     pub async fn bind(&self, endpoint: &str) -> Result<()> {
-        let ipv6 = self.core.get(|o| o.ipv6);
-        self.bind_with(endpoint, move |given| Bound::new(given, ipv6))
+        let setup = self.core.bind_setup();
+        self.bind_with(endpoint, move |given| Bound::new(given, &setup))
             .await
     }
 
@@ -295,8 +295,9 @@ mod tests {
         runtime.block_on(async {
             let rep = ctx.async_socket(SocketType::Rep).unwrap();
             tokio::spawn(async { tick() });
+            let setup = rep.core.bind_setup();
             let slow_bind =
-                |given: &str| wait_for_the_runtime().and_then(|()| Bound::new(given, false));
+                move |given: &str| wait_for_the_runtime().and_then(|()| Bound::new(given, &setup));
             rep.bind_with("tcp://127.0.0.1:*", slow_bind).await.unwrap();
             let req = ctx.async_socket(SocketType::Req).unwrap();
             let slow_parse =

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use tokio::runtime::Handle;
 use tokio::sync::watch;
 
 use super::routing::Routing;
@@ -20,9 +21,9 @@ use crate::pattern::Behaviour;
 use crate::pipe::{Closing, PipeId};
 use crate::session::{Lifecycle, connect::Connecter, listen};
 use crate::transport::Transport;
-use crate::transport::inproc;
 use crate::transport::ipc::{self, Ipc, IpcListener};
 use crate::transport::tcp::{self, Tcp};
+use crate::transport::ws::{Ws, WsListener};
 use crate::{Error, Result, SocketType};
 
 /// One socket: its routing state, endpoints and runtime. Dropping it
@@ -73,10 +74,20 @@ pub(crate) struct Bound {
     listener: Listener,
 }
 
+/// What binding needs from its socket, to take off the runtime.
+pub(crate) struct BindSetup {
+    options: Options,
+    ctx: Arc<ContextInner>,
+    runtime: Handle,
+}
+
 /// A bound listener of one transport.
 enum Listener {
     Tcp(std::net::TcpListener),
     Ipc(std::os::unix::net::UnixListener, IpcAddr),
+    /// A path on a ws port (shared, perhaps, with other sockets), and the
+    /// resolved endpoint.
+    Ws(WsListener, Endpoint),
     /// Nothing listens: the name is claimed in the context at `listen`.
     Inproc(String),
 }
@@ -85,10 +96,18 @@ impl Bound {
     /// Parses, looks up and binds `given`; with `ipv6`, `*` is every
     /// interface of both families (libzmq's `ZMQ_IPV6`). It blocks on name
     /// and interface look-ups: the async API calls it off the runtime.
-    pub(crate) fn new(given: &str, ipv6: bool) -> Result<Self> {
+    pub(crate) fn new(given: &str, setup: &BindSetup) -> Result<Self> {
         let endpoint = Endpoint::parse(given, true)?;
         let listener = match &endpoint {
-            Endpoint::Tcp { .. } => Listener::Tcp(tcp::bind(&endpoint, given, ipv6)?),
+            Endpoint::Tcp { .. } => Listener::Tcp(tcp::bind(&endpoint, given, setup.options.ipv6)?),
+            Endpoint::Ws { .. } => {
+                let (listener, resolved) =
+                    setup
+                        .ctx
+                        .ws
+                        .bind(&endpoint, given, &setup.options, &setup.runtime)?;
+                Listener::Ws(listener, resolved)
+            }
             Endpoint::Ipc(addr) => Listener::Ipc(ipc::bind(addr, given)?, addr.clone()),
             Endpoint::Inproc(name) => Listener::Inproc(name.clone()),
         };
@@ -151,6 +170,15 @@ impl SocketCore {
         }
         self.routing().configure(change);
         Ok(())
+    }
+
+    /// What a bind needs, to run off the runtime.
+    pub(crate) fn bind_setup(&self) -> BindSetup {
+        BindSetup {
+            options: self.options(),
+            ctx: self.ctx.clone(),
+            runtime: self.spawner.handle().clone(),
+        }
     }
 
     /// Reads a routing option.
@@ -240,9 +268,14 @@ impl SocketCore {
                 };
                 self.serve::<Ipc>(listener, Endpoint::Ipc(addr).to_string(), watch)
             }
+            Listener::Ws(listener, resolved) => {
+                self.carries(&resolved)?;
+                self.serve::<Ws>(listener, resolved.to_string(), watch)
+            }
             Listener::Inproc(name) => {
+                let endpoint = Endpoint::Inproc(name.clone());
                 let claimed = self
-                    .inproc_supported()
+                    .carries(&endpoint)
                     .and_then(|()| self.ctx.inproc.bind(&name, &self.shared));
                 if let Err(e) = claimed {
                     self.shared.emit(Event::BindFailed {
@@ -272,9 +305,9 @@ impl SocketCore {
         let resolved = endpoint.to_string();
         let immediate = self.get(|o| o.immediate);
         let named = self.shared.with_options(|o| o.connect_routing_id.take());
+        self.carries(&endpoint)?;
         let (lifecycle, watch) = watch::channel(Closing::Open);
         if let Endpoint::Inproc(name) = &endpoint {
-            self.inproc_supported()?;
             let pipe = self.ctx.inproc.connect(name, &self.shared);
             let id = pipe.id;
             self.routing().attach_connect(pipe, immediate, named);
@@ -284,19 +317,18 @@ impl SocketCore {
         let (pipe, end) = self.shared.new_pipe();
         let id = pipe.id;
         self.routing().attach_connect(pipe, immediate, named);
-        let ipc = matches!(endpoint, Endpoint::Ipc(_));
         let connecter = Connecter {
-            endpoint,
+            endpoint: endpoint.clone(),
             name: given.into(),
             pipe: id,
             end,
             shared: self.shared.clone(),
             lifecycle: watch,
         };
-        if ipc {
-            self.spawner.spawn(connecter.run::<Ipc>());
-        } else {
-            self.spawner.spawn(connecter.run::<Tcp>());
+        match endpoint {
+            Endpoint::Ipc(_) => self.spawner.spawn(connecter.run::<Ipc>()),
+            Endpoint::Ws { .. } => self.spawner.spawn(connecter.run::<Ws>()),
+            _ => self.spawner.spawn(connecter.run::<Tcp>()),
         }
         self.add_connect(id, given, resolved, lifecycle);
         Ok(())
@@ -319,15 +351,17 @@ impl SocketCore {
         });
     }
 
-    /// A STREAM socket's peers are raw byte streams: not over inproc.
-    fn inproc_supported(&self) -> Result<()> {
-        if inproc::supports(self.shared.socket_type) {
-            Ok(())
-        } else {
-            Err(Error::Unsupported(format!(
-                "{} sockets over inproc://",
-                self.shared.socket_type.as_str()
-            )))
+    /// Whether the socket's type can use the endpoint's transport: a
+    /// STREAM socket's peers are raw TCP or IPC byte streams, as in
+    /// libzmq.
+    fn carries(&self, endpoint: &Endpoint) -> Result<()> {
+        let raw = self.shared.socket_type == SocketType::Stream;
+        match endpoint {
+            Endpoint::Inproc(_) | Endpoint::Ws { .. } if raw => Err(Error::Unsupported(format!(
+                "STREAM sockets over {}",
+                endpoint.to_string().split("://").next().unwrap_or_default()
+            ))),
+            _ => Ok(()),
         }
     }
 

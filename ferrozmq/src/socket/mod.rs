@@ -573,10 +573,10 @@ impl Socket {
     /// network interface's name (`tcp://eth0:5555`, as in libzmq) or a
     /// host name.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
-        let ipv6 = self.core.get(|o| o.ipv6);
+        let setup = self.core.bind_setup();
         let bound = self
             .core
-            .bind_failed(endpoint, Bound::new(endpoint, ipv6))?;
+            .bind_failed(endpoint, Bound::new(endpoint, &setup))?;
         self.core.listen(bound)
     }
 

@@ -20,7 +20,7 @@ use crate::monitor::{Event, Reason};
 use crate::peer::{Peer, PeerAddress};
 use crate::pipe::{Closing, Notify, Pipe, PipeId, Queue};
 use crate::socket::shared::SocketShared;
-use crate::{Error, Result, SocketType};
+use crate::{Error, Result};
 use ferrozmq_proto::PeerInfo;
 
 /// The names bound in one context.
@@ -210,10 +210,4 @@ fn peer(of: &SocketShared, to: &SocketShared) -> Result<Peer, ferrozmq_proto::Pr
     let properties = of.ready_properties();
     let info = PeerInfo::from_properties(properties, to.socket_type)?;
     Ok(Peer::new(info, &PeerAddress::Inproc))
-}
-
-/// Whether a socket type can use inproc: a STREAM socket's peers are raw
-/// byte streams, which inproc does not carry (as in libzmq).
-pub(crate) fn supports(socket_type: SocketType) -> bool {
-    socket_type != SocketType::Stream
 }

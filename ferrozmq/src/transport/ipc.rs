@@ -11,8 +11,9 @@ use std::task::{Context, Poll};
 use bytes::BufMut;
 use tokio::net::{UnixListener, UnixStream};
 
-use super::{Stream, Transport};
+use super::{Start, Stream, Transport};
 use crate::endpoint::{Endpoint, IpcAddr};
+use crate::options::Options;
 use crate::peer::PeerAddress;
 use crate::{Error, Result};
 
@@ -98,9 +99,10 @@ impl IpcListener {
 
 impl Transport for Ipc {
     type Stream = UnixStream;
+    type Raw = UnixStream;
     type Listener = IpcListener;
 
-    async fn accept(listener: &IpcListener) -> io::Result<(UnixStream, PeerAddress)> {
+    async fn accept(listener: &mut IpcListener) -> io::Result<(UnixStream, PeerAddress)> {
         let (stream, _) = listener.listener.accept().await?;
         Ok((stream, PeerAddress::Ipc))
     }
@@ -123,6 +125,10 @@ impl Transport for Ipc {
         };
         std_stream.set_nonblocking(true)?;
         Ok((UnixStream::from_std(std_stream)?, PeerAddress::Ipc))
+    }
+
+    async fn open(stream: UnixStream, _: &Options) -> io::Result<(UnixStream, Start)> {
+        Ok((stream, Start::Greeting))
     }
 }
 

@@ -8,8 +8,9 @@ use std::task::{Context, Poll};
 use bytes::BufMut;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use super::{Stream, Transport, Tuning};
+use super::{Start, Stream, Transport, Tuning};
 use crate::endpoint::Endpoint;
+use crate::options::Options;
 use crate::peer::PeerAddress;
 use crate::{Error, Result};
 
@@ -69,9 +70,10 @@ fn bind_error(e: io::Error, endpoint: &str) -> Error {
 
 impl Transport for Tcp {
     type Stream = TcpStream;
+    type Raw = TcpStream;
     type Listener = TcpListener;
 
-    async fn accept(listener: &TcpListener) -> io::Result<(TcpStream, PeerAddress)> {
+    async fn accept(listener: &mut TcpListener) -> io::Result<(TcpStream, PeerAddress)> {
         let (stream, peer) = listener.accept().await?;
         Ok((ready(stream), peer.into()))
     }
@@ -80,6 +82,10 @@ impl Transport for Tcp {
         let stream = dial(endpoint).await?;
         let peer = stream.peer_addr()?;
         Ok((ready(stream), peer.into()))
+    }
+
+    async fn open(stream: TcpStream, _: &Options) -> io::Result<(TcpStream, Start)> {
+        Ok((stream, Start::Greeting))
     }
 }
 
