@@ -529,6 +529,56 @@ macro_rules! common_methods {
         pub fn connect_timeout(&self) -> Option<Duration> {
             self.core.get(|o| o.connect_timeout)
         }
+
+        /// `wss://` binds: the server's certificate chain, PEM (libzmq's
+        /// `ZMQ_WSS_CERT_PEM`); read at `bind`.
+        pub fn set_wss_cert_pem(&self, pem: impl Into<bytes::Bytes>) -> Result<()> {
+            let pem = pem.into();
+            self.core.set(|o| o.tls.cert_pem = Some(pem))
+        }
+
+        /// `wss://` binds: the server's private key, PEM
+        /// (`ZMQ_WSS_KEY_PEM`).
+        pub fn set_wss_key_pem(&self, pem: impl Into<bytes::Bytes>) -> Result<()> {
+            let pem = pem.into();
+            self.core.set(|o| o.tls.key_pem = Some(pem))
+        }
+
+        /// `wss://` connects: certificates to trust besides the system's
+        /// roots, PEM (`ZMQ_WSS_TRUST_PEM`).
+        pub fn set_wss_trust_pem(&self, pem: impl Into<bytes::Bytes>) -> Result<()> {
+            let pem = pem.into();
+            self.core.set(|o| o.tls.trust_pem = Some(pem))
+        }
+
+        /// `wss://` connects: whether the system's roots are trusted
+        /// (`ZMQ_WSS_TRUST_SYSTEM`); default true.
+        pub fn set_wss_trust_system(&self, on: bool) -> Result<()> {
+            self.core.set(|o| o.tls.trust_system = on)
+        }
+
+        /// `wss://` connects: the name the server's certificate must carry,
+        /// when not the endpoint's host (`ZMQ_WSS_HOSTNAME`).
+        pub fn set_wss_hostname(&self, name: Option<String>) -> Result<()> {
+            self.core.set(|o| o.tls.hostname = name)
+        }
+
+        /// See [`set_wss_trust_system`](Self::set_wss_trust_system).
+        pub fn wss_trust_system(&self) -> bool {
+            self.core.get(|o| o.tls.trust_system)
+        }
+
+        /// See [`set_wss_hostname`](Self::set_wss_hostname).
+        pub fn wss_hostname(&self) -> Option<String> {
+            self.core.get(|o| o.tls.hostname.clone())
+        }
+
+        /// Whether a certificate and a key are set for `wss://` binds
+        /// (what was set is not given back: it holds a secret).
+        pub fn has_wss_cert(&self) -> bool {
+            self.core
+                .get(|o| o.tls.cert_pem.is_some() && o.tls.key_pem.is_some())
+        }
     };
 }
 pub(crate) use common_methods;

@@ -72,6 +72,8 @@ pub(super) enum Status {
     NotFound,
     /// Not a WebSocket upgrade at all.
     UpgradeRequired,
+    /// The path's socket has too many connections waiting for it.
+    Unavailable,
 }
 
 impl Status {
@@ -83,6 +85,9 @@ impl Status {
             }
             Self::NotFound => {
                 b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            }
+            Self::Unavailable => {
+                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             }
             Self::UpgradeRequired => {
                 b"HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

@@ -251,7 +251,7 @@ async fn route(tcp: tokio::net::TcpStream, peer: PeerAddress, port: Arc<Port>) {
                             return;
                         };
                         link = back;
-                        http::Status::BadRequest
+                        http::Status::Unavailable
                     }
                 }
             }
