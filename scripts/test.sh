@@ -10,6 +10,16 @@ quick=0
 
 section() { printf '\n==== %s ====\n' "$*"; }
 
+section "system packages: Debian's libzmq with ws (python3-zmq), Chromium"
+packages=(python3-zmq libzmq3-dev chromium)
+command -v npm >/dev/null || packages+=(nodejs npm)
+if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
+    sudo=""
+    [[ $(id -u) != 0 ]] && sudo="sudo"
+    $sudo apt-get update -q
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}"
+fi
+
 section "python venv with pyzmq (interop peer)"
 if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv
@@ -19,6 +29,17 @@ if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -r inte
     exit 1
 fi
 .venv/bin/python -c 'import zmq; print("pyzmq", zmq.pyzmq_version(), "libzmq", zmq.zmq_version())'
+
+section "python venv on Debian's python3-zmq (libzmq 4.3.4 with ws)"
+if [[ ! -x .venv-debian/bin/python ]]; then
+    /usr/bin/python3 -m venv --system-site-packages .venv-debian
+fi
+.venv-debian/bin/python -m pip install --quiet --disable-pip-version-check pytest==8.3.3 pytest-timeout==2.3.1
+.venv-debian/bin/python -c 'import zmq; assert zmq.has("WS"); print("python3-zmq", zmq.pyzmq_version(), "libzmq", zmq.zmq_version())'
+
+section "npm packages: zeromq.js, jszmq, ws, playwright-core"
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
+(cd interop/js && npm ci --no-audit --no-fund --loglevel=error)
 
 section "format"
 cargo fmt --all --check
@@ -46,6 +67,17 @@ section "interop against pyzmq"
 cargo build --quiet -p ferrozmq-cli
 cargo build --quiet -p ferrozmq-interop --example ferrozmq-peer
 (cd interop && ../.venv/bin/python -m pytest -v tests)
+
+section "interop over ws against Debian's libzmq 4.3.4"
+(cd interop && ../.venv-debian/bin/python -m pytest -v tests/test_ws_libzmq.py)
+
+section "interop over ws against zeromq.js and jszmq"
+node --test interop/js/
+
+section "the browser module against libzmq, and the demo page in headless Chromium"
+node --test web/test/
+node --test web/browser-test/
+echo "screenshots: target/web/"
 
 if [[ $quick == 0 ]]; then
     section "fuzz smoke: every proto parser for 10 s (scripts/fuzz.sh N for longer)"

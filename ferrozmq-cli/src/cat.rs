@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use crate::Failure;
 use crate::client::parse_seconds;
 use crate::text::{message_line, parse_line, print_line};
+use crate::tls::{TlsArgs, apply_tls};
 
 /// Options of the socket commands.
 #[derive(clap::Args)]
@@ -27,6 +28,7 @@ Examples:
   ferrozmq req --connect tcp://127.0.0.1:5555 --send hello
   ferrozmq rep --bind tcp://127.0.0.1:5555 --send world --count 1
   ferrozmq router --bind tcp://127.0.0.1:5555 --count 1
+  ferrozmq pub --bind ws://127.0.0.1:8080/feed
 
 Exits after --count messages received; a socket that only sends exits once
 its input is sent. With --timeout, exit status 1 if the time runs out first.")]
@@ -53,6 +55,8 @@ pub(crate) struct Args {
     /// Give up (exit status 1) after this many seconds.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     timeout: Option<Duration>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Runs a socket of `socket_type` as `args` say.
@@ -86,6 +90,7 @@ async fn setup(
     args: &Args,
 ) -> Result<AsyncSocket, Failure> {
     let socket = ctx.async_socket(socket_type)?;
+    apply_tls!(socket, &args.tls.read()?);
     if let Some(id) = &args.routing_id {
         socket.set_routing_id(id.clone().into_bytes())?;
     }

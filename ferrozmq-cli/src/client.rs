@@ -6,6 +6,7 @@ use ferrozmq::{Context, Error, SocketType};
 
 use crate::Failure;
 use crate::text::{message_line, print_line};
+use crate::tls::{TlsArgs, apply_tls};
 
 /// Options of `ferrozmq client`.
 #[derive(clap::Args)]
@@ -15,6 +16,8 @@ Examples:
   ferrozmq client --count 3 \"How are you?\"
   ferrozmq client --connect tcp://h1:9999 --connect tcp://h2:9999 --count 4
   ferrozmq client --timeout 2.5 stop
+  ferrozmq client --connect ws://127.0.0.1:8080/zmq
+  ferrozmq client --connect wss://localhost:8443/zmq --wss-trust ca.pem
 
 Each reply is printed as \"Received: <reply>\". With several --connect the
 requests go round-robin over the servers. Without --timeout the client waits
@@ -36,6 +39,8 @@ pub(crate) struct Args {
     /// The request to send.
     #[arg(default_value = "Hello")]
     message: String,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Sends `count` requests, printing `Received: <reply>` for each.
@@ -46,6 +51,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     socket.set_linger(Some(Duration::ZERO))?;
     socket.set_send_timeout(args.timeout)?;
     socket.set_recv_timeout(args.timeout)?;
+    apply_tls!(socket, &args.tls.read()?);
     for endpoint in &args.connects {
         socket.connect(endpoint)?;
     }

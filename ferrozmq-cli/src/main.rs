@@ -9,6 +9,8 @@ mod client;
 mod proxy;
 mod server;
 mod text;
+mod tls;
+mod web;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -28,6 +30,7 @@ Examples:
   ferrozmq client stop                   # asks the server to exit
   ferrozmq pull --bind tcp://127.0.0.1:5557 --count 3
   seq 3 | ferrozmq push --connect tcp://127.0.0.1:5557
+  ferrozmq web                           # browser demo on http://127.0.0.1:8080
 
 Errors are one line on stderr (ferrozmq: error: ...) with exit status 1.")]
 struct Cli {
@@ -67,6 +70,8 @@ enum Command {
     Stream(cat::Args),
     /// Move messages between a frontend and a backend socket (zmq_proxy).
     Proxy(proxy::Args),
+    /// Serve the browser demo: a page with ZeroMQ sockets over WebSocket.
+    Web(web::Args),
 }
 
 /// Why a subcommand failed: `main` prints it as `ferrozmq: error: <it>`
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
         Command::Pair(args) => cat::run(SocketType::Pair, args),
         Command::Stream(args) => cat::run(SocketType::Stream, args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Web(args) => web::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

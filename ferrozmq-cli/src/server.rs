@@ -4,6 +4,7 @@ use ferrozmq::{Context, SocketType};
 
 use crate::Failure;
 use crate::text::{message_line, print_line};
+use crate::tls::{TlsArgs, apply_tls};
 
 /// Options of `ferrozmq server`.
 #[derive(clap::Args)]
@@ -12,6 +13,8 @@ Examples:
   ferrozmq server
   ferrozmq server --bind tcp://*:5555 --reply pong
   ferrozmq server --bind tcp://127.0.0.1:5555 --bind tcp://127.0.0.1:5556
+  ferrozmq server --bind ws://127.0.0.1:8080/zmq
+  ferrozmq server --bind wss://*:8443/zmq --wss-cert cert.pem --wss-key key.pem
 
 Each request is printed as \"Received request: <message>\" (frames joined by
 a tab, bytes that are not printable UTF-8 escaped as \\xNN) and answered.
@@ -27,6 +30,8 @@ pub(crate) struct Args {
     /// The reply to every request.
     #[arg(long, value_name = "TEXT", default_value = "Message Received")]
     reply: String,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Prints `Received request: <message>` per request and replies; returns
@@ -34,6 +39,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let ctx = Context::new();
     let mut socket = ctx.socket(SocketType::Rep)?;
+    apply_tls!(socket, &args.tls.read()?);
     for endpoint in &args.binds {
         socket.bind(endpoint)?;
     }

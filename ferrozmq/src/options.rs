@@ -5,7 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferrozmq_proto::{Config, Security, SocketType};
 
-use crate::transport::ws::TlsOptions;
+use crate::transport::ws::{Page, TlsOptions};
 
 /// Every option of a socket; libzmq's names and defaults.
 #[derive(Clone, Debug)]
@@ -36,6 +36,9 @@ pub(crate) struct Options {
     pub(crate) connect_routing_id: Option<Bytes>,
     /// `wss://`'s certificates and trust.
     pub(crate) tls: TlsOptions,
+    /// Pages a ws port bound by this socket serves to plain `GET`s, by
+    /// path.
+    pub(crate) http_pages: Vec<(String, Page)>,
 }
 
 impl Default for Options {
@@ -67,6 +70,7 @@ impl Default for Options {
             ipv6: false,
             connect_routing_id: None,
             tls: TlsOptions::default(),
+            http_pages: Vec::new(),
         }
     }
 }

@@ -94,11 +94,13 @@ fn paths_share_a_port() {
     assert!(again.is_some(), "the port was never let go");
 }
 
-/// Answers to requests that are not what a ZWS server takes.
+/// Answers to requests that are not what a ZWS server takes; a page
+/// for a plain GET of a path that has one.
 #[test]
 fn the_upgrade_refuses_with_a_status() {
     let ctx = Context::new();
     let rep = socket(&ctx, SocketType::Rep);
+    rep.add_http_page("/page", "text/plain", "a page").unwrap();
     rep.bind("ws://127.0.0.1:*/zmq").unwrap();
     let at = authority(&rep.last_endpoint().unwrap());
     let ask = |request: String| {
@@ -121,6 +123,11 @@ fn the_upgrade_refuses_with_a_status() {
         )
     };
     assert!(ask("GET / HTTP/1.1\r\nHost: x\r\n\r\n".into()).starts_with("HTTP/1.1 426"));
+    let page = ask("GET /page?x HTTP/1.1\r\nHost: x\r\n\r\n".into());
+    assert!(
+        page.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"),
+        "{page}"
+    );
     assert!(ask(upgrade("/other", "ZWS2.0")).starts_with("HTTP/1.1 404"));
     assert!(ask(upgrade("/zmq", "chat, ZWS2.0/PLAIN")).starts_with("HTTP/1.1 400"));
     assert!(ask(upgrade("/zmq", "ZWS2.0")).starts_with("HTTP/1.1 101"));

@@ -563,6 +563,26 @@ macro_rules! common_methods {
             self.core.set(|o| o.tls.hostname = name)
         }
 
+        /// `ws://` and `wss://` binds: the port also serves this page to a
+        /// plain HTTP `GET` of `path` (one that asks no upgrade), so that
+        /// a web page and the sockets it talks to share one origin (what
+        /// `ferrozmq web` does). Read at `bind`; every socket bound to a
+        /// port adds its pages.
+        pub fn add_http_page(
+            &self,
+            path: &str,
+            content_type: &str,
+            body: impl Into<bytes::Bytes>,
+        ) -> Result<()> {
+            if !path.starts_with('/') || content_type.contains(['\r', '\n']) {
+                return Err(Error::InvalidOption(
+                    "a page's path starts with / and its content type is one line",
+                ));
+            }
+            let page = (path.to_owned(), (content_type.to_owned(), body.into()));
+            self.core.set(|o| o.http_pages.push(page))
+        }
+
         /// See [`set_wss_trust_system`](Self::set_wss_trust_system).
         pub fn wss_trust_system(&self) -> bool {
             self.core.get(|o| o.tls.trust_system)

@@ -150,6 +150,30 @@ pub(super) fn parse_request(head: &[u8]) -> Result<Request, Status> {
     })
 }
 
+/// The path of a plain `GET` (not an upgrade), for a page.
+pub(super) fn get_path(head: &[u8]) -> Option<String> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) if req.method == Some("GET") => {}
+        _ => return None,
+    }
+    let target = req.path?;
+    Some(target.split('?').next().unwrap_or("/").to_owned())
+}
+
+/// A page's `200 OK`, closing the connection after it.
+pub(super) fn page_response(content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(body);
+    response
+}
+
 /// The first subprotocol offered that `accepts` takes (libzmq's rule).
 pub(super) fn choose(request: &Request, accepts: impl Fn(Zws) -> bool) -> Option<Zws> {
     request

@@ -76,10 +76,16 @@ impl Drop for WsListener {
     }
 }
 
+/// A page a ws port serves to a plain `GET`: its content type and body.
+pub(crate) type Page = (String, bytes::Bytes);
+
 /// A bound port and its paths.
 #[derive(Debug)]
 struct Port {
     paths: Mutex<HashMap<String, mpsc::Sender<(Raw, PeerAddress)>>>,
+    /// Pages for plain `GET`s, by path (the `http_page` option of the
+    /// sockets bound to the port).
+    pages: Mutex<HashMap<String, Page>>,
     tls: Option<Arc<rustls::ServerConfig>>,
     /// Dropped with the port: its dispatcher stops.
     _alive: watch::Sender<()>,
@@ -150,6 +156,7 @@ impl Ports {
                 let (alive, stopped) = watch::channel(());
                 let bound = Arc::new(Port {
                     paths: Mutex::default(),
+                    pages: Mutex::default(),
                     tls: server_tls,
                     _alive: alive,
                 });
@@ -158,8 +165,13 @@ impl Ports {
                     TcpListener::from_std(listener)?
                 };
                 runtime.spawn(dispatch(listener, Arc::downgrade(&bound), stopped));
-                let key_port = if *port == 0 { local.port() } else { *port };
-                ports.insert((host.clone(), key_port), Arc::downgrade(&bound));
+                // Found again by the host asked for, and by the address
+                // it resolved to (a later bind of the resolved endpoint).
+                ports.insert((host.clone(), local.port()), Arc::downgrade(&bound));
+                ports.insert(
+                    (local.ip().to_string(), local.port()),
+                    Arc::downgrade(&bound),
+                );
                 let mut resolved = Endpoint::from_addr(local);
                 if let Endpoint::Tcp { host, port, .. } = resolved {
                     resolved = Endpoint::Ws {
@@ -172,6 +184,11 @@ impl Ports {
                 (bound, resolved)
             }
         };
+        bound
+            .pages
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(options.http_pages.iter().cloned());
         let (tx, accepted) = mpsc::channel(QUEUE);
         {
             let mut paths = bound.lock();
@@ -257,6 +274,21 @@ async fn route(tcp: tokio::net::TcpStream, peer: PeerAddress, port: Arc<Port>) {
             }
             None => http::Status::NotFound,
         },
+        Err(http::Status::UpgradeRequired) => {
+            let page = http::get_path(&head).and_then(|path| {
+                let pages = port.pages.lock().unwrap_or_else(PoisonError::into_inner);
+                pages.get(&path).cloned()
+            });
+            match page {
+                Some((content_type, body)) => {
+                    let response = http::page_response(&content_type, &body);
+                    let _ = http::write_all(&mut link, &response).await;
+                    link.close_notify();
+                    return;
+                }
+                None => http::Status::UpgradeRequired,
+            }
+        }
         Err(status) => status,
     };
     let _ = http::write_all(&mut link, refusal.response()).await;
