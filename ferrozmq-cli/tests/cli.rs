@@ -276,3 +276,44 @@ fn help_shows_examples() {
         assert!(out.stdout.iter().any(|l| l == "Examples:"), "{args:?}");
     }
 }
+
+/// The server and client over ws, and over wss with the test CA.
+#[test]
+fn server_and_client_over_ws_and_wss() {
+    let certs = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/wss/");
+    let (cert, key, ca) = (
+        format!("{certs}server.pem"),
+        format!("{certs}server.key"),
+        format!("{certs}ca.pem"),
+    );
+    for secure in [false, true] {
+        let tcp = free_endpoint();
+        let port = tcp.rsplit(':').next().unwrap();
+        let (ep, tls) = if secure {
+            (
+                format!("wss://localhost:{port}/zmq"),
+                vec!["--wss-cert", &cert, "--wss-key", &key],
+            )
+        } else {
+            (format!("ws://127.0.0.1:{port}/zmq"), vec![])
+        };
+        let bind = ep.replace("localhost", "127.0.0.1");
+        let server = spawn(&[&["server", "--bind", &bind][..], &tls].concat());
+        let client = run(&[
+            "client",
+            "--connect",
+            &ep,
+            "--wss-trust",
+            &ca,
+            "--timeout",
+            "20",
+            "over ws",
+        ]);
+        assert_eq!(client.code, Some(0), "{ep}: {:?}", client.stderr);
+        assert_eq!(client.stdout, ["Received: Message Received"]);
+        assert_eq!(server.line().as_deref(), Some("Received request: over ws"));
+        let stopped = run(&["client", "--connect", &ep, "--wss-trust", &ca, "stop"]);
+        assert_eq!(stopped.code, Some(0), "{:?}", stopped.stderr);
+        assert_eq!(server.finish().code, Some(0));
+    }
+}
