@@ -205,8 +205,23 @@ fn websocket_rules_hold() {
     let mut text = raw_client(&url, "ZWS2.0");
     text.send(Message::binary(b"\x00".to_vec())).unwrap();
     text.send(Message::text("not binary")).unwrap();
+    // An empty message (no flag byte), unknown flag bits, and a frame
+    // that declares a terabyte: each drops its own connection, the last
+    // before anything is allocated for it.
+    let mut empty = raw_client(&url, "ZWS2.0");
+    empty.send(Message::binary(b"\x00".to_vec())).unwrap();
+    empty.send(Message::binary(Vec::new())).unwrap();
+    let mut flags = raw_client(&url, "ZWS2.0");
+    flags.send(Message::binary(b"\x00".to_vec())).unwrap();
+    flags.send(Message::binary(b"\x80x".to_vec())).unwrap();
+    let mut huge = raw_client(&url, "ZWS2.0");
+    huge.send(Message::binary(b"\x00".to_vec())).unwrap();
+    let mut header = vec![0x82, 0xFF];
+    header.extend_from_slice(&(1u64 << 40).to_be_bytes());
+    header.extend_from_slice(&[1, 2, 3, 4]);
+    huge.get_mut().write_all(&header).unwrap();
     let mut dropped = 0;
-    while dropped < 2 {
+    while dropped < 5 {
         match events.recv_timeout(Some(WAIT)) {
             Some(Event::Disconnected { reason, .. }) => {
                 assert!(!matches!(reason, ferrozmq::Reason::PeerClosed), "{reason}");
