@@ -1,11 +1,13 @@
 //! The workloads for a library with a blocking API (libzmq, ferrozmq's
 //! `Socket`): user threads, each socket with a context of its own, as when
-//! libzmq's `local_thr` and `remote_thr` run as two processes.
+//! libzmq's `local_thr` and `remote_thr` run as two processes (over
+//! inproc, which joins only the sockets of one context, one context for
+//! the process).
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::child::{self, Job, Outcome, Params, Role};
+use crate::child::{self, Job, Outcome, Params, Role, Transport};
 
 /// The four socket types the workloads use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,10 +25,11 @@ pub trait BlockingLib {
     /// What a sender hands to `send`, made once per run.
     type Payload: Send + 'static;
     /// A socket of `kind` with the HWM and linger of `p`, in a context of
-    /// its own.
+    /// its own (over inproc, in the process's one).
     fn socket(kind: Kind, p: Params) -> Self::Sock;
-    /// Binds `tcp://127.0.0.1:*` and returns the endpoint bound.
-    fn bind(s: &mut Self::Sock) -> String;
+    /// Binds a new endpoint of `transport` (see `Transport::endpoint`) and
+    /// returns the endpoint bound.
+    fn bind(s: &mut Self::Sock, transport: Transport) -> String;
     fn connect(s: &mut Self::Sock, endpoint: &str);
     fn payload(size: usize) -> Self::Payload;
     fn send(s: &mut Self::Sock, payload: &Self::Payload);
@@ -45,7 +48,7 @@ pub fn run<L: BlockingLib>(job: &Job) -> Outcome {
         Role::LatOne => Outcome::lat(lat_one::<L>(p)),
         Role::ThrPull => {
             let mut pull = L::socket(Kind::Pull, p);
-            child::announce(&L::bind(&mut pull));
+            child::announce(&L::bind(&mut pull, p.transport));
             let elapsed = receive::<L>(&mut pull, p);
             L::close(pull);
             Outcome::thr(elapsed)
@@ -63,7 +66,7 @@ pub fn run<L: BlockingLib>(job: &Job) -> Outcome {
         }
         Role::LatRep => {
             let mut rep = L::socket(Kind::Rep, p);
-            child::announce(&L::bind(&mut rep));
+            child::announce(&L::bind(&mut rep, p.transport));
             for _ in 0..p.count {
                 L::echo(&mut rep);
             }
@@ -105,7 +108,7 @@ fn round_trips<L: BlockingLib>(req: &mut L::Sock, p: Params) -> Vec<Duration> {
 
 fn thr_one<L: BlockingLib>(p: Params) -> Duration {
     let mut pull = L::socket(Kind::Pull, p);
-    let endpoint = L::bind(&mut pull);
+    let endpoint = L::bind(&mut pull, p.transport);
     let mut push = L::socket(Kind::Push, p);
     L::connect(&mut push, &endpoint);
     let sender = thread::spawn(move || {
@@ -124,7 +127,7 @@ fn thr_one<L: BlockingLib>(p: Params) -> Duration {
 
 fn lat_one<L: BlockingLib>(p: Params) -> Vec<Duration> {
     let mut rep = L::socket(Kind::Rep, p);
-    let endpoint = L::bind(&mut rep);
+    let endpoint = L::bind(&mut rep, p.transport);
     let server = thread::spawn(move || {
         for _ in 0..p.count {
             L::echo(&mut rep);

@@ -10,6 +10,9 @@
 //! on stdin, or for stdin to close, before it closes its socket.
 
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +31,54 @@ pub struct Params {
     pub count: u64,
     /// Send and receive high-water mark on every socket, in messages.
     pub hwm: usize,
+    /// How the two ends reach each other.
+    pub transport: Transport,
+}
+
+/// How the two ends reach each other. A library names the endpoint it
+/// binds with [`Transport::endpoint`]; the transports a library has are
+/// listed in its variants (`variants.rs`). A new transport is a value here
+/// (with its name and endpoint), in `transports::ALL`, and in those lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// TCP loopback: 127.0.0.1, an ephemeral port.
+    Tcp,
+    /// A Unix domain socket at a new file in the temporary folder.
+    Ipc,
+    /// Sockets of one context in one process: no kernel in between.
+    Inproc,
+}
+
+impl Transport {
+    /// Its endpoints' scheme: the name in tables, JSON and `--transports`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Ipc => "ipc",
+            Transport::Inproc => "inproc",
+        }
+    }
+
+    /// A new endpoint for a bound end of this process: for tcp, 127.0.0.1
+    /// with `any_port`, the library's way to ask for an ephemeral port
+    /// (`*` or `0`); for ipc a new file (removed by `serve` at the end of
+    /// the run), for inproc a new name.
+    pub fn endpoint(self, any_port: &str) -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        match self {
+            Transport::Tcp => format!("tcp://127.0.0.1:{any_port}"),
+            Transport::Ipc => {
+                let file = std::env::temp_dir()
+                    .join(format!("ferrozmq-bench-{}-{n}.sock", std::process::id()));
+                let endpoint = format!("ipc://{}", file.display());
+                IPC_FILES.lock().expect("ipc files").push(file);
+                endpoint
+            }
+            Transport::Inproc => format!("inproc://ferrozmq-bench-{n}"),
+        }
+    }
 }
 
 /// Which part of a workload a child runs.
@@ -56,6 +107,7 @@ pub struct Job {
     pub size: usize,
     pub count: u64,
     pub hwm: usize,
+    pub transport: Transport,
     /// The peer's endpoint, for the connecting end in two-process mode.
     pub endpoint: Option<String>,
 }
@@ -66,6 +118,7 @@ impl Job {
             size: self.size,
             count: self.count,
             hwm: self.hwm,
+            transport: self.transport,
         }
     }
 
@@ -148,12 +201,20 @@ pub fn cpu_now() -> (f64, f64) {
     (secs(ru.ru_utime), secs(ru.ru_stime))
 }
 
+/// The ipc files this process's endpoints named: not every library removes
+/// the file it bound (libzmq 4.3.4 here leaves it when the process ends
+/// soon after the close).
+static IPC_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
 /// Runs `job` with `run`, measures the CPU it uses, and prints the result
 /// line the parent waits for.
 pub fn serve(job: &Job, run: impl FnOnce(&Job) -> Outcome) {
     let (user0, sys0) = cpu_now();
     let mut outcome = run(job);
     let (user1, sys1) = cpu_now();
+    for file in IPC_FILES.lock().expect("ipc files").drain(..) {
+        let _ = std::fs::remove_file(file);
+    }
     outcome.cpu_user = user1 - user0;
     outcome.cpu_sys = sys1 - sys0;
     let line = serde_json::to_string(&outcome).expect("outcome as json");

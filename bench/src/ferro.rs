@@ -1,14 +1,16 @@
 //! ferrozmq, with its blocking API (threads and a context per end, laid
-//! out like the libzmq side) and with its async API (tasks on a tokio
-//! runtime, which runs their connections too).
+//! out like the libzmq side; over inproc one context for the process) and
+//! with its async API (tasks on a tokio runtime, which runs their
+//! connections too).
 
 use std::sync::OnceLock;
 
 use ferrozmq::{AsyncSocket, Bytes, Context, Error, Message, Socket, SocketType};
 
 use crate::blocking::{BlockingLib, Kind};
-use crate::child::{LINGER, Params};
+use crate::child::{LINGER, Params, Transport};
 use crate::tokio_rt::AsyncLib;
+use crate::transports;
 
 pub struct Blocking;
 pub struct Async;
@@ -22,17 +24,24 @@ fn socket_type(kind: Kind) -> SocketType {
     }
 }
 
-/// A blocking socket in a context of its own.
-fn socket(kind: SocketType, hwm: usize) -> Socket {
-    let s = Context::new().socket(kind).expect("socket");
+/// A blocking socket in a context of its own, or over inproc (which joins
+/// only the sockets of one context) in the process's one.
+fn socket(kind: SocketType, hwm: usize, transport: Transport) -> Socket {
+    static SHARED: OnceLock<Context> = OnceLock::new();
+    let s = if transports::in_process(transport) {
+        SHARED.get_or_init(Context::new).socket(kind)
+    } else {
+        Context::new().socket(kind)
+    }
+    .expect("socket");
     s.set_sndhwm(hwm).expect("sndhwm");
     s.set_rcvhwm(hwm).expect("rcvhwm");
     s.set_linger(Some(LINGER)).expect("linger");
     s
 }
 
-fn bind(s: &mut Socket) -> String {
-    s.bind("tcp://127.0.0.1:*").expect("bind");
+fn bind(s: &mut Socket, transport: Transport) -> String {
+    s.bind(&transport.endpoint("*")).expect("bind");
     s.last_endpoint().expect("endpoint")
 }
 
@@ -42,11 +51,11 @@ impl BlockingLib for Blocking {
     type Payload = Bytes;
 
     fn socket(kind: Kind, p: Params) -> Socket {
-        socket(socket_type(kind), p.hwm)
+        socket(socket_type(kind), p.hwm, p.transport)
     }
 
-    fn bind(s: &mut Socket) -> String {
-        bind(s)
+    fn bind(s: &mut Socket, transport: Transport) -> String {
+        bind(s, transport)
     }
 
     fn connect(s: &mut Socket, endpoint: &str) {
@@ -80,8 +89,9 @@ impl AsyncLib for Async {
     type Payload = Bytes;
 
     async fn socket(kind: Kind, p: Params) -> AsyncSocket {
-        // One context for the process: an async socket's connections run on
-        // the runtime it is created in, not on the context's I/O thread.
+        // One context for the process (as inproc needs): an async socket's
+        // connections run on the runtime it is created in, not on the
+        // context's I/O thread.
         static CONTEXT: OnceLock<Context> = OnceLock::new();
         let s = CONTEXT
             .get_or_init(Context::new)
@@ -93,8 +103,8 @@ impl AsyncLib for Async {
         s
     }
 
-    async fn bind(s: &mut AsyncSocket) -> String {
-        s.bind("tcp://127.0.0.1:*").await.expect("bind");
+    async fn bind(s: &mut AsyncSocket, transport: Transport) -> String {
+        s.bind(&transport.endpoint("*")).await.expect("bind");
         s.last_endpoint().expect("endpoint")
     }
 
@@ -126,9 +136,9 @@ impl AsyncLib for Async {
 
 /// The `hwm` measurement on the blocking API (see `libzmq::hwm_accepted`).
 pub fn hwm_accepted(hwm: usize) -> Vec<u64> {
-    let mut pull = socket(SocketType::Pull, hwm);
-    let endpoint = bind(&mut pull);
-    let mut push = socket(SocketType::Push, hwm);
+    let mut pull = socket(SocketType::Pull, hwm, Transport::Tcp);
+    let endpoint = bind(&mut pull, Transport::Tcp);
+    let mut push = socket(SocketType::Push, hwm, Transport::Tcp);
     push.connect(&endpoint).expect("connect");
     let payload = Bytes::from_static(&[7u8; 16]);
     crate::hwm::fill(|| match push.try_send(payload.clone()) {
@@ -141,8 +151,8 @@ pub fn hwm_accepted(hwm: usize) -> Vec<u64> {
 /// The `mem` server: a REP that answers every request with a short reply,
 /// until the process is stopped.
 pub fn mem_server() {
-    let mut rep = socket(SocketType::Rep, 1000);
-    crate::child::announce(&bind(&mut rep));
+    let mut rep = socket(SocketType::Rep, 1000, Transport::Tcp);
+    crate::child::announce(&bind(&mut rep, Transport::Tcp));
     let reply = Bytes::from_static(b"ok");
     loop {
         rep.recv().expect("recv");

@@ -1,9 +1,13 @@
 //! libzmq through the `zmq` crate: the reference. Threads, as its users
 //! write them. Each end has its own context (one I/O thread, the default),
-//! as when `local_thr` and `remote_thr` run as two processes.
+//! as when `local_thr` and `remote_thr` run as two processes; over inproc,
+//! which joins only the sockets of one context, the process has one.
+
+use std::sync::OnceLock;
 
 use crate::blocking::{BlockingLib, Kind};
-use crate::child::{LINGER, Params};
+use crate::child::{LINGER, Params, Transport};
+use crate::transports;
 
 pub struct Libzmq;
 
@@ -45,8 +49,18 @@ pub struct Sock {
     msg: zmq::Message,
 }
 
-fn socket(kind: zmq::SocketType, hwm: usize) -> zmq::Socket {
-    let s = zmq::Context::new().socket(kind).expect("socket");
+/// A context of its own, or over inproc the process's one.
+fn context(transport: Transport) -> zmq::Context {
+    static SHARED: OnceLock<zmq::Context> = OnceLock::new();
+    if transports::in_process(transport) {
+        SHARED.get_or_init(zmq::Context::new).clone()
+    } else {
+        zmq::Context::new()
+    }
+}
+
+fn socket(kind: zmq::SocketType, hwm: usize, transport: Transport) -> zmq::Socket {
+    let s = context(transport).socket(kind).expect("socket");
     let hwm = i32::try_from(hwm).expect("hwm fits an int");
     s.set_sndhwm(hwm).expect("sndhwm");
     s.set_rcvhwm(hwm).expect("rcvhwm");
@@ -54,8 +68,8 @@ fn socket(kind: zmq::SocketType, hwm: usize) -> zmq::Socket {
     s
 }
 
-fn bind(s: &zmq::Socket) -> String {
-    s.bind("tcp://127.0.0.1:*").expect("bind");
+fn bind(s: &zmq::Socket, transport: Transport) -> String {
+    s.bind(&transport.endpoint("*")).expect("bind");
     s.get_last_endpoint().expect("endpoint").expect("utf-8")
 }
 
@@ -71,13 +85,13 @@ impl BlockingLib for Libzmq {
             Kind::Rep => zmq::REP,
         };
         Sock {
-            socket: socket(kind, p.hwm),
+            socket: socket(kind, p.hwm, p.transport),
             msg: zmq::Message::new(),
         }
     }
 
-    fn bind(s: &mut Sock) -> String {
-        bind(&s.socket)
+    fn bind(s: &mut Sock, transport: Transport) -> String {
+        bind(&s.socket, transport)
     }
 
     fn connect(s: &mut Sock, endpoint: &str) {
@@ -114,9 +128,9 @@ impl BlockingLib for Libzmq {
 /// reads; how many 16-byte messages the PUSH takes without blocking,
 /// retrying for `settle` after the first refusal so the kernel buffers fill.
 pub fn hwm_accepted(hwm: usize) -> Vec<u64> {
-    let pull = socket(zmq::PULL, hwm);
-    let endpoint = bind(&pull);
-    let push = socket(zmq::PUSH, hwm);
+    let pull = socket(zmq::PULL, hwm, Transport::Tcp);
+    let endpoint = bind(&pull, Transport::Tcp);
+    let push = socket(zmq::PUSH, hwm, Transport::Tcp);
     push.connect(&endpoint).expect("connect");
     let payload = [7u8; 16];
     crate::hwm::fill(|| match push.send(&payload[..], zmq::DONTWAIT) {
@@ -129,8 +143,8 @@ pub fn hwm_accepted(hwm: usize) -> Vec<u64> {
 /// The `mem` server: a REP that answers every request with a short reply,
 /// until the process is stopped.
 pub fn mem_server() {
-    let rep = socket(zmq::REP, 1000);
-    crate::child::announce(&bind(&rep));
+    let rep = socket(zmq::REP, 1000, Transport::Tcp);
+    crate::child::announce(&bind(&rep, Transport::Tcp));
     let mut msg = zmq::Message::new();
     loop {
         rep.recv(&mut msg, 0).expect("recv");

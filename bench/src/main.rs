@@ -5,9 +5,10 @@
 //! the receiver receives N, and the clock runs from the first message
 //! received to the last (libzmq's `local_thr` convention). Latency: REQ↔REP
 //! round trips over TCP loopback. Each in two modes: both ends in one
-//! process, or each end in its own process. Every run is a child process
-//! (this binary again, or a rival's helper binary) with a timeout, and
-//! measures its CPU with getrusage. See README.md.
+//! process, or each end in its own process; `--only transports` runs both
+//! over ipc and inproc too. Every run is a child process (this binary
+//! again, or a rival's helper binary) with a timeout, and measures its CPU
+//! with getrusage. See README.md.
 
 mod blocking;
 mod chart;
@@ -25,6 +26,7 @@ mod results;
 mod rzmq;
 mod suite;
 mod tokio_rt;
+mod transports;
 mod variants;
 mod zmqrs;
 
@@ -33,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::child::Transport;
 use crate::results::{Config, Machine, Report, Skipped, VariantInfo};
 use crate::suite::{Mode, Plan};
 use crate::variants::VARIANTS;
@@ -59,6 +62,10 @@ struct Args {
     /// Both ends in one process, in two processes, or both.
     #[arg(long, value_enum, default_value_t = ModeArg::Both)]
     mode: ModeArg,
+    /// Transports for `transports` (comma-separated) [default: all: tcp,
+    /// ipc, inproc].
+    #[arg(long, value_delimiter = ',', value_parser = transport)]
+    transports: Vec<Transport>,
     /// Only these implementations (comma-separated): variant names
     /// (`omq-ct`) or library names (`omq`, `ferrozmq`, `libzmq`, ...).
     #[arg(long, value_delimiter = ',')]
@@ -121,6 +128,19 @@ enum Only {
     Mem,
     Hwm,
     Patterns,
+    Transports,
+}
+
+/// A transport by its name (`Transport::name`).
+fn transport(name: &str) -> Result<Transport, String> {
+    transports::ALL
+        .iter()
+        .copied()
+        .find(|t| t.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = transports::ALL.iter().map(|t| t.name()).collect();
+            format!("one of {}", names.join(", "))
+        })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -182,6 +202,7 @@ fn bench(args: &Args) {
             quick: args.quick,
             modes: modes.iter().map(|m| m.name().to_owned()).collect(),
             sizes: args.sizes.clone(),
+            transports: Vec::new(),
             latency_size: suite::LAT_SIZE,
             timeout_secs: timeout.as_secs(),
             // The file, not its folder: the JSON names no path of the machine.
@@ -219,6 +240,7 @@ fn bench(args: &Args) {
             thr_mode: v.thr_mode.to_owned(),
             lat_mode: v.lat_mode.to_owned(),
             rival: v.is_rival(),
+            transports: v.transports.iter().map(|t| t.name().to_owned()).collect(),
         });
         if v.helper.is_some() {
             eprintln!("building the {} helper (once; then a no-op)...", v.name);
@@ -248,7 +270,8 @@ fn bench(args: &Args) {
     }
 
     let plan = Plan {
-        modes,
+        modes: modes.clone(),
+        transports: vec![Transport::Tcp],
         sizes: args.sizes.clone(),
         thr: only(Only::Thr),
         lat: only(Only::Lat),
@@ -275,6 +298,16 @@ fn bench(args: &Args) {
     if only(Only::Patterns) {
         let lib_of = |variant: &str| variant.split('-').next().unwrap_or(variant).to_owned();
         report.patterns = patterns::measure(|v| wanted(v, &lib_of(v)), repeat, args.quick);
+    }
+    if only(Only::Transports) {
+        let transports = if args.transports.is_empty() {
+            transports::ALL.to_vec()
+        } else {
+            args.transports.clone()
+        };
+        report.config.transports = transports.iter().map(|t| t.name().to_owned()).collect();
+        let plan = transports::plan(modes, transports, repeat, args.hwm, args.quick, timeout);
+        report.transports = suite::run(&plan, &runnable);
     }
     report::compute_ratios(&mut report);
     report.wall_secs = started.elapsed().as_secs_f64();

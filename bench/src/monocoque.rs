@@ -7,7 +7,8 @@
 //! `LocalRuntime` (tokio: current-thread runtime in a `LocalSet`; smol: a
 //! `LocalExecutor`). A monocoque socket is one connection: the bound end
 //! accepts one peer on a listener (here one bound to port 0, whose address
-//! is announced) and becomes a socket with `from_tcp_with_options`.
+//! is announced, or an ipc path) and becomes a socket with
+//! `from_tcp_with_options` or `from_unix_stream_with_options`.
 //!
 //! Each workload in the mode monocoque's docs recommend for it:
 //! - throughput (PUSH -> PULL): the PUSH with write coalescing
@@ -22,11 +23,13 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use compio_io::{AsyncRead, AsyncWrite};
 use monocoque::SocketOptions;
-use monocoque::rt::{self, LocalRuntime, TcpListener};
+use monocoque::rt::{self, LocalRuntime, TcpListener, TcpStream, UnixStream};
+use monocoque::zmq::ipc::{self, IpcListener};
 use monocoque::zmq::{PullSocket, PushSocket, RepSocket, ReqSocket};
 
-use crate::child::{self, Job, LINGER, Outcome, Params, Role};
+use crate::child::{self, Job, LINGER, Outcome, Params, Role, Transport};
 
 /// Every socket's options. Eager mode (the default: one kernel write per
 /// send), which monocoque's docs recommend for request-reply and latency.
@@ -45,45 +48,114 @@ fn push_options(p: Params) -> SocketOptions {
     options(p).with_write_coalescing(true)
 }
 
-fn address(endpoint: &str) -> SocketAddr {
-    let addr = endpoint.strip_prefix("tcp://").unwrap_or(endpoint);
-    addr.parse().expect("endpoint address")
+/// What monocoque's sockets run over: TCP, or a Unix socket for ipc (its
+/// `monocoque::zmq::ipc` listener and streams). It has no inproc for these
+/// socket types: only its `PairSocket` has `bind_inproc`.
+trait Net: 'static {
+    /// The stream a socket owns (monocoque's sockets are generic over it).
+    type Stream: AsyncRead + AsyncWrite + Unpin + 'static;
+    type Listener: 'static;
+    /// Listens on a new endpoint; returns the listener and the endpoint.
+    async fn listen() -> (Self::Listener, String);
+    async fn accept_pull(l: &Self::Listener, p: Params) -> PullSocket<Self::Stream>;
+    async fn accept_rep(l: &Self::Listener, p: Params) -> RepSocket<Self::Stream>;
+    async fn connect_push(endpoint: &str, p: Params) -> PushSocket<Self::Stream>;
+    async fn connect_req(endpoint: &str, p: Params) -> ReqSocket<Self::Stream>;
 }
 
-async fn listen() -> (TcpListener, String) {
-    let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
-    let listener = TcpListener::bind(any).await.expect("bind");
-    let addr = listener.local_addr().expect("local address");
-    (listener, format!("tcp://{addr}"))
+/// TCP loopback: a listener on port 0, `from_tcp_with_options` and
+/// `connect_with_options` (which set up the TCP options too).
+struct Tcp;
+
+impl Net for Tcp {
+    type Stream = TcpStream;
+    type Listener = TcpListener;
+
+    async fn listen() -> (TcpListener, String) {
+        let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
+        let listener = TcpListener::bind(any).await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        (listener, format!("tcp://{addr}"))
+    }
+
+    async fn accept_pull(listener: &TcpListener, p: Params) -> PullSocket {
+        let (stream, _) = listener.accept().await.expect("accept");
+        PullSocket::from_tcp_with_options(stream, options(p))
+            .await
+            .expect("handshake")
+    }
+
+    async fn accept_rep(listener: &TcpListener, p: Params) -> RepSocket {
+        let (stream, _) = listener.accept().await.expect("accept");
+        RepSocket::from_tcp_with_options(stream, options(p))
+            .await
+            .expect("handshake")
+    }
+
+    async fn connect_push(endpoint: &str, p: Params) -> PushSocket {
+        let addr = endpoint.strip_prefix("tcp://").unwrap_or(endpoint);
+        let addr: SocketAddr = addr.parse().expect("endpoint address");
+        PushSocket::connect_with_options(addr, push_options(p))
+            .await
+            .expect("connect")
+    }
+
+    async fn connect_req(endpoint: &str, p: Params) -> ReqSocket {
+        ReqSocket::connect_with_options(endpoint, options(p))
+            .await
+            .expect("connect")
+    }
 }
 
-async fn accept_pull(listener: &TcpListener, p: Params) -> PullSocket {
-    let (stream, _) = listener.accept().await.expect("accept");
-    PullSocket::from_tcp_with_options(stream, options(p))
-        .await
-        .expect("handshake")
+/// ipc: `ipc::bind` on a new path (the listener unlinks it when dropped),
+/// `ipc::connect`, and the sockets' `from_unix_stream_with_options`.
+struct Ipc;
+
+/// The path of an `ipc://` endpoint.
+fn ipc_path(endpoint: &str) -> &str {
+    endpoint.strip_prefix("ipc://").expect("an ipc endpoint")
 }
 
-async fn accept_rep(listener: &TcpListener, p: Params) -> RepSocket {
-    let (stream, _) = listener.accept().await.expect("accept");
-    RepSocket::from_tcp_with_options(stream, options(p))
-        .await
-        .expect("handshake")
+impl Net for Ipc {
+    type Stream = UnixStream;
+    type Listener = IpcListener;
+
+    async fn listen() -> (IpcListener, String) {
+        let endpoint = Transport::Ipc.endpoint("");
+        let listener = ipc::bind(ipc_path(&endpoint)).await.expect("bind");
+        (listener, endpoint)
+    }
+
+    async fn accept_pull(listener: &IpcListener, p: Params) -> PullSocket<UnixStream> {
+        let stream = ipc::accept(listener).await.expect("accept");
+        PullSocket::from_unix_stream_with_options(stream, options(p))
+            .await
+            .expect("handshake")
+    }
+
+    async fn accept_rep(listener: &IpcListener, p: Params) -> RepSocket<UnixStream> {
+        let stream = ipc::accept(listener).await.expect("accept");
+        RepSocket::from_unix_stream_with_options(stream, options(p))
+            .await
+            .expect("handshake")
+    }
+
+    async fn connect_push(endpoint: &str, p: Params) -> PushSocket<UnixStream> {
+        let stream = ipc::connect(ipc_path(endpoint)).await.expect("connect");
+        PushSocket::from_unix_stream_with_options(stream, push_options(p))
+            .await
+            .expect("handshake")
+    }
+
+    async fn connect_req(endpoint: &str, p: Params) -> ReqSocket<UnixStream> {
+        let stream = ipc::connect(ipc_path(endpoint)).await.expect("connect");
+        ReqSocket::from_unix_stream_with_options(stream, options(p))
+            .await
+            .expect("handshake")
+    }
 }
 
-async fn connect_push(endpoint: &str, p: Params) -> PushSocket {
-    PushSocket::connect_with_options(address(endpoint), push_options(p))
-        .await
-        .expect("connect")
-}
-
-async fn connect_req(endpoint: &str, p: Params) -> ReqSocket {
-    ReqSocket::connect_with_options(endpoint, options(p))
-        .await
-        .expect("connect")
-}
-
-async fn send_all(push: &mut PushSocket, p: Params) {
+async fn send_all<S: AsyncRead + AsyncWrite + Unpin>(push: &mut PushSocket<S>, p: Params) {
     let payload = Bytes::from(child::payload(p.size));
     // `send_one` is monocoque's single-frame hot path (no `Vec` per
     // message), but in 0.4 its coalesced branch copies every body into the
@@ -112,7 +184,10 @@ fn check(frames: &[Bytes], size: usize) {
 /// the same kernel read decoded, as monocoque's `recv_into_zero_alloc`
 /// example and `docs/performance.md` show for a throughput receive loop.
 /// The clock starts at the first message, as for every library.
-async fn receive(pull: &mut PullSocket, p: Params) -> Duration {
+async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
+    pull: &mut PullSocket<S>,
+    p: Params,
+) -> Duration {
     let mut frames: Vec<Bytes> = Vec::with_capacity(4);
     let mut received = 0;
     let mut start = None;
@@ -132,14 +207,17 @@ async fn receive(pull: &mut PullSocket, p: Params) -> Duration {
     start.expect("count is at least 1").elapsed()
 }
 
-async fn echo_all(rep: &mut RepSocket, p: Params) {
+async fn echo_all<S: AsyncRead + AsyncWrite + Unpin>(rep: &mut RepSocket<S>, p: Params) {
     for _ in 0..p.count {
         let request = rep.recv().await.expect("recv").expect("peer gone");
         rep.send(request).await.expect("send");
     }
 }
 
-async fn round_trips(req: &mut ReqSocket, p: Params) -> Vec<Duration> {
+async fn round_trips<S: AsyncRead + AsyncWrite + Unpin>(
+    req: &mut ReqSocket<S>,
+    p: Params,
+) -> Vec<Duration> {
     let payload = Bytes::from(child::payload(p.size));
     let mut samples = Vec::with_capacity(p.count as usize);
     for _ in 0..p.count {
@@ -154,14 +232,22 @@ async fn round_trips(req: &mut ReqSocket, p: Params) -> Vec<Duration> {
 
 /// Runs one child's role on a `LocalRuntime` of the backend built in.
 pub fn run(job: &Job) -> Outcome {
+    match job.params().transport {
+        Transport::Tcp => run_over::<Tcp>(job),
+        Transport::Ipc => run_over::<Ipc>(job),
+        other => panic!("monocoque has no {} transport", other.name()),
+    }
+}
+
+fn run_over<N: Net>(job: &Job) -> Outcome {
     let p = job.params();
     let rt = LocalRuntime::new().expect("runtime");
     rt.block_on(async {
         match job.role {
             Role::ThrOne => {
-                let (listener, endpoint) = listen().await;
-                let connecting = rt::spawn(async move { connect_push(&endpoint, p).await });
-                let mut pull = accept_pull(&listener, p).await;
+                let (listener, endpoint) = N::listen().await;
+                let connecting = rt::spawn(async move { N::connect_push(&endpoint, p).await });
+                let mut pull = N::accept_pull(&listener, p).await;
                 let mut push = rt::join(connecting).await;
                 let sender = rt::spawn(async move {
                     send_all(&mut push, p).await;
@@ -173,39 +259,39 @@ pub fn run(job: &Job) -> Outcome {
                 Outcome::thr(elapsed)
             }
             Role::LatOne => {
-                let (listener, endpoint) = listen().await;
+                let (listener, endpoint) = N::listen().await;
                 let server = rt::spawn(async move {
-                    let mut rep = accept_rep(&listener, p).await;
+                    let mut rep = N::accept_rep(&listener, p).await;
                     echo_all(&mut rep, p).await;
                     rep
                 });
-                let mut req = connect_req(&endpoint, p).await;
+                let mut req = N::connect_req(&endpoint, p).await;
                 let samples = round_trips(&mut req, p).await;
                 drop(rt::join(server).await);
                 Outcome::lat(samples)
             }
             Role::ThrPull => {
-                let (listener, endpoint) = listen().await;
+                let (listener, endpoint) = N::listen().await;
                 child::announce(&endpoint);
-                let mut pull = accept_pull(&listener, p).await;
+                let mut pull = N::accept_pull(&listener, p).await;
                 Outcome::thr(receive(&mut pull, p).await)
             }
             Role::ThrPush => {
-                let mut push = connect_push(job.endpoint(), p).await;
+                let mut push = N::connect_push(job.endpoint(), p).await;
                 send_all(&mut push, p).await;
                 let _ = child::exit_signal().await;
                 Outcome::none()
             }
             Role::LatRep => {
-                let (listener, endpoint) = listen().await;
+                let (listener, endpoint) = N::listen().await;
                 child::announce(&endpoint);
-                let mut rep = accept_rep(&listener, p).await;
+                let mut rep = N::accept_rep(&listener, p).await;
                 echo_all(&mut rep, p).await;
                 let _ = child::exit_signal().await;
                 Outcome::none()
             }
             Role::LatReq => {
-                let mut req = connect_req(job.endpoint(), p).await;
+                let mut req = N::connect_req(job.endpoint(), p).await;
                 Outcome::lat(round_trips(&mut req, p).await)
             }
         }

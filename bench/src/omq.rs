@@ -1,13 +1,14 @@
 //! omq.rs (`omq-tokio`): `Socket::new` puts the socket's driver on the
 //! caller's tokio runtime (its docs: "Use `Socket::new(...)` when you want
 //! the socket driver on the caller's active tokio runtime"), so it runs on
-//! both the current-thread and the multi-thread runtime.
+//! both the current-thread and the multi-thread runtime. Its inproc names
+//! are the process's (every `Socket::new` shares one registry).
 
 use bytes::Bytes;
 use omq_tokio::{Message, Options, Socket, SocketType};
 
 use crate::blocking::Kind;
-use crate::child::{LINGER, Params};
+use crate::child::{LINGER, Params, Transport};
 use crate::tokio_rt::AsyncLib;
 
 pub struct Omq;
@@ -31,8 +32,8 @@ impl AsyncLib for Omq {
         Socket::new(kind, options)
     }
 
-    async fn bind(s: &mut Socket) -> String {
-        let any = "tcp://127.0.0.1:0".parse().expect("endpoint");
+    async fn bind(s: &mut Socket, transport: Transport) -> String {
+        let any = transport.endpoint("0").parse().expect("endpoint");
         s.bind(any).await.expect("bind").to_string()
     }
 

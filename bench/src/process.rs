@@ -199,7 +199,7 @@ pub fn one_process(program: &Program, job: &Job, timeout: Duration) -> Result<Ou
     Ok(outcome)
 }
 
-/// One run with each end in its own child process over tcp loopback: the
+/// One run with each end in its own child process (over tcp or ipc): the
 /// bound end (PULL, REP) starts first and announces its endpoint; the
 /// connecting end (PUSH, REQ) gets it. The end that measures (PULL, REQ)
 /// reports; then the other is released and reports its CPU. Returns the

@@ -2,8 +2,9 @@
 
 use crate::results::{Cell, Ratios, Report};
 
-/// Fills each cell's ratios: to libzmq's median and to the best rival's
-/// (everything but ferrozmq is a rival) in the same mode, workload and size.
+/// Fills each cell's ratios (of `cells` and of `transports`): to libzmq's
+/// median and to the best rival's (everything but ferrozmq is a rival) in
+/// the same mode, transport, workload and size.
 pub fn compute_ratios(report: &mut Report) {
     let rivals: Vec<String> = report
         .variants
@@ -11,13 +12,19 @@ pub fn compute_ratios(report: &mut Report) {
         .filter(|v| v.rival)
         .map(|v| v.name.clone())
         .collect();
-    let snapshot = report.cells.clone();
-    for cell in &mut report.cells {
+    fill_ratios(&mut report.cells, &rivals);
+    fill_ratios(&mut report.transports, &rivals);
+}
+
+fn fill_ratios(cells: &mut [Cell], rivals: &[String]) {
+    let snapshot = cells.to_vec();
+    for cell in cells.iter_mut() {
         let Some(median) = cell.median else { continue };
         let peers: Vec<&Cell> = snapshot
             .iter()
             .filter(|c| {
                 c.mode == cell.mode
+                    && c.transport == cell.transport
                     && c.workload == cell.workload
                     && c.size == cell.size
                     && c.median.is_some()
@@ -59,7 +66,7 @@ pub fn compute_ratios(report: &mut Report) {
 }
 
 /// 1234567 -> "1.23M", 45678 -> "45.7k".
-fn si(v: f64) -> String {
+pub fn si(v: f64) -> String {
     if v >= 1e6 {
         format!("{:.2}M", v / 1e6)
     } else if v >= 1e3 {
@@ -69,11 +76,11 @@ fn si(v: f64) -> String {
     }
 }
 
-fn ratio(r: Option<f64>) -> String {
+pub fn ratio(r: Option<f64>) -> String {
     r.map_or("-".into(), |r| format!("{r:.2}"))
 }
 
-fn size_label(size: usize) -> String {
+pub fn size_label(size: usize) -> String {
     if size >= 1024 && size.is_multiple_of(1024) {
         format!("{} KiB", size / 1024)
     } else {
@@ -94,15 +101,17 @@ fn find<'a>(
         .find(|c| c.mode == mode && c.workload == workload && c.size == size && c.variant == v)
 }
 
+/// A mode (`Cell::mode`) as the tables' headings say it.
+pub fn mode_name(mode: &str) -> &'static str {
+    if mode == "one" {
+        "one process (both ends)"
+    } else {
+        "two processes (an end each)"
+    }
+}
+
 /// Prints every table of the report.
 pub fn print(report: &Report) {
-    let mode_name = |m: &str| {
-        if m == "one" {
-            "one process (both ends)"
-        } else {
-            "two processes (an end each)"
-        }
-    };
     for mode in &report.config.modes {
         let sizes: Vec<usize> = report.config.sizes.clone();
         let thr_cells = |f: &dyn Fn(&Cell) -> String| -> Vec<Vec<String>> {
@@ -237,6 +246,7 @@ pub fn print(report: &Report) {
             print_table(&rows);
         }
     }
+    crate::transports::print(report);
     print_modes(report);
     print_failures(report);
     print_extras(report);
@@ -262,7 +272,12 @@ fn print_modes(report: &Report) {
 }
 
 fn print_failures(report: &Report) {
-    let failed: Vec<&Cell> = report.cells.iter().filter(|c| c.error.is_some()).collect();
+    let failed: Vec<&Cell> = report
+        .cells
+        .iter()
+        .chain(&report.transports)
+        .filter(|c| c.error.is_some())
+        .collect();
     if !report.skipped.is_empty() || !failed.is_empty() {
         println!("\nSkipped and failed:");
     }
@@ -271,9 +286,10 @@ fn print_failures(report: &Report) {
     }
     for c in failed {
         println!(
-            "  {} [{}] {} {}: {} of {} runs done, then: {}",
+            "  {} [{} {}] {} {}: {} of {} runs done, then: {}",
             c.variant,
             c.mode,
+            c.transport,
             c.workload,
             size_label(c.size),
             c.runs.len(),
@@ -404,7 +420,7 @@ fn print_patterns(report: &Report) {
     print_table(&rows);
 }
 
-fn print_table(rows: &[Vec<String>]) {
+pub fn print_table(rows: &[Vec<String>]) {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| {
             rows.iter()

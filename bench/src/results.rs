@@ -1,6 +1,7 @@
 //! Everything a run measured, as written to `--json` and read back by
 //! `chart`: the machine, the versions, every cell with its raw repeats and
-//! median, the variants skipped and why, `mem` and `hwm`.
+//! median, the variants skipped and why, `mem`, `hwm`, `patterns` and
+//! `transports`.
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -23,6 +24,10 @@ pub struct Report {
     pub hwm: Vec<HwmResult>,
     #[serde(default)]
     pub patterns: Vec<PatternResult>,
+    /// The `transports` measurement: cells like `cells`, over every
+    /// transport, with ratios within each transport.
+    #[serde(default)]
+    pub transports: Vec<Cell>,
     /// Wall-clock seconds the whole run took.
     pub wall_secs: f64,
 }
@@ -45,6 +50,10 @@ pub struct Config {
     pub quick: bool,
     pub modes: Vec<String>,
     pub sizes: Vec<usize>,
+    /// The transports of the `transports` measurement (empty when it did
+    /// not run).
+    #[serde(default)]
+    pub transports: Vec<String>,
     pub latency_size: usize,
     pub timeout_secs: u64,
     /// Where libzmq was loaded from (Debian's shared library or not).
@@ -64,6 +73,10 @@ pub struct VariantInfo {
     #[serde(default)]
     pub lat_mode: String,
     pub rival: bool,
+    /// The transports it has (`tcp`, `ipc`, `inproc`); empty in files
+    /// written before this field.
+    #[serde(default)]
+    pub transports: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -77,6 +90,9 @@ pub struct Skipped {
 pub struct Cell {
     /// `one` (both ends in one process) or `two` (a process per end).
     pub mode: String,
+    /// `tcp`, `ipc` or `inproc` (tcp in files written before this field).
+    #[serde(default = "tcp")]
+    pub transport: String,
     /// `thr` (PUSH -> PULL) or `lat` (REQ <-> REP).
     pub workload: String,
     pub size: usize,
@@ -92,8 +108,13 @@ pub struct Cell {
     pub error: Option<String>,
     /// Ratios of the median: throughput msg/s and latency p50 to libzmq's
     /// and to the best rival's (highest msg/s, lowest p50); CPU per message
-    /// to libzmq's and to the rival's lowest.
+    /// to libzmq's and to the rival's lowest; in the same mode, transport,
+    /// workload and size.
     pub ratios: Option<Ratios>,
+}
+
+fn tcp() -> String {
+    "tcp".into()
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]

@@ -9,21 +9,26 @@
 //! no adjustment unless profiling shows syscall overhead in `write_all`";
 //! 256 and 1 MiB (the guide's values), `TCP_CORK` and switching its
 //! adaptive throttle off were each measured here, and none was faster
-//! (see README).
+//! (see README). Its inproc names belong to a context, so over inproc the
+//! process has one context; otherwise each socket has its own.
+
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use rzmq::socket::{LAST_ENDPOINT, LINGER as LINGER_OPT, RCVHWM, SNDHWM};
 use rzmq::{Context, Msg, Socket, SocketType};
 
 use crate::blocking::Kind;
-use crate::child::{LINGER, Params};
+use crate::child::{LINGER, Params, Transport};
 use crate::tokio_rt::AsyncLib;
+use crate::transports;
 
 pub struct Rzmq;
 
-/// A socket in a context of its own.
+/// A socket, and its own context, terminated when it closes (none over
+/// inproc: the process's context outlives the run).
 pub struct Sock {
-    ctx: Context,
+    ctx: Option<Context>,
     socket: Socket,
 }
 
@@ -38,8 +43,15 @@ impl AsyncLib for Rzmq {
             Kind::Req => SocketType::Req,
             Kind::Rep => SocketType::Rep,
         };
-        let ctx = Context::new().expect("context");
-        let socket = ctx.socket(kind).expect("socket");
+        static SHARED: OnceLock<Context> = OnceLock::new();
+        let (ctx, socket) = if transports::in_process(p.transport) {
+            let shared = SHARED.get_or_init(|| Context::new().expect("context"));
+            (None, shared.socket(kind).expect("socket"))
+        } else {
+            let ctx = Context::new().expect("context");
+            let socket = ctx.socket(kind).expect("socket");
+            (Some(ctx), socket)
+        };
         let hwm = i32::try_from(p.hwm).expect("hwm fits an int");
         socket.set_option(SNDHWM, hwm).await.expect("sndhwm");
         socket.set_option(RCVHWM, hwm).await.expect("rcvhwm");
@@ -48,8 +60,8 @@ impl AsyncLib for Rzmq {
         Sock { ctx, socket }
     }
 
-    async fn bind(s: &mut Sock) -> String {
-        s.socket.bind("tcp://127.0.0.1:0").await.expect("bind");
+    async fn bind(s: &mut Sock, transport: Transport) -> String {
+        s.socket.bind(&transport.endpoint("0")).await.expect("bind");
         let bound = s.socket.get_option(LAST_ENDPOINT).await.expect("endpoint");
         String::from_utf8(bound).expect("utf-8")
     }
@@ -80,6 +92,8 @@ impl AsyncLib for Rzmq {
 
     async fn close(s: Sock) {
         s.socket.close().await.expect("close");
-        s.ctx.term().await.expect("term");
+        if let Some(ctx) = s.ctx {
+            ctx.term().await.expect("term");
+        }
     }
 }

@@ -1,11 +1,13 @@
-//! Runs the throughput and latency cells: every variant, size and mode,
-//! `repeat` times each, every run in child processes with a timeout.
+//! Runs the throughput and latency cells: every variant, size, transport
+//! and mode, `repeat` times each, every run in child processes with a
+//! timeout.
 
 use std::time::Duration;
 
-use crate::child::{Job, Outcome, Role};
+use crate::child::{Job, Outcome, Role, Transport};
 use crate::process::{self, Program};
 use crate::results::{Cell, Run};
+use crate::transports;
 use crate::variants::Variant;
 
 /// Both ends in one process, or a process per end.
@@ -27,6 +29,9 @@ impl Mode {
 /// What to run.
 pub struct Plan {
     pub modes: Vec<Mode>,
+    /// Each in every mode it can run in (inproc: one process only), on the
+    /// variants that have it.
+    pub transports: Vec<Transport>,
     pub sizes: Vec<usize>,
     pub thr: bool,
     pub lat: bool,
@@ -60,36 +65,56 @@ pub fn lat_count(quick: bool) -> u64 {
 }
 
 /// Runs every cell of `plan` on `variants`, in the order the tables show
-/// them: per mode, per workload and size, every variant in turn (so a
-/// noisy moment hits one size of every variant rather than one variant).
+/// them: per mode and transport, per workload and size, every variant in
+/// turn (so a noisy moment hits one size of every variant rather than one
+/// variant).
 pub fn run(plan: &Plan, variants: &[(&Variant, Program)]) -> Vec<Cell> {
     let mut cells = Vec::new();
     for &mode in &plan.modes {
-        let mut workloads = Vec::new();
-        if plan.thr {
-            workloads.extend(
-                plan.sizes
-                    .iter()
-                    .map(|&s| (Role::ThrOne, s, thr_count(s, plan.quick))),
-            );
-        }
-        if plan.lat {
-            workloads.push((Role::LatOne, LAT_SIZE, lat_count(plan.quick)));
-        }
-        for (role, size, count) in workloads {
-            for (variant, program) in variants {
-                let job = Job {
-                    variant: variant.name.to_owned(),
-                    role,
-                    size,
-                    count,
-                    hwm: plan.hwm,
-                    endpoint: None,
-                };
-                let cell = run_cell(plan, mode, &job, program);
-                eprintln!("{}", progress(&cell));
-                cells.push(cell);
+        for &transport in &plan.transports {
+            if transports::in_process(transport) && mode == Mode::Two {
+                continue;
             }
+            let variants: Vec<_> = variants.iter().filter(|(v, _)| v.has(transport)).collect();
+            cells.extend(run_transport(plan, mode, transport, &variants));
+        }
+    }
+    cells
+}
+
+/// The cells of one mode and transport, on the variants that have it.
+fn run_transport(
+    plan: &Plan,
+    mode: Mode,
+    transport: Transport,
+    variants: &[&(&Variant, Program)],
+) -> Vec<Cell> {
+    let mut workloads = Vec::new();
+    if plan.thr {
+        workloads.extend(
+            plan.sizes
+                .iter()
+                .map(|&s| (Role::ThrOne, s, thr_count(s, plan.quick))),
+        );
+    }
+    if plan.lat {
+        workloads.push((Role::LatOne, LAT_SIZE, lat_count(plan.quick)));
+    }
+    let mut cells = Vec::new();
+    for (role, size, count) in workloads {
+        for (variant, program) in variants {
+            let job = Job {
+                variant: variant.name.to_owned(),
+                role,
+                size,
+                count,
+                hwm: plan.hwm,
+                transport,
+                endpoint: None,
+            };
+            let cell = run_cell(plan, mode, &job, program);
+            eprintln!("{}", progress(&cell));
+            cells.push(cell);
         }
     }
     cells
@@ -98,6 +123,7 @@ pub fn run(plan: &Plan, variants: &[(&Variant, Program)]) -> Vec<Cell> {
 fn run_cell(plan: &Plan, mode: Mode, job: &Job, program: &Program) -> Cell {
     let mut cell = Cell {
         mode: mode.name().to_owned(),
+        transport: job.transport.name().to_owned(),
         workload: if job.role == Role::ThrOne {
             "thr"
         } else {
@@ -173,8 +199,8 @@ fn median(runs: &[Run]) -> Option<Run> {
 
 fn progress(cell: &Cell) -> String {
     let what = format!(
-        "[{}] {} {} B x {} {}:",
-        cell.mode, cell.workload, cell.size, cell.count, cell.variant
+        "[{} {}] {} {} B x {} {}:",
+        cell.mode, cell.transport, cell.workload, cell.size, cell.count, cell.variant
     );
     let result = match (&cell.median, &cell.error) {
         (Some(m), _) if cell.workload == "thr" => format!(

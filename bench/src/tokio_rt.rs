@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::blocking::Kind;
-use crate::child::{self, Job, Outcome, Params, Role};
+use crate::child::{self, Job, Outcome, Params, Role, Transport};
 
 /// Which tokio runtime a variant runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +44,9 @@ pub trait AsyncLib: 'static {
     /// A socket of `kind` with the HWM and linger of `p` (where the library
     /// has them), created on the current runtime.
     fn socket(kind: Kind, p: Params) -> impl Future<Output = Self::Sock> + Send;
-    /// Binds `tcp://127.0.0.1` on an ephemeral port and returns the endpoint.
-    fn bind(s: &mut Self::Sock) -> impl Future<Output = String> + Send;
+    /// Binds a new endpoint of `transport` (see `Transport::endpoint`) and
+    /// returns the endpoint bound.
+    fn bind(s: &mut Self::Sock, transport: Transport) -> impl Future<Output = String> + Send;
     fn connect(s: &mut Self::Sock, endpoint: &str) -> impl Future<Output = ()> + Send;
     fn payload(size: usize) -> Self::Payload;
     fn send(s: &mut Self::Sock, payload: &Self::Payload) -> impl Future<Output = ()> + Send;
@@ -69,7 +70,7 @@ pub fn run<L: AsyncLib>(job: &Job, flavor: Flavor) -> Outcome {
                 Role::LatOne => Outcome::lat(lat_one::<L>(p).await),
                 Role::ThrPull => {
                     let mut pull = L::socket(Kind::Pull, p).await;
-                    child::announce(&L::bind(&mut pull).await);
+                    child::announce(&L::bind(&mut pull, p.transport).await);
                     let elapsed = receive::<L>(&mut pull, p).await;
                     L::close(pull).await;
                     Outcome::thr(elapsed)
@@ -87,7 +88,7 @@ pub fn run<L: AsyncLib>(job: &Job, flavor: Flavor) -> Outcome {
                 }
                 Role::LatRep => {
                     let mut rep = L::socket(Kind::Rep, p).await;
-                    child::announce(&L::bind(&mut rep).await);
+                    child::announce(&L::bind(&mut rep, p.transport).await);
                     for _ in 0..p.count {
                         L::echo(&mut rep).await;
                     }
@@ -135,7 +136,7 @@ async fn round_trips<L: AsyncLib>(req: &mut L::Sock, p: Params) -> Vec<Duration>
 
 async fn thr_one<L: AsyncLib>(p: Params) -> Duration {
     let mut pull = L::socket(Kind::Pull, p).await;
-    let endpoint = L::bind(&mut pull).await;
+    let endpoint = L::bind(&mut pull, p.transport).await;
     let mut push = L::socket(Kind::Push, p).await;
     L::connect(&mut push, &endpoint).await;
     let sender = tokio::spawn(async move {
@@ -158,7 +159,7 @@ async fn thr_one<L: AsyncLib>(p: Params) -> Duration {
 
 async fn lat_one<L: AsyncLib>(p: Params) -> Vec<Duration> {
     let mut rep = L::socket(Kind::Rep, p).await;
-    let endpoint = L::bind(&mut rep).await;
+    let endpoint = L::bind(&mut rep, p.transport).await;
     let server = tokio::spawn(async move {
         for _ in 0..p.count {
             L::echo(&mut rep).await;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::child::{Job, Outcome};
+use crate::child::{Job, Outcome, Transport};
 use crate::process::Program;
 use crate::tokio_rt::Flavor;
 use crate::{blocking, ferro, libzmq, monocoque, omq, rzmq, tokio_rt, zmqrs};
@@ -22,6 +22,8 @@ pub struct Variant {
     pub thr_mode: &'static str,
     /// How the latency workload (REQ <-> REP) uses it.
     pub lat_mode: &'static str,
+    /// The transports it has, for PUSH/PULL and REQ/REP.
+    pub transports: &'static [Transport],
     /// A helper crate (under `bench/`) whose binary runs this variant.
     pub helper: Option<Helper>,
 }
@@ -39,7 +41,20 @@ impl Variant {
     pub fn is_rival(&self) -> bool {
         self.lib != "ferrozmq"
     }
+
+    /// Whether it has `transport` (for both workloads).
+    pub fn has(&self, transport: Transport) -> bool {
+        self.transports.contains(&transport)
+    }
 }
+
+/// libzmq, ferrozmq, omq and rzmq (`ipc` and `inproc` are default
+/// features of rzmq 0.5).
+const TCP_IPC_INPROC: &[Transport] = &[Transport::Tcp, Transport::Ipc, Transport::Inproc];
+/// zmq.rs 0.6: its `endpoint::Transport` is `Tcp` or `Ipc`. monocoque
+/// 0.4: ipc through `from_unix_stream_with_options`; inproc only for its
+/// `PairSocket` (`bind_inproc`), not PUSH/PULL or REQ/REP.
+const TCP_IPC: &[Transport] = &[Transport::Tcp, Transport::Ipc];
 
 /// libzmq first: the ratios are against it.
 pub const VARIANTS: &[Variant] = &[
@@ -49,6 +64,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "threads; a context (1 I/O thread) per end",
         thr_mode: "defaults (its I/O thread batches the writes)",
         lat_mode: "defaults",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -57,6 +73,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "blocking API; threads; a Context (1 I/O thread) per end",
         thr_mode: "defaults",
         lat_mode: "defaults",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -65,6 +82,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "AsyncSocket on a tokio current-thread runtime",
         thr_mode: "defaults",
         lat_mode: "defaults",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -73,6 +91,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "AsyncSocket on a tokio multi-thread runtime, 2 workers",
         thr_mode: "defaults",
         lat_mode: "defaults",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -81,6 +100,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "omq-tokio Socket::new on a tokio current-thread runtime",
         thr_mode: "defaults: PUSH/PULL get its Throughput workload profile",
         lat_mode: "defaults: REQ/REP get its Latency workload profile",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -89,6 +109,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "omq-tokio Socket::new on a tokio multi-thread runtime, 2 workers",
         thr_mode: "defaults: PUSH/PULL get its Throughput workload profile",
         lat_mode: "defaults: REQ/REP get its Latency workload profile",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -97,6 +118,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "zmq.rs on a tokio current-thread runtime",
         thr_mode: "defaults (it documents no throughput option)",
         lat_mode: "defaults",
+        transports: TCP_IPC,
         helper: None,
     },
     Variant {
@@ -105,6 +127,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "zmq.rs on a tokio multi-thread runtime, 2 workers",
         thr_mode: "defaults (it documents no throughput option)",
         lat_mode: "defaults",
+        transports: TCP_IPC,
         helper: None,
     },
     Variant {
@@ -113,6 +136,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "rzmq on a tokio current-thread runtime",
         thr_mode: "defaults (its sessions coalesce writes: up to 128 messages / 512 KB per write)",
         lat_mode: "defaults",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -121,6 +145,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "rzmq on a tokio multi-thread runtime, 2 workers",
         thr_mode: "defaults (its sessions coalesce writes: up to 128 messages / 512 KB per write)",
         lat_mode: "defaults",
+        transports: TCP_IPC_INPROC,
         helper: None,
     },
     Variant {
@@ -129,6 +154,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "runtime-tokio: current-thread runtime in a LocalSet (its only mode)",
         thr_mode: "PUSH: write coalescing, flush() after the last send; PULL: recv_into + try_recv_into, one reused buffer",
         lat_mode: "eager (its default, which its docs recommend for latency)",
+        transports: TCP_IPC,
         helper: None,
     },
     Variant {
@@ -137,6 +163,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "runtime-smol: a LocalExecutor (its only mode); own helper binary",
         thr_mode: "PUSH: write coalescing, flush() after the last send; PULL: recv_into + try_recv_into, one reused buffer",
         lat_mode: "eager (its default, which its docs recommend for latency)",
+        transports: TCP_IPC,
         helper: Some(Helper {
             dir: "rivals/monocoque-smol",
             bin: "monocoque-smol-bench",

@@ -1,13 +1,14 @@
 //! zmq.rs (the `zeromq` crate): async sockets on the caller's tokio runtime
 //! (its default `tokio-runtime` feature). It has no HWM and no linger
-//! option: its queues are its own, so `--hwm` does not apply to it.
+//! option: its queues are its own, so `--hwm` does not apply to it. It has
+//! tcp and ipc, no inproc (its `endpoint::Transport` has `Tcp` and `Ipc`).
 
 use bytes::Bytes;
 use zeromq::prelude::*;
 use zeromq::{PullSocket, PushSocket, RepSocket, ReqSocket, ZmqMessage};
 
 use crate::blocking::Kind;
-use crate::child::Params;
+use crate::child::{Params, Transport};
 use crate::tokio_rt::AsyncLib;
 
 pub struct ZmqRs;
@@ -37,8 +38,8 @@ impl AsyncLib for ZmqRs {
         }
     }
 
-    async fn bind(s: &mut Sock) -> String {
-        let any = "tcp://127.0.0.1:0";
+    async fn bind(s: &mut Sock, transport: Transport) -> String {
+        let any = &transport.endpoint("0");
         let bound = match s {
             Sock::Push(s) => s.bind(any).await,
             Sock::Pull(s) => s.bind(any).await,
