@@ -48,6 +48,8 @@ pub enum Transport {
     Ipc,
     /// Sockets of one context in one process: no kernel in between.
     Inproc,
+    /// ZMTP over WebSocket (RFC 45) on TCP loopback, an ephemeral port.
+    Ws,
 }
 
 impl Transport {
@@ -57,6 +59,7 @@ impl Transport {
             Transport::Tcp => "tcp",
             Transport::Ipc => "ipc",
             Transport::Inproc => "inproc",
+            Transport::Ws => "ws",
         }
     }
 
@@ -77,6 +80,7 @@ impl Transport {
                 endpoint
             }
             Transport::Inproc => format!("inproc://ferrozmq-bench-{n}"),
+            Transport::Ws => format!("ws://127.0.0.1:{any_port}/bench"),
         }
     }
 }

@@ -63,7 +63,7 @@ struct Args {
     #[arg(long, value_enum, default_value_t = ModeArg::Both)]
     mode: ModeArg,
     /// Transports for `transports` (comma-separated) [default: all: tcp,
-    /// ipc, inproc].
+    /// ipc, inproc, ws].
     #[arg(long, value_delimiter = ',', value_parser = transport)]
     transports: Vec<Transport>,
     /// Only these implementations (comma-separated): variant names

@@ -1,6 +1,6 @@
 //! The `transports` measurement: PUSH -> PULL throughput at 64 B and
 //! 4 KiB and the REQ <-> REP round trip, over each transport (tcp, ipc,
-//! inproc) on every variant that has it, in one process and (all but
+//! inproc, ws) on every variant that has it, in one process and (all but
 //! inproc) in two. The workloads, counts and child processes are the
 //! suite's (`suite.rs`); each cell also names its transport, and its ratios
 //! are to libzmq and to the best rival on the same transport and mode.
@@ -16,7 +16,12 @@ use crate::suite::{LAT_SIZE, Mode, Plan};
 pub const SIZES: &[usize] = &[64, 4096];
 
 /// Every transport, in table order.
-pub const ALL: &[Transport] = &[Transport::Tcp, Transport::Ipc, Transport::Inproc];
+pub const ALL: &[Transport] = &[
+    Transport::Tcp,
+    Transport::Ipc,
+    Transport::Inproc,
+    Transport::Ws,
+];
 
 /// Whether `transport` joins only the sockets of one context: both ends in
 /// one process, and a library with contexts gives them one.

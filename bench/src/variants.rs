@@ -48,8 +48,15 @@ impl Variant {
     }
 }
 
-/// libzmq, ferrozmq, omq and rzmq (`ipc` and `inproc` are default
-/// features of rzmq 0.5).
+/// libzmq (Debian's 4.3.4 has ws), ferrozmq, and omq (its `ws` feature).
+const ALL: &[Transport] = &[
+    Transport::Tcp,
+    Transport::Ipc,
+    Transport::Inproc,
+    Transport::Ws,
+];
+/// rzmq (`ipc` and `inproc` are default features of rzmq 0.5; it has no
+/// WebSocket transport).
 const TCP_IPC_INPROC: &[Transport] = &[Transport::Tcp, Transport::Ipc, Transport::Inproc];
 /// zmq.rs 0.6: its `endpoint::Transport` is `Tcp` or `Ipc`. monocoque
 /// 0.4: ipc through `from_unix_stream_with_options`; inproc only for its
@@ -64,7 +71,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "threads; a context (1 I/O thread) per end",
         thr_mode: "defaults (its I/O thread batches the writes)",
         lat_mode: "defaults",
-        transports: TCP_IPC_INPROC,
+        transports: ALL,
         helper: None,
     },
     Variant {
@@ -73,7 +80,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "blocking API; threads; a Context (1 I/O thread) per end",
         thr_mode: "defaults",
         lat_mode: "defaults",
-        transports: TCP_IPC_INPROC,
+        transports: ALL,
         helper: None,
     },
     Variant {
@@ -82,7 +89,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "AsyncSocket on a tokio current-thread runtime",
         thr_mode: "defaults",
         lat_mode: "defaults",
-        transports: TCP_IPC_INPROC,
+        transports: ALL,
         helper: None,
     },
     Variant {
@@ -91,7 +98,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "AsyncSocket on a tokio multi-thread runtime, 2 workers",
         thr_mode: "defaults",
         lat_mode: "defaults",
-        transports: TCP_IPC_INPROC,
+        transports: ALL,
         helper: None,
     },
     Variant {
@@ -100,7 +107,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "omq-tokio Socket::new on a tokio current-thread runtime",
         thr_mode: "defaults: PUSH/PULL get its Throughput workload profile",
         lat_mode: "defaults: REQ/REP get its Latency workload profile",
-        transports: TCP_IPC_INPROC,
+        transports: ALL,
         helper: None,
     },
     Variant {
@@ -109,7 +116,7 @@ pub const VARIANTS: &[Variant] = &[
         runtime: "omq-tokio Socket::new on a tokio multi-thread runtime, 2 workers",
         thr_mode: "defaults: PUSH/PULL get its Throughput workload profile",
         lat_mode: "defaults: REQ/REP get its Latency workload profile",
-        transports: TCP_IPC_INPROC,
+        transports: ALL,
         helper: None,
     },
     Variant {
