@@ -225,7 +225,43 @@ class Inbox {
   }
 }
 
+/**
+ * A ferrozmq PUB (`pub`, a Script) to a JS subscriber of "news" whose
+ * next message `receive(ms)` gives (null when none came within `ms`):
+ * publishes a "weather" and a "news" message, numbered, until one gets
+ * through (a subscription takes a while to reach the publisher); then
+ * checks that what follows comes whole, in order, and past the filter only.
+ */
+async function checkPublished(pub, receive) {
+  const b = (s) => Buffer.from(s);
+  const deadline = Date.now() + WAIT;
+  let first = null;
+  for (let n = 0; first === null; n++) {
+    assert.ok(Date.now() < deadline, "no message got through: did the subscription reach ferrozmq?");
+    const tag = b(String(n));
+    await pub.send([b("weather"), tag]);
+    await pub.send([b("news"), tag]);
+    first = await receive(20);
+  }
+  assert.equal(first.length, 2);
+  assert.equal(first[0].toString(), "news");
+  // From now on every message is sent after the subscription: nothing may
+  // be lost or reordered, and no message past the filter shows.
+  await pub.send([b("weather"), b("last")]);
+  await pub.send([b("newsflash"), b("last")]);
+  let got = first;
+  while (got[1].toString() !== "last") {
+    const previous = Number(got[1]);
+    got = await receive(WAIT);
+    assert.ok(got !== null, "a message went missing");
+    assert.ok(got[0].toString().startsWith("news"), `a message past the filter: ${got}`);
+    if (got[1].toString() !== "last") assert.equal(Number(got[1]), previous + 1);
+  }
+  assert.deepEqual(got, [b("newsflash"), b("last")]);
+}
+
 module.exports = {
+  checkPublished,
   PEER,
   WAIT,
   Child,

@@ -186,6 +186,22 @@ class Script:
         return parse_hex_parts(answer)
 
 
+def scripted_at(spawn, ctx, endpoint: str, ours_binds: bool, our_type: str, zmq_type):
+    """A scripted ferrozmq socket of `our_type` and a pyzmq socket of
+    `zmq_type` linked at `endpoint` (any transport with a fixed address),
+    the ferrozmq side binding when `ours_binds`."""
+    sock = ctx.socket(zmq_type)
+    if ours_binds:
+        child = spawn(PEER, "script", "--type", our_type, "--bind", endpoint, stdin=True)
+        assert child.ready() == endpoint
+        sock.connect(endpoint)
+    else:
+        sock.bind(endpoint)
+        child = spawn(PEER, "script", "--type", our_type, "--connect", endpoint, stdin=True)
+        child.ready()
+    return Script(child), sock
+
+
 def scripted(spawn, ctx, ours_binds: bool, our_type: str, zmq_type, *peer_args, options=()):
     """A scripted ferrozmq socket of `our_type` linked to a pyzmq socket of
     `zmq_type` (see `linked`)."""

@@ -4,21 +4,12 @@ file, ferrozmq and pyzmq each binding in turn."""
 import pytest
 import zmq
 
-from conftest import BIND_SIDES, PEER, Script, numbered
+from conftest import BIND_SIDES, numbered, scripted_at
 
 
 def linked_ipc(spawn, ctx, tmp_path, ours_binds, our_type, zmq_type):
     endpoint = f"ipc://{tmp_path / 'zmq.sock'}"
-    sock = ctx.socket(zmq_type)
-    if ours_binds:
-        child = spawn(PEER, "script", "--type", our_type, "--bind", endpoint, stdin=True)
-        assert child.ready() == endpoint
-        sock.connect(endpoint)
-    else:
-        sock.bind(endpoint)
-        child = spawn(PEER, "script", "--type", our_type, "--connect", endpoint, stdin=True)
-        child.ready()
-    return Script(child), sock
+    return scripted_at(spawn, ctx, endpoint, ours_binds, our_type, zmq_type)
 
 
 @pytest.mark.parametrize("ours_binds", **BIND_SIDES)

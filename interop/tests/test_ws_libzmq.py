@@ -6,7 +6,7 @@ this file with the Debian interpreter; under the pyzmq wheel it is skipped."""
 import pytest
 import zmq
 
-from conftest import BIND_SIDES, PEER, Script, free_port, numbered
+from conftest import BIND_SIDES, free_port, numbered, scripted_at
 
 pytestmark = pytest.mark.skipif(not zmq.has("WS"), reason="this libzmq has no ws transport")
 
@@ -15,16 +15,7 @@ def linked_ws(spawn, ctx, ours_binds, our_type, zmq_type, path="/zmq"):
     """A scripted ferrozmq socket and a libzmq one over ws. libzmq asks for
     the last segment of a path only; a ferrozmq server takes that too."""
     endpoint = f"ws://127.0.0.1:{free_port()}{path}"
-    sock = ctx.socket(zmq_type)
-    if ours_binds:
-        child = spawn(PEER, "script", "--type", our_type, "--bind", endpoint, stdin=True)
-        assert child.ready() == endpoint
-        sock.connect(endpoint)
-    else:
-        sock.bind(endpoint)
-        child = spawn(PEER, "script", "--type", our_type, "--connect", endpoint, stdin=True)
-        child.ready()
-    return Script(child), sock
+    return scripted_at(spawn, ctx, endpoint, ours_binds, our_type, zmq_type)
 
 
 @pytest.mark.parametrize("ours_binds", **BIND_SIDES)
