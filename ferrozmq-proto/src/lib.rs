@@ -23,6 +23,7 @@ mod metadata;
 mod out_buffer;
 mod reader;
 mod socket_type;
+pub mod z85;
 mod zap;
 
 pub use command::{Command, Ping, Pong};
@@ -30,7 +31,9 @@ pub use connection::{Config, Connection, Event, PeerInfo};
 pub use error::ProtocolError;
 pub use frame::{Frame, FrameDecoder, FrameFlags, encode_frame_header};
 pub use greeting::{Greeting, SIGNATURE};
-pub use mechanism::{Mechanism, MechanismName, Null, Security, Status, Zws};
+pub use mechanism::{
+    Mechanism, MechanismName, Null, PlainClient, PlainServer, Security, Status, Zws,
+};
 pub use message::Message;
 pub use metadata::Metadata;
 pub use out_buffer::OutBuffer;

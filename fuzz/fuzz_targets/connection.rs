@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferrozmq_proto::{
-    Config, Connection, Event, FrameDecoder, MechanismName, ProtocolError, SocketType, ZapReply,
-    Zws,
+    Config, Connection, Event, FrameDecoder, ProtocolError, Security, SocketType, ZapReply, Zws,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -27,6 +26,15 @@ fuzz_target!(|data: &[u8]| {
     let mut config = Config::new(socket_type);
     config.max_message_size = (*limit != 0).then(|| u64::from(*limit) * 16);
     config.heartbeat_ivl = Some(Duration::from_millis(100));
+    // NULL, a PLAIN server or a PLAIN client, as two bits of the kind say.
+    config.security = match (kind >> 5) & 3 {
+        2 => Security::PlainServer,
+        3 => Security::PlainClient {
+            username: Bytes::from_static(b"user"),
+            password: Bytes::from_static(b"password"),
+        },
+        _ => Security::Null,
+    };
     let mode = cut >> 6;
     config.zap = mode == 2;
     let room = if mode == 1 {
@@ -38,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     let mut conn = if mode == 3 {
         // ZWS, with the NULL handshake or bare, as the kind's top bit says.
         let zws = if kind & 0x80 == 0 {
-            Zws::Mechanism(MechanismName::Null)
+            Zws::Mechanism(config.security.name())
         } else {
             Zws::Bare
         };

@@ -972,6 +972,52 @@ fn null_handshake_pauses_for_zap_then_goes_on() {
     );
 }
 
+/// PLAIN over the wire: the greeting says PLAIN and who is the server,
+/// the server asks ZAP about the credentials, and both sides end ready
+/// with the client's User-Id; two clients (or two servers) refuse each
+/// other at the greeting, and NULL meets PLAIN with a mismatch.
+#[test]
+fn plain_handshake_over_zmtp() {
+    let mut client = Config::new(SocketType::Req);
+    client.security = Security::PlainClient {
+        username: Bytes::from_static(b"admin"),
+        password: Bytes::from_static(b"secret"),
+    };
+    let mut server = Config::new(SocketType::Rep);
+    server.security = Security::PlainServer;
+    server.zap = true;
+    let mut p = Pair::new(client.clone(), server.clone());
+    p.run(usize::MAX).unwrap();
+    let requests = zap_requests(&mut p.b);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].mechanism, MechanismName::Plain);
+    assert_eq!(requests[0].credentials, [&b"admin"[..], b"secret"]);
+    let mut reply = ZapReply::new(200);
+    reply.user_id = Bytes::from_static(b"admin");
+    p.b.handle_zap_reply(reply, p.now).unwrap();
+    p.run(usize::MAX).unwrap();
+    assert!(p.a.is_ready() && p.b.is_ready());
+    assert_eq!(p.b.peer().unwrap().user_id.as_deref(), Some(&b"admin"[..]));
+    assert_eq!(
+        p.a.peer().unwrap().metadata.get("Socket-Type").unwrap(),
+        "REP"
+    );
+
+    for (a, b) in [(client.clone(), client), (server.clone(), server)] {
+        let mut same = Pair::new(a, b);
+        assert!(same.run(usize::MAX).is_err(), "one server, one client");
+    }
+    let mut null = Pair::new(Config::new(SocketType::Req), {
+        let mut c = Config::new(SocketType::Rep);
+        c.security = Security::PlainServer;
+        c
+    });
+    assert!(matches!(
+        null.run(usize::MAX),
+        Err(ProtocolError::MechanismMismatch { .. })
+    ));
+}
+
 /// RFC 27 and libzmq: a refusal (400, 500) sends ERROR with the status
 /// code and ends the handshake; a temporary failure (300) sends none.
 #[test]

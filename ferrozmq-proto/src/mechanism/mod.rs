@@ -13,12 +13,14 @@
 //! greeting's mechanism name or a ZWS subprotocol into a mechanism.
 
 mod null;
+mod plain;
 
 use std::fmt;
 
 use bytes::Bytes;
 
 pub use null::Null;
+pub use plain::{PlainClient, PlainServer};
 
 use crate::frame::{FRAME_HEADER_MAX, Frame, FrameFlags, encode_frame_header};
 use crate::zap::{ZapReply, ZapRequest};
@@ -114,14 +116,23 @@ impl Zws {
     }
 }
 
-/// How a socket secures its connections. Only NULL exists today; PLAIN and
-/// CURVE, with their keys and credentials, become variants here.
+/// How a socket secures its connections.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Security {
     /// No security: anyone may connect, nothing is encrypted.
     #[default]
     Null,
+    /// PLAIN's client: logs in with a user name and a password, sent in
+    /// clear (RFC 24).
+    PlainClient {
+        /// The user name, at most 255 bytes.
+        username: Bytes,
+        /// The password, at most 255 bytes.
+        password: Bytes,
+    },
+    /// PLAIN's server: checks each client's credentials through ZAP.
+    PlainServer,
 }
 
 impl Security {
@@ -129,6 +140,7 @@ impl Security {
     pub fn name(&self) -> MechanismName {
         match self {
             Self::Null => MechanismName::Null,
+            Self::PlainClient { .. } | Self::PlainServer => MechanismName::Plain,
         }
     }
 
@@ -155,6 +167,10 @@ impl Security {
     pub(crate) fn start(&self, properties: Metadata, zap: bool) -> AnyMechanism {
         match self {
             Self::Null => AnyMechanism::Null(Null::new(properties, zap)),
+            Self::PlainClient { username, password } => AnyMechanism::PlainClient(
+                PlainClient::new(username.clone(), password.clone(), properties),
+            ),
+            Self::PlainServer => AnyMechanism::PlainServer(PlainServer::new(properties, zap)),
         }
     }
 }
@@ -266,12 +282,16 @@ pub(crate) fn encode_plain(flags: u8, body: &Bytes, out: &mut OutBuffer) {
 #[derive(Debug)]
 pub(crate) enum AnyMechanism {
     Null(Null),
+    PlainClient(PlainClient),
+    PlainServer(PlainServer),
 }
 
 macro_rules! each {
     ($self:ident, $m:ident => $e:expr) => {
         match $self {
             AnyMechanism::Null($m) => $e,
+            AnyMechanism::PlainClient($m) => $e,
+            AnyMechanism::PlainServer($m) => $e,
         }
     };
 }
