@@ -104,7 +104,7 @@ impl Default for Context {
 impl ContextInner {
     /// A spawner for a new socket: on `callers` runtime if given, else on
     /// this context's, whose tasks its drop waits for.
-    fn spawner(&self, callers: Option<Handle>) -> Spawner {
+    pub(crate) fn spawner(&self, callers: Option<Handle>) -> Spawner {
         let socket = TaskSet::new();
         let (handle, context) = match callers {
             Some(handle) => (handle, None),

@@ -42,6 +42,7 @@ mod proxy;
 mod session;
 mod socket;
 mod transport;
+mod zap;
 
 pub use context::Context;
 pub use error::{Error, Result, SendError};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrozmq_proto::{Config, Security, SocketType};
+use ferrozmq_proto::{Config, ProtocolError, Security, SocketType};
 
 use crate::transport::ws::{Page, TlsOptions};
 
@@ -39,6 +39,17 @@ pub(crate) struct Options {
     /// Pages a ws port bound by this socket serves to plain `GET`s, by
     /// path.
     pub(crate) http_pages: Vec<(String, Page)>,
+    /// PLAIN: this socket is the server.
+    pub(crate) plain_server: bool,
+    /// PLAIN: this socket is a client logging in with these.
+    pub(crate) plain_username: Option<Bytes>,
+    pub(crate) plain_password: Option<Bytes>,
+    /// ZAP (RFC 27): the domain given to the handler; with NULL, ZAP is
+    /// asked only when one is set.
+    pub(crate) zap_domain: Bytes,
+    /// ZAP: a connection fails when no handler is there (libzmq's
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`).
+    pub(crate) zap_enforce_domain: bool,
 }
 
 impl Default for Options {
@@ -71,6 +82,11 @@ impl Default for Options {
             connect_routing_id: None,
             tls: TlsOptions::default(),
             http_pages: Vec::new(),
+            plain_server: false,
+            plain_username: None,
+            plain_password: None,
+            zap_domain: Bytes::new(),
+            zap_enforce_domain: false,
         }
     }
 }
@@ -106,9 +122,34 @@ impl Options {
         }
     }
 
-    /// How the socket's connections are secured.
+    /// How the socket's connections are secured, as libzmq decides it:
+    /// PLAIN server if set so, PLAIN client once a user name is set, NULL
+    /// otherwise.
     pub(crate) fn security(&self) -> Security {
-        Security::Null
+        if self.plain_server {
+            return Security::PlainServer;
+        }
+        match &self.plain_username {
+            Some(username) => Security::PlainClient {
+                username: username.clone(),
+                password: self.plain_password.clone().unwrap_or_default(),
+            },
+            None => Security::Null,
+        }
+    }
+
+    /// Whether a new connection's handshake asks the ZAP handler, given
+    /// whether one is there; an error when it must and none is (libzmq:
+    /// a PLAIN server always asks; NULL asks when a domain is set, and
+    /// fails without a handler only with `zap_enforce_domain`).
+    pub(crate) fn zap(&self, handler: bool) -> Result<bool, ProtocolError> {
+        let must = self.plain_server || self.zap_enforce_domain;
+        let asks = self.plain_server || !self.zap_domain.is_empty();
+        match (asks, handler) {
+            (true, true) => Ok(true),
+            (true, false) if must => Err(ProtocolError::AuthenticationFailed { status_code: 500 }),
+            _ => Ok(false),
+        }
     }
 
     /// The protocol configuration of a new connection.
@@ -120,6 +161,7 @@ impl Options {
         config.heartbeat_ivl = self.heartbeat_ivl;
         config.heartbeat_timeout = self.heartbeat_timeout;
         config.heartbeat_ttl = self.heartbeat_ttl;
+        config.security = self.security();
         config
     }
 }

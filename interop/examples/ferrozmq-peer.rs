@@ -45,6 +45,20 @@ struct Cli {
     /// xpub_welcome_msg=TEXT.
     #[arg(long = "set", global = true, value_name = "NAME[=VALUE]")]
     sets: Vec<String>,
+    /// PLAIN client: log in as this user.
+    #[arg(long, global = true)]
+    plain_user: Option<String>,
+    /// PLAIN client: the password.
+    #[arg(long, global = true)]
+    plain_password: Option<String>,
+    /// PLAIN server, with a ZAP handler in this process that lets in the
+    /// `USER:PASS` pairs given (the user id is the user name); repeat for
+    /// several.
+    #[arg(long, global = true, value_name = "USER:PASS")]
+    plain_allow: Vec<String>,
+    /// Be a PLAIN server with no ZAP handler at all.
+    #[arg(long, global = true)]
+    plain_server_alone: bool,
 }
 
 #[derive(Subcommand)]
@@ -249,6 +263,16 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
             _ => return Err(ferrozmq::Error::InvalidOption("unknown --set option")),
         }
     }
+    if let Some(user) = &cli.plain_user {
+        socket.set_plain_username(Some(user.clone().into()))?;
+        socket.set_plain_password(cli.plain_password.clone().map(Into::into))?;
+    }
+    if !cli.plain_allow.is_empty() {
+        zap_handler(ctx, cli.plain_allow.clone())?;
+    }
+    if !cli.plain_allow.is_empty() || cli.plain_server_alone {
+        socket.set_plain_server(true)?;
+    }
     if cli.monitor {
         let mut monitor = socket.monitor();
         std::thread::spawn(move || {
@@ -264,4 +288,44 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
         socket.connect(ep)?;
     }
     Ok(socket)
+}
+
+/// A ZAP handler (RFC 27) at `inproc://zeromq.zap.01`: a REP socket that
+/// lets in the PLAIN `USER:PASS` pairs of `allowed`, with the user name
+/// as user id, and refuses anything else with 400.
+fn zap_handler(ctx: &Context, allowed: Vec<String>) -> ferrozmq::Result<()> {
+    let mut zap = ctx.socket(SocketType::Rep)?;
+    zap.bind("inproc://zeromq.zap.01")?;
+    std::thread::spawn(move || {
+        while let Ok(request) = zap.recv() {
+            let parts = request.parts();
+            let credentials = match parts.get(5..) {
+                Some([mechanism, user, password]) if &mechanism[..] == b"PLAIN" => {
+                    Some((user.clone(), password.clone()))
+                }
+                _ => None,
+            };
+            let allowed = credentials.as_ref().is_some_and(|(user, password)| {
+                let pair = format!(
+                    "{}:{}",
+                    String::from_utf8_lossy(user),
+                    String::from_utf8_lossy(password)
+                );
+                allowed.contains(&pair)
+            });
+            let user = credentials.map(|(user, _)| user).filter(|_| allowed);
+            let reply: Vec<ferrozmq::Bytes> = vec![
+                "1.0".into(),
+                parts.get(1).cloned().unwrap_or_default(),
+                if allowed { "200" } else { "400" }.into(),
+                "".into(),
+                user.unwrap_or_default(),
+                ferrozmq::Bytes::new(),
+            ];
+            if zap.send(Message::from(reply)).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
 }

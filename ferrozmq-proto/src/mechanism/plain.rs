@@ -3,13 +3,14 @@
 //! client sends its properties (INITIATE), the server its own (READY). The
 //! server asks a ZAP handler about the credentials before its WELCOME
 //! when the I/O layer has one; libzmq refuses PLAIN clients without a
-//! handler, and ferrozmq's I/O layer does the same.
+//! handler, and ferrozmq's I/O layer does the same. The greeting's
+//! as-server bit is not checked: libzmq 4.3's PLAIN server sends it clear;
+//! two clients (or two servers) fail on the commands instead.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use super::{Mechanism, MechanismName, Status};
 use crate::command::{Command, READY};
-use crate::greeting::Greeting;
 use crate::zap::{ZapReply, ZapRequest};
 use crate::{Metadata, ProtocolError};
 
@@ -36,22 +37,6 @@ fn zap_error(status_code: u16) -> Option<Bytes> {
         .encode_body(&mut body);
         body.freeze()
     })
-}
-
-/// Checks the peer's greeting: PLAIN, and the other role.
-fn check_roles(ours_server: bool, peer: &Greeting) -> Result<(), ProtocolError> {
-    if peer.mechanism != MechanismName::Plain {
-        return Err(ProtocolError::MechanismMismatch {
-            ours: MechanismName::Plain,
-            peer: peer.mechanism,
-        });
-    }
-    if peer.as_server == ours_server {
-        return Err(ProtocolError::UnexpectedCommand(
-            "PLAIN needs one server and one client",
-        ));
-    }
-    Ok(())
 }
 
 /// Where a PLAIN client stands.
@@ -96,10 +81,6 @@ impl Mechanism for PlainClient {
 
     fn as_server(&self) -> bool {
         false
-    }
-
-    fn check_greeting(&self, peer: &Greeting) -> Result<(), ProtocolError> {
-        check_roles(false, peer)
     }
 
     fn next_command(&mut self) -> Option<Bytes> {
@@ -230,10 +211,6 @@ impl Mechanism for PlainServer {
 
     fn as_server(&self) -> bool {
         true
-    }
-
-    fn check_greeting(&self, peer: &Greeting) -> Result<(), ProtocolError> {
-        check_roles(true, peer)
     }
 
     fn next_command(&mut self) -> Option<Bytes> {

@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::BufMut;
-use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError};
+use ferrozmq_proto::{Connection, Event, PeerInfo, ProtocolError, ZapReply, ZapRequest};
 use tokio::time::Sleep;
 
 use crate::pipe::{Batch, Closing, EngineEnd, Item};
@@ -38,6 +38,15 @@ const BUDGET: usize = 32;
 
 /// How long a connection reads nothing before its read buffer goes back.
 const RELEASE_AFTER: Duration = Duration::from_millis(100);
+
+/// Where a handshake stopped.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Done: the peer's READY.
+    Ready(PeerInfo),
+    /// Waiting for the ZAP handler's answer to this.
+    Zap(ZapRequest),
+}
 
 /// Why a connection ended.
 #[derive(Debug, thiserror::Error)]
@@ -119,8 +128,9 @@ impl<S: Stream> Engine<S> {
         }
     }
 
-    /// Runs the greeting and handshake; returns the peer's READY.
-    pub(crate) async fn handshake(&mut self) -> Result<PeerInfo, End> {
+    /// Runs the greeting and handshake until it completes (the peer's
+    /// READY) or waits for a ZAP answer ([`Engine::zap_reply`]).
+    pub(crate) async fn handshake(&mut self) -> Result<Step, End> {
         let result = poll_fn(|cx| {
             let wire = self.wire.clone();
             let mut io = wire.io();
@@ -137,7 +147,7 @@ impl<S: Stream> Engine<S> {
         &mut self,
         io: &mut Io<'_, S>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<PeerInfo, End>> {
+    ) -> Poll<Result<Step, End>> {
         loop {
             let mut progress = io.poll_write(cx)?;
             if !self.backlog && !self.eof {
@@ -153,13 +163,16 @@ impl<S: Stream> Engine<S> {
                 self.read_buf.after_decode(io.conn.read_hint());
                 result.map(drop)?;
             }
-            // Before READY the connection gives no message; no ZAP handler
-            // is asked yet (the protocol config's `zap` is off).
+            // Before READY the connection gives no message.
             while let Some(event) = io.conn.poll_event() {
-                if let Event::Ready(peer) = event {
-                    // What followed READY in its read is decoded by `run`.
-                    self.backlog = true;
-                    return Poll::Ready(Ok(*peer));
+                match event {
+                    Event::Ready(peer) => {
+                        // What followed READY in its read is decoded by `run`.
+                        self.backlog = true;
+                        return Poll::Ready(Ok(Step::Ready(*peer)));
+                    }
+                    Event::ZapRequest(request) => return Poll::Ready(Ok(Step::Zap(request))),
+                    _ => {}
                 }
             }
             if self.eof {
@@ -170,6 +183,17 @@ impl<S: Stream> Engine<S> {
                 return Poll::Pending;
             }
         }
+    }
+
+    /// The ZAP handler's answer to the handshake's request; a refusal ends
+    /// the connection, after one try at sending the peer its ERROR.
+    pub(crate) fn zap_reply(&mut self, reply: ZapReply) -> Result<(), End> {
+        let mut io = self.wire.io();
+        let result = io.conn.handle_zap_reply(reply, Instant::now());
+        if result.is_err() {
+            io.flush_best_effort();
+        }
+        result.map_err(End::from)
     }
 
     /// Moves messages between the connection and its pipe until it ends.

@@ -12,15 +12,16 @@ pub(crate) mod listen;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferrozmq_proto::{Connection, PeerInfo, ProtocolError, SocketType};
+use ferrozmq_proto::{Connection, PeerInfo, ProtocolError, SocketType, ZapReply, ZapRequest};
 use tokio::sync::watch;
 
-use crate::engine::{End, Engine};
+use crate::engine::{End, Engine, Step};
 use crate::monitor::{Event, Reason};
 use crate::peer::PeerAddress;
 use crate::pipe::{Closing, EngineEnd};
 use crate::socket::shared::SocketShared;
 use crate::transport::{Start, Stream, Transport};
+use crate::zap;
 
 /// Tells an endpoint's tasks (listener, connecter, connections) to stop.
 pub(crate) type Lifecycle = watch::Receiver<Closing>;
@@ -73,7 +74,13 @@ impl Link {
         };
         stream.tune(&options.tuning());
         let socket_type = self.shared.socket_type;
-        let config = options.protocol_config(socket_type);
+        let mut config = options.protocol_config(socket_type);
+        let handler = self
+            .shared
+            .ctx
+            .upgrade()
+            .is_some_and(|ctx| ctx.inproc.is_bound(zap::HANDLER));
+        config.zap = options.zap(handler)?;
         let now = Instant::now();
         let connection = match start {
             Start::Greeting if socket_type == SocketType::Stream => Connection::raw(config, now),
@@ -83,14 +90,37 @@ impl Link {
         Ok(Engine::new(stream, connection))
     }
 
-    /// Opens the connection and runs its handshake.
+    /// Opens the connection and runs its handshake, asking the ZAP
+    /// handler when the mechanism waits for it.
     async fn handshake<T: Transport>(
         &self,
         raw: T::Raw,
     ) -> Result<(Engine<T::Stream>, PeerInfo), End> {
         let mut engine = self.open::<T>(raw).await?;
-        let peer = engine.handshake().await?;
-        Ok((engine, peer))
+        loop {
+            match engine.handshake().await? {
+                Step::Ready(peer) => return Ok((engine, peer)),
+                Step::Zap(request) => {
+                    let reply = self.ask_zap(&request).await?;
+                    engine.zap_reply(reply)?;
+                }
+            }
+        }
+    }
+
+    /// The ZAP handler's answer about this connection's peer.
+    async fn ask_zap(&self, request: &ZapRequest) -> Result<ZapReply, End> {
+        let no_handler = ProtocolError::AuthenticationFailed { status_code: 500 };
+        let ctx = self.shared.ctx.upgrade().ok_or(no_handler)?;
+        let options = self.shared.options();
+        let address = self.peer.property();
+        let asking = zap::Asking {
+            domain: &options.zap_domain,
+            address: address.as_bytes(),
+            identity: &options.routing_id,
+            within: options.handshake_ivl.filter(|t| !t.is_zero()),
+        };
+        Ok(zap::ask(&ctx, request, asking).await?)
     }
 
     /// The peer when the handshake succeeded; a failure is reported. The

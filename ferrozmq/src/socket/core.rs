@@ -131,7 +131,11 @@ impl SocketCore {
         socket_type: SocketType,
     ) -> Result<Self> {
         Ok(Self {
-            shared: Arc::new(SocketShared::new(socket_type, spawner.on_callers_runtime())),
+            shared: Arc::new(SocketShared::new(
+                socket_type,
+                spawner.on_callers_runtime(),
+                Arc::downgrade(&ctx),
+            )),
             routing: Mutex::new(Routing::new(socket_type)?),
             spawner,
             endpoints: Mutex::default(),

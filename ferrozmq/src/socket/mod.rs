@@ -583,6 +583,77 @@ macro_rules! common_methods {
             self.core.set(|o| o.http_pages.push(page))
         }
 
+        /// PLAIN (RFC 24): makes this socket the server, which asks the
+        /// ZAP handler at `inproc://zeromq.zap.01` of its context about
+        /// each client's user name and password (as in libzmq, a PLAIN
+        /// server without a handler lets no one in). Read at each new
+        /// connection.
+        pub fn set_plain_server(&self, on: bool) -> Result<()> {
+            self.core.set(|o| o.plain_server = on)
+        }
+
+        /// PLAIN: makes this socket a client logging in as `username` (at
+        /// most 255 bytes); `None` goes back to NULL.
+        pub fn set_plain_username(&self, username: Option<bytes::Bytes>) -> Result<()> {
+            if username.as_ref().is_some_and(|u| u.len() > 255) {
+                return Err(Error::InvalidOption(
+                    "a PLAIN user name is at most 255 bytes",
+                ));
+            }
+            self.core.set(|o| o.plain_username = username)
+        }
+
+        /// PLAIN: the client's password (at most 255 bytes).
+        pub fn set_plain_password(&self, password: Option<bytes::Bytes>) -> Result<()> {
+            if password.as_ref().is_some_and(|p| p.len() > 255) {
+                return Err(Error::InvalidOption(
+                    "a PLAIN password is at most 255 bytes",
+                ));
+            }
+            self.core.set(|o| o.plain_password = password)
+        }
+
+        /// ZAP (RFC 27): the domain handed to the handler. With NULL
+        /// security, setting one is what asks the handler about each peer.
+        pub fn set_zap_domain(&self, domain: impl Into<bytes::Bytes>) -> Result<()> {
+            let domain = domain.into();
+            if domain.len() > 255 {
+                return Err(Error::InvalidOption("a ZAP domain is at most 255 bytes"));
+            }
+            self.core.set(|o| o.zap_domain = domain)
+        }
+
+        /// ZAP: with a domain set, a connection fails when no handler is
+        /// bound (libzmq's `ZMQ_ZAP_ENFORCE_DOMAIN`); default false.
+        pub fn set_zap_enforce_domain(&self, on: bool) -> Result<()> {
+            self.core.set(|o| o.zap_enforce_domain = on)
+        }
+
+        /// See [`set_plain_server`](Self::set_plain_server).
+        pub fn plain_server(&self) -> bool {
+            self.core.get(|o| o.plain_server)
+        }
+
+        /// See [`set_plain_username`](Self::set_plain_username).
+        pub fn plain_username(&self) -> Option<bytes::Bytes> {
+            self.core.get(|o| o.plain_username.clone())
+        }
+
+        /// See [`set_plain_password`](Self::set_plain_password).
+        pub fn plain_password(&self) -> Option<bytes::Bytes> {
+            self.core.get(|o| o.plain_password.clone())
+        }
+
+        /// See [`set_zap_domain`](Self::set_zap_domain).
+        pub fn zap_domain(&self) -> bytes::Bytes {
+            self.core.get(|o| o.zap_domain.clone())
+        }
+
+        /// See [`set_zap_enforce_domain`](Self::set_zap_enforce_domain).
+        pub fn zap_enforce_domain(&self) -> bool {
+            self.core.get(|o| o.zap_enforce_domain)
+        }
+
         /// See [`set_wss_trust_system`](Self::set_wss_trust_system).
         pub fn wss_trust_system(&self) -> bool {
             self.core.get(|o| o.tls.trust_system)

@@ -3,11 +3,12 @@
 //! the socket's caller touches it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use ferrozmq_proto::{Metadata, SocketType};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
+use crate::context::ContextInner;
 use crate::mailbox::{Mailbox, Notice};
 use crate::monitor::{Event, Monitor};
 use crate::options::Options;
@@ -29,6 +30,8 @@ pub(crate) struct SocketShared {
     /// measured slower, as the caller's thread then does the I/O thread's
     /// work while the two contend for the pipe's lock.
     encode_ahead: bool,
+    /// The context, for what sessions ask of it (the ZAP handler).
+    pub(crate) ctx: Weak<ContextInner>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -38,8 +41,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SocketShared {
-    pub(crate) fn new(socket_type: SocketType, encode_ahead: bool) -> Self {
+    pub(crate) fn new(
+        socket_type: SocketType,
+        encode_ahead: bool,
+        ctx: Weak<ContextInner>,
+    ) -> Self {
         Self {
+            ctx,
             // A STREAM connection's bytes are not ZMTP frames.
             encode_ahead: encode_ahead && socket_type != SocketType::Stream,
             socket_type,

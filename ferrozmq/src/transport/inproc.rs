@@ -93,6 +93,11 @@ impl Registry {
         Ok(())
     }
 
+    /// Whether a live socket is bound to `name`.
+    pub(crate) fn is_bound(&self, name: &str) -> bool {
+        matches!(self.lock().get(name), Some(Slot::Bound { socket, .. }) if socket.strong_count() > 0)
+    }
+
     /// Unbinds `name`, if `binder` holds it: the pipes it was given, to
     /// close.
     pub(crate) fn unbind(&self, name: &str, binder: &SocketShared) -> Vec<PipeId> {

@@ -1,0 +1,144 @@
+//! PLAIN (RFC 24) with a ZAP handler (RFC 27) written as a plain REP
+//! socket at `inproc://zeromq.zap.01`, as with libzmq: good credentials get
+//! in with a `User-Id`, bad ones are refused (ERROR to the client, both
+//! monitors say so), a server without a handler lets no one in, and NULL
+//! with a ZAP domain asks the handler too.
+
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use ferrozmq::{Bytes, Context, Event, Message, Monitor, Socket, SocketType};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).unwrap();
+    s.set_recv_timeout(Some(WAIT)).unwrap();
+    s.set_send_timeout(Some(WAIT)).unwrap();
+    s
+}
+
+/// A ZAP handler answering `count` requests: 200 for `admin`/`secret`
+/// (user id `the-admin`), 400 otherwise; it hands back every request.
+fn handler(ctx: &Context, count: usize) -> JoinHandle<Vec<Vec<Bytes>>> {
+    let mut zap = socket(ctx, SocketType::Rep);
+    zap.bind("inproc://zeromq.zap.01").unwrap();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..count {
+            let request = zap.recv().unwrap();
+            let parts: Vec<Bytes> = request.parts().to_vec();
+            let allowed = parts.get(6..8) == Some(&[Bytes::from("admin"), Bytes::from("secret")]);
+            let (status, user) = if allowed {
+                ("200", "the-admin")
+            } else {
+                ("400", "")
+            };
+            let reply: Vec<Bytes> = vec![
+                "1.0".into(),
+                parts[1].clone(),
+                status.into(),
+                "".into(),
+                user.into(),
+                Bytes::new(),
+            ];
+            zap.send(Message::from(reply)).unwrap();
+            seen.push(parts);
+        }
+        seen
+    })
+}
+
+/// The next handshake outcome a monitor reports: true for success.
+fn handshake(events: &mut Monitor) -> bool {
+    loop {
+        match events.recv_timeout(Some(WAIT)) {
+            Some(Event::HandshakeSucceeded { .. }) => return true,
+            Some(Event::HandshakeFailed { .. }) => return false,
+            Some(_) => {}
+            None => panic!("no handshake outcome"),
+        }
+    }
+}
+
+fn plain_client(ctx: &Context, user: &str, password: &str) -> Socket {
+    let req = socket(ctx, SocketType::Req);
+    req.set_plain_username(Some(Bytes::copy_from_slice(user.as_bytes())))
+        .unwrap();
+    req.set_plain_password(Some(Bytes::copy_from_slice(password.as_bytes())))
+        .unwrap();
+    req
+}
+
+#[test]
+fn good_credentials_get_in_with_a_user_id() {
+    let ctx = Context::new();
+    let zap = handler(&ctx, 1);
+    let mut rep = socket(&ctx, SocketType::Rep);
+    rep.set_plain_server(true).unwrap();
+    rep.set_zap_domain("global").unwrap();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let mut req = plain_client(&ctx, "admin", "secret");
+    req.connect(&rep.last_endpoint().unwrap()).unwrap();
+    req.send("hello").unwrap();
+    let got = rep.recv().unwrap();
+    assert_eq!(got.property("User-Id").unwrap(), "the-admin");
+    assert_eq!(got.property("Socket-Type").unwrap(), "REQ");
+    rep.send("welcome").unwrap();
+    assert_eq!(req.recv().unwrap().first().unwrap(), "welcome");
+    let request = zap.join().unwrap().remove(0);
+    assert_eq!(request[0], "1.0");
+    assert_eq!(request[2], "global", "the domain");
+    assert_eq!(request[3], "127.0.0.1", "the address");
+    assert_eq!(request[5], "PLAIN");
+}
+
+#[test]
+fn bad_credentials_are_refused_on_both_sides() {
+    let ctx = Context::new();
+    let zap = handler(&ctx, 1);
+    let rep = socket(&ctx, SocketType::Rep);
+    rep.set_plain_server(true).unwrap();
+    let mut server_events = rep.monitor();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let req = plain_client(&ctx, "admin", "wrong");
+    let mut client_events = req.monitor();
+    req.connect(&rep.last_endpoint().unwrap()).unwrap();
+    assert!(!handshake(&mut server_events));
+    assert!(!handshake(&mut client_events), "the client heard ERROR");
+    zap.join().unwrap();
+}
+
+#[test]
+fn a_plain_server_without_a_handler_lets_no_one_in() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, SocketType::Rep);
+    rep.set_plain_server(true).unwrap();
+    let mut events = rep.monitor();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let req = plain_client(&ctx, "admin", "secret");
+    req.connect(&rep.last_endpoint().unwrap()).unwrap();
+    assert!(!handshake(&mut events));
+}
+
+/// NULL with a ZAP domain asks the handler (here it refuses the NULL
+/// request, which carries no credentials); without a domain it does not.
+#[test]
+fn null_with_a_domain_asks_the_handler() {
+    let ctx = Context::new();
+    let zap = handler(&ctx, 1);
+    let rep = socket(&ctx, SocketType::Rep);
+    rep.set_zap_domain("d").unwrap();
+    let mut events = rep.monitor();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let req = socket(&ctx, SocketType::Req);
+    req.connect(&rep.last_endpoint().unwrap()).unwrap();
+    assert!(!handshake(&mut events));
+    assert_eq!(zap.join().unwrap()[0][5], "NULL");
+    let mut open = socket(&ctx, SocketType::Rep);
+    open.bind("tcp://127.0.0.1:*").unwrap();
+    let mut req = socket(&ctx, SocketType::Req);
+    req.connect(&open.last_endpoint().unwrap()).unwrap();
+    req.send("no zap").unwrap();
+    assert_eq!(open.recv().unwrap().first().unwrap(), "no zap");
+}
