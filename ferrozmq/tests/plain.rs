@@ -142,3 +142,22 @@ fn null_with_a_domain_asks_the_handler() {
     req.send("no zap").unwrap();
     assert_eq!(open.recv().unwrap().first().unwrap(), "no zap");
 }
+
+/// PLAIN over ws: the subprotocol is `ZWS2.0/PLAIN`, the handshake the
+/// same as over tcp.
+#[test]
+fn plain_over_websocket() {
+    let ctx = Context::new();
+    let zap = handler(&ctx, 1);
+    let mut rep = socket(&ctx, SocketType::Rep);
+    rep.set_plain_server(true).unwrap();
+    rep.bind("ws://127.0.0.1:*/plain").unwrap();
+    let mut req = plain_client(&ctx, "admin", "secret");
+    req.connect(&rep.last_endpoint().unwrap()).unwrap();
+    req.send("over ws").unwrap();
+    let got = rep.recv().unwrap();
+    assert_eq!(got.property("User-Id").unwrap(), "the-admin");
+    rep.send("ok").unwrap();
+    assert_eq!(req.recv().unwrap().first().unwrap(), "ok");
+    zap.join().unwrap();
+}

@@ -6,7 +6,7 @@ this file with the Debian interpreter; under the pyzmq wheel it is skipped."""
 import pytest
 import zmq
 
-from conftest import BIND_SIDES, free_port, numbered, scripted_at
+from conftest import BIND_SIDES, PEER, free_port, numbered, scripted_at
 
 pytestmark = pytest.mark.skipif(not zmq.has("WS"), reason="this libzmq has no ws transport")
 
@@ -100,3 +100,38 @@ def test_libzmq_heartbeats_over_ws_are_answered(spawn, ctx):
     assert not monitor.poll(2000)
     req.send(b"second")
     assert rep.recv() == [b"second"]
+
+
+def test_plain_over_ws_both_ways(spawn, ctx):
+    """ZWS2.0/PLAIN: our client to libzmq's server (its ZAP handler pyzmq's
+    ThreadAuthenticator), and libzmq's client to our server."""
+    from zmq.auth.thread import ThreadAuthenticator
+
+    auth = ThreadAuthenticator(ctx)
+    auth.start()
+    try:
+        auth.configure_plain(domain="*", passwords={"admin": "secret"})
+        rep = ctx.socket(zmq.REP)
+        rep.plain_server = True
+        endpoint = f"ws://127.0.0.1:{free_port()}/zmq"
+        rep.bind(endpoint)
+        req = spawn(PEER, "req", "--connect", endpoint, "--plain-user", "admin", "--plain-password", "secret", stdin=True)
+        req.ready()
+        req.write("6869")
+        frame = rep.recv(copy=False)
+        assert frame.bytes == b"hi"
+        assert frame.get("User-Id") == "admin"
+        rep.send(b"ok")
+        assert req.line() == "6f6b"
+    finally:
+        auth.stop()
+
+    ours = spawn(PEER, "rep", "--properties", "User-Id", "--bind", f"ws://127.0.0.1:{free_port()}/zmq", "--plain-allow", "admin:secret")
+    endpoint = ours.ready()
+    client = ctx.socket(zmq.REQ)
+    client.plain_username = b"admin"
+    client.plain_password = b"secret"
+    client.connect(endpoint)
+    client.send(b"hello")
+    assert ours.line() == "PROPERTIES User-Id=" + b"admin".hex()
+    assert client.recv() == b"hello"
