@@ -11,8 +11,8 @@ use tokio::time::Instant;
 
 use crate::Failure;
 use crate::client::parse_seconds;
+use crate::security::{SecurityArgs, apply_security};
 use crate::text::{message_line, parse_line, print_line};
-use crate::tls::{TlsArgs, apply_tls};
 
 /// Options of the socket commands.
 #[derive(clap::Args)]
@@ -56,7 +56,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     timeout: Option<Duration>,
     #[command(flatten)]
-    tls: TlsArgs,
+    security: SecurityArgs,
 }
 
 /// Runs a socket of `socket_type` as `args` say.
@@ -70,6 +70,8 @@ pub(crate) fn run(socket_type: SocketType, args: Args) -> Result<(), Failure> {
         .map_err(|e| Failure::new(e.to_string()))?;
     runtime.block_on(async move {
         let ctx = Context::new();
+        let security = args.security.read()?;
+        let _authenticator = security.authenticator(&ctx)?;
         let socket = setup(&ctx, socket_type, &args).await?;
         let deadline = args.timeout.map(|t| Instant::now() + t);
         let work = cat(&socket, socket_type, &args);
@@ -90,7 +92,7 @@ async fn setup(
     args: &Args,
 ) -> Result<AsyncSocket, Failure> {
     let socket = ctx.async_socket(socket_type)?;
-    apply_tls!(socket, &args.tls.read()?);
+    apply_security!(socket, &args.security.read()?);
     if let Some(id) = &args.routing_id {
         socket.set_routing_id(id.clone().into_bytes())?;
     }

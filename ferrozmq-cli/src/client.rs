@@ -5,8 +5,8 @@ use std::time::Duration;
 use ferrozmq::{Context, Error, SocketType};
 
 use crate::Failure;
+use crate::security::{SecurityArgs, apply_security};
 use crate::text::{message_line, print_line};
-use crate::tls::{TlsArgs, apply_tls};
 
 /// Options of `ferrozmq client`.
 #[derive(clap::Args)]
@@ -40,7 +40,7 @@ pub(crate) struct Args {
     #[arg(default_value = "Hello")]
     message: String,
     #[command(flatten)]
-    tls: TlsArgs,
+    security: SecurityArgs,
 }
 
 /// Sends `count` requests, printing `Received: <reply>` for each.
@@ -51,7 +51,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     socket.set_linger(Some(Duration::ZERO))?;
     socket.set_send_timeout(args.timeout)?;
     socket.set_recv_timeout(args.timeout)?;
-    apply_tls!(socket, &args.tls.read()?);
+    apply_security!(socket, &args.security.read()?);
     for endpoint in &args.connects {
         socket.connect(endpoint)?;
     }

@@ -7,9 +7,9 @@
 mod cat;
 mod client;
 mod proxy;
+mod security;
 mod server;
 mod text;
-mod tls;
 mod web;
 
 use std::fmt;

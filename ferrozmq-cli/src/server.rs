@@ -3,8 +3,8 @@
 use ferrozmq::{Context, SocketType};
 
 use crate::Failure;
+use crate::security::{SecurityArgs, apply_security};
 use crate::text::{message_line, print_line};
-use crate::tls::{TlsArgs, apply_tls};
 
 /// Options of `ferrozmq server`.
 #[derive(clap::Args)]
@@ -31,7 +31,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "TEXT", default_value = "Message Received")]
     reply: String,
     #[command(flatten)]
-    tls: TlsArgs,
+    security: SecurityArgs,
 }
 
 /// Prints `Received request: <message>` per request and replies; returns
@@ -39,7 +39,9 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let ctx = Context::new();
     let mut socket = ctx.socket(SocketType::Rep)?;
-    apply_tls!(socket, &args.tls.read()?);
+    let security = args.security.read()?;
+    let _authenticator = security.authenticator(&ctx)?;
+    apply_security!(socket, &security);
     for endpoint in &args.binds {
         socket.bind(endpoint)?;
     }

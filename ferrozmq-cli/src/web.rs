@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ferrozmq::{Context, Socket, SocketType};
 
 use crate::Failure;
+use crate::security::{SecurityArgs, apply_security};
 use crate::text::{message_line, print_line};
-use crate::tls::{TlsArgs, apply_tls};
 
 const PAGE: &str = include_str!("../../web/demo.html");
 const MODULE: &str = include_str!("../../web/ferrozmq.js");
@@ -44,7 +44,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "PREFIX", default_value = "tick")]
     topic: String,
     #[command(flatten)]
-    tls: TlsArgs,
+    security: SecurityArgs,
 }
 
 /// A JSON string (the page's config is all strings).
@@ -64,12 +64,13 @@ fn json(text: &str) -> String {
 
 /// Serves the demo until killed.
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let pems = args.tls.read()?;
+    let pems = args.security.read()?;
     let secure = pems.cert.is_some();
     let scheme = if secure { "wss" } else { "ws" };
     let ctx = Context::new();
+    let _authenticator = pems.authenticator(&ctx)?;
     let mut rep = ctx.socket(SocketType::Rep)?;
-    apply_tls!(rep, &pems);
+    apply_security!(rep, &pems);
     let mut config = vec![format!("\"topic\": {}", json(&args.topic))];
     if let Some(url) = &args.req_url {
         config.push(format!("\"req\": {}", json(url)));
@@ -99,7 +100,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .unwrap_or_default()
         .to_owned();
     let publisher = ctx.socket(SocketType::Pub)?;
-    apply_tls!(publisher, &pems);
+    apply_security!(publisher, &pems);
     publisher.bind(&format!("{scheme}://{authority}/pub"))?;
     let http = if secure { "https" } else { "http" };
     print_line(&format!(

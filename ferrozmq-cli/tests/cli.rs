@@ -317,3 +317,54 @@ fn server_and_client_over_ws_and_wss() {
         assert_eq!(server.finish().code, Some(0));
     }
 }
+
+/// PLAIN from the command line: a server letting one user in, a client
+/// with its password, and one with a wrong password timing out.
+#[test]
+fn server_and_client_with_plain() {
+    let tcp = free_endpoint();
+    let server = spawn(&["server", "--bind", &tcp, "--plain-allow", "admin:secret"]);
+    let client = run(&[
+        "client",
+        "--connect",
+        &tcp,
+        "--plain-user",
+        "admin",
+        "--plain-password",
+        "secret",
+        "--timeout",
+        "20",
+        "logged in",
+    ]);
+    assert_eq!(client.code, Some(0), "{:?}", client.stderr);
+    assert_eq!(
+        server.line().as_deref(),
+        Some("Received request: logged in")
+    );
+    let refused = run(&[
+        "client",
+        "--connect",
+        &tcp,
+        "--plain-user",
+        "admin",
+        "--plain-password",
+        "wrong",
+        "--timeout",
+        "1",
+        "let me in",
+    ]);
+    assert_eq!(refused.code, Some(1));
+    let stopped = run(&[
+        "client",
+        "--connect",
+        &tcp,
+        "--plain-user",
+        "admin",
+        "--plain-password",
+        "secret",
+        "stop",
+    ]);
+    assert_eq!(stopped.code, Some(0), "{:?}", stopped.stderr);
+    assert_eq!(server.line().as_deref(), Some("Received request: stop"));
+    assert_eq!(server.finish().code, Some(0));
+}

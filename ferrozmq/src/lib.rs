@@ -23,6 +23,7 @@
 //! # Ok::<(), ferrozmq::Error>(())
 //! ```
 
+mod auth;
 mod blocking;
 mod context;
 mod endpoint;
@@ -44,6 +45,7 @@ mod socket;
 mod transport;
 mod zap;
 
+pub use auth::Authenticator;
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use ferrozmq_proto::{Message, ProtocolError, SocketType};

@@ -161,3 +161,38 @@ fn plain_over_websocket() {
     assert_eq!(req.recv().unwrap().first().unwrap(), "ok");
     zap.join().unwrap();
 }
+
+/// The built-in handler: PLAIN users from a password file (pyzmq's
+/// `user=password` lines), then an address denied.
+#[test]
+fn the_built_in_authenticator() {
+    let ctx = Context::new();
+    let auth = ferrozmq::Authenticator::start(&ctx).unwrap();
+    let file = std::env::temp_dir().join(format!("ferrozmq-passwords-{}", std::process::id()));
+    std::fs::write(&file, "# users\nadmin=secret\n\nguest=guest\n").unwrap();
+    auth.add_plain_users_from(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let mut rep = socket(&ctx, SocketType::Rep);
+    rep.set_plain_server(true).unwrap();
+    let mut events = rep.monitor();
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = rep.last_endpoint().unwrap();
+
+    let mut guest = plain_client(&ctx, "guest", "guest");
+    guest.connect(&endpoint).unwrap();
+    assert!(handshake(&mut events));
+    guest.send("hi").unwrap();
+    assert_eq!(rep.recv().unwrap().property("User-Id").unwrap(), "guest");
+    rep.send("hello guest").unwrap();
+    guest.recv().unwrap();
+
+    let wrong = plain_client(&ctx, "guest", "nope");
+    wrong.connect(&endpoint).unwrap();
+    assert!(!handshake(&mut events), "a wrong password");
+    drop(wrong);
+    auth.deny("127.0.0.1".parse().unwrap());
+    let denied = plain_client(&ctx, "admin", "secret");
+    denied.connect(&endpoint).unwrap();
+    assert!(!handshake(&mut events), "a denied address");
+    auth.stop();
+}

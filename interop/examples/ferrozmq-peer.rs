@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use ferrozmq::{Context, Message, Socket, SocketType};
+use ferrozmq::{Authenticator, Context, Message, Socket, SocketType};
 use ferrozmq_interop::{format_parts, numbered, parse_parts};
 
 #[derive(Parser)]
@@ -122,7 +122,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Mode::Pull { .. } => SocketType::Pull,
         Mode::Script { ref socket_type } => socket_type.parse().map_err(|e| format!("{e}"))?,
     };
-    let mut socket = setup(&ctx, socket_type, &cli).map_err(|e| e.to_string())?;
+    let (mut socket, _authenticator) = setup(&ctx, socket_type, &cli).map_err(|e| e.to_string())?;
     let mut out = std::io::stdout();
     let _ = writeln!(out, "READY {}", socket.last_endpoint().unwrap_or_default());
     let _ = out.flush();
@@ -236,7 +236,12 @@ fn run(cli: Cli) -> Result<(), String> {
     Ok(())
 }
 
-fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<Socket> {
+/// The socket as the flags say, and the ZAP handler it needs, if any.
+fn setup(
+    ctx: &Context,
+    socket_type: SocketType,
+    cli: &Cli,
+) -> ferrozmq::Result<(Socket, Option<Authenticator>)> {
     let socket = ctx.socket(socket_type)?;
     let timeout = Duration::from_secs_f64(cli.timeout);
     socket.set_send_timeout(Some(timeout))?;
@@ -267,9 +272,18 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
         socket.set_plain_username(Some(user.clone().into()))?;
         socket.set_plain_password(cli.plain_password.clone().map(Into::into))?;
     }
-    if !cli.plain_allow.is_empty() {
-        zap_handler(ctx, cli.plain_allow.clone())?;
-    }
+    let authenticator = if cli.plain_allow.is_empty() {
+        None
+    } else {
+        let auth = Authenticator::start(ctx)?;
+        for pair in &cli.plain_allow {
+            let (user, password) = pair.split_once(':').ok_or(ferrozmq::Error::InvalidOption(
+                "--plain-allow takes USER:PASS",
+            ))?;
+            auth.add_plain_user(user.to_owned(), password.to_owned());
+        }
+        Some(auth)
+    };
     if !cli.plain_allow.is_empty() || cli.plain_server_alone {
         socket.set_plain_server(true)?;
     }
@@ -287,45 +301,5 @@ fn setup(ctx: &Context, socket_type: SocketType, cli: &Cli) -> ferrozmq::Result<
     for ep in &cli.connects {
         socket.connect(ep)?;
     }
-    Ok(socket)
-}
-
-/// A ZAP handler (RFC 27) at `inproc://zeromq.zap.01`: a REP socket that
-/// lets in the PLAIN `USER:PASS` pairs of `allowed`, with the user name
-/// as user id, and refuses anything else with 400.
-fn zap_handler(ctx: &Context, allowed: Vec<String>) -> ferrozmq::Result<()> {
-    let mut zap = ctx.socket(SocketType::Rep)?;
-    zap.bind("inproc://zeromq.zap.01")?;
-    std::thread::spawn(move || {
-        while let Ok(request) = zap.recv() {
-            let parts = request.parts();
-            let credentials = match parts.get(5..) {
-                Some([mechanism, user, password]) if &mechanism[..] == b"PLAIN" => {
-                    Some((user.clone(), password.clone()))
-                }
-                _ => None,
-            };
-            let allowed = credentials.as_ref().is_some_and(|(user, password)| {
-                let pair = format!(
-                    "{}:{}",
-                    String::from_utf8_lossy(user),
-                    String::from_utf8_lossy(password)
-                );
-                allowed.contains(&pair)
-            });
-            let user = credentials.map(|(user, _)| user).filter(|_| allowed);
-            let reply: Vec<ferrozmq::Bytes> = vec![
-                "1.0".into(),
-                parts.get(1).cloned().unwrap_or_default(),
-                if allowed { "200" } else { "400" }.into(),
-                "".into(),
-                user.unwrap_or_default(),
-                ferrozmq::Bytes::new(),
-            ];
-            if zap.send(Message::from(reply)).is_err() {
-                return;
-            }
-        }
-    });
-    Ok(())
+    Ok((socket, authenticator))
 }

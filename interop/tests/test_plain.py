@@ -7,7 +7,7 @@ import pytest
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from conftest import PEER, free_endpoint
+from conftest import CLI, PEER, free_endpoint
 
 
 @pytest.fixture
@@ -79,3 +79,16 @@ def test_a_plain_server_without_a_handler_refuses_clients(spawn, ctx):
     req.connect(endpoint)
     req.send(b"hello")
     assert not req.poll(1000), "let in without a handler"
+
+
+def test_the_cli_server_with_plain_users(spawn, ctx):
+    """`ferrozmq server --plain-allow` against a pyzmq PLAIN client."""
+    endpoint = free_endpoint()
+    server = spawn(CLI, "server", "--bind", endpoint, "--plain-allow", "admin:secret")
+    req = ctx.socket(zmq.REQ)
+    req.plain_username = b"admin"
+    req.plain_password = b"secret"
+    req.connect(endpoint)
+    req.send(b"from pyzmq")
+    assert req.recv() == b"Message Received"
+    assert server.line() == "Received request: from pyzmq"

@@ -1,0 +1,115 @@
+//! The security flags every socket command takes: PLAIN's (a client's
+//! user name and password; a server's users, checked by the built-in ZAP
+//! handler), and wss's (the certificate and key a server presents, the CA
+//! a client trusts).
+
+use std::path::PathBuf;
+
+use ferrozmq::{Authenticator, Context};
+
+use crate::Failure;
+
+/// Security options; files are read by [`SecurityArgs::read`].
+#[derive(clap::Args, Clone, Debug, Default)]
+pub(crate) struct SecurityArgs {
+    /// PLAIN client: the user name to log in with.
+    #[arg(long, value_name = "USER")]
+    pub(crate) plain_user: Option<String>,
+    /// PLAIN client: the password.
+    #[arg(long, value_name = "PASS", requires = "plain_user")]
+    pub(crate) plain_password: Option<String>,
+    /// PLAIN server: let this user in (the user id of its messages is the
+    /// user name); repeat for several.
+    #[arg(long, value_name = "USER:PASS")]
+    pub(crate) plain_allow: Vec<String>,
+    /// wss:// binds: the server's certificate chain (PEM file).
+    #[arg(long, value_name = "PEM", requires = "wss_key")]
+    pub(crate) wss_cert: Option<PathBuf>,
+    /// wss:// binds: the server's private key (PEM file).
+    #[arg(long, value_name = "PEM", requires = "wss_cert")]
+    pub(crate) wss_key: Option<PathBuf>,
+    /// wss:// connects: a CA certificate to trust besides the system's (PEM file).
+    #[arg(long, value_name = "PEM")]
+    pub(crate) wss_trust: Option<PathBuf>,
+}
+
+/// The options as read: PEM files read, `USER:PASS` pairs split.
+pub(crate) struct Security {
+    pub(crate) cert: Option<Vec<u8>>,
+    pub(crate) key: Option<Vec<u8>>,
+    pub(crate) trust: Option<Vec<u8>>,
+    pub(crate) plain_user: Option<String>,
+    pub(crate) plain_password: Option<String>,
+    pub(crate) plain_allow: Vec<(String, String)>,
+}
+
+impl Security {
+    /// The built-in ZAP handler for `--plain-allow`, if given: keep it
+    /// while the socket runs.
+    pub(crate) fn authenticator(&self, ctx: &Context) -> Result<Option<Authenticator>, Failure> {
+        if self.plain_allow.is_empty() {
+            return Ok(None);
+        }
+        let auth = Authenticator::start(ctx)?;
+        for (user, password) in &self.plain_allow {
+            auth.add_plain_user(user.clone(), password.clone());
+        }
+        Ok(Some(auth))
+    }
+}
+
+impl SecurityArgs {
+    /// Reads the files given and checks the pairs.
+    pub(crate) fn read(&self) -> Result<Security, Failure> {
+        let read = |path: &Option<PathBuf>| {
+            path.as_ref()
+                .map(|p| {
+                    std::fs::read(p)
+                        .map_err(|e| Failure::new(format!("cannot read {}: {e}", p.display())))
+                })
+                .transpose()
+        };
+        let plain_allow = self
+            .plain_allow
+            .iter()
+            .map(|pair| {
+                pair.split_once(':')
+                    .map(|(u, p)| (u.to_owned(), p.to_owned()))
+                    .ok_or_else(|| Failure::new(format!("--plain-allow {pair}: give USER:PASS")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Security {
+            cert: read(&self.wss_cert)?,
+            key: read(&self.wss_key)?,
+            trust: read(&self.wss_trust)?,
+            plain_user: self.plain_user.clone(),
+            plain_password: self.plain_password.clone(),
+            plain_allow,
+        })
+    }
+}
+
+/// Gives a socket (blocking or async: both have these setters) the
+/// security options.
+macro_rules! apply_security {
+    ($socket:expr, $security:expr) => {{
+        let pems: &$crate::security::Security = $security;
+        if let Some(cert) = &pems.cert {
+            $socket.set_wss_cert_pem(cert.clone())?;
+        }
+        if let Some(key) = &pems.key {
+            $socket.set_wss_key_pem(key.clone())?;
+        }
+        if let Some(trust) = &pems.trust {
+            $socket.set_wss_trust_pem(trust.clone())?;
+        }
+        if let Some(user) = &pems.plain_user {
+            $socket.set_plain_username(Some(user.clone().into()))?;
+            $socket.set_plain_password(pems.plain_password.clone().map(Into::into))?;
+        }
+        if !pems.plain_allow.is_empty() {
+            $socket.set_plain_server(true)?;
+        }
+    }};
+}
+pub(crate) use apply_security;
