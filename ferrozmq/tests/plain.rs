@@ -196,3 +196,18 @@ fn the_built_in_authenticator() {
     assert!(!handshake(&mut events), "a denied address");
     auth.stop();
 }
+
+/// A user name, password or ZAP domain longer than the wire's one length
+/// byte is refused as an option.
+#[test]
+fn credentials_longer_than_255_bytes_are_refused() {
+    let ctx = Context::new();
+    let s = ctx.socket(SocketType::Req).unwrap();
+    let long = Bytes::from(vec![b'x'; 256]);
+    assert!(s.set_plain_username(Some(long.clone())).is_err());
+    assert!(s.set_plain_password(Some(long.clone())).is_err());
+    assert!(s.set_zap_domain(long).is_err());
+    s.set_plain_username(Some(Bytes::from(vec![b'x'; 255])))
+        .unwrap();
+    assert_eq!(s.plain_username().unwrap().len(), 255);
+}
