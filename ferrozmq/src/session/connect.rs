@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use super::{Lifecycle, Link, run_until_closed};
 use crate::endpoint::Endpoint;
+use crate::engine::End;
 use crate::monitor::{Event, Reason};
 use crate::peer::{Peer, PeerAddress};
 use crate::pipe::{Closing, EngineEnd, PipeId};
 use crate::socket::shared::SocketShared;
 use crate::transport::Transport;
+use ferrozmq_proto::ProtocolError;
 
 /// What connecting to one endpoint needs.
 pub(crate) struct Connecter {
@@ -31,6 +33,9 @@ pub(crate) struct Connecter {
 enum Served {
     /// Its handshake completed; it has ended since.
     Worked,
+    /// The peer refused us with ERROR (RFC 37: trying again at once with
+    /// the same credentials would be refused again).
+    Refused,
     /// It failed before its handshake completed.
     Failed,
     /// The endpoint gave up while it was in its handshake.
@@ -62,6 +67,7 @@ impl Connecter {
                     link.emit(|endpoint, peer| Event::Connected { endpoint, peer });
                     match self.serve::<T>(&link, raw).await {
                         Served::Worked => backoff.reset(),
+                        Served::Refused => backoff.refused(),
                         Served::Failed => {}
                         Served::GaveUp => break,
                     }
@@ -92,8 +98,13 @@ impl Connecter {
                 return Served::GaveUp;
             }
         };
+        let refused = matches!(handshake, Err(End::Protocol(ProtocolError::PeerError(_))));
         let Some((mut engine, info)) = link.handshaken(handshake) else {
-            return Served::Failed;
+            return if refused {
+                Served::Refused
+            } else {
+                Served::Failed
+            };
         };
         self.shared.up(self.pipe, Peer::new(info, &link.peer));
         link.succeeded();
@@ -177,7 +188,19 @@ impl Backoff {
     fn reset(&mut self) {
         self.current = self.ivl;
     }
+
+    /// The peer refused us with ERROR: the wait doubles, whatever
+    /// `reconnect_ivl_max` says, up to the larger of it and
+    /// [`REFUSED_MAX`], so a client refused for its credentials does not
+    /// knock again ten times a second.
+    fn refused(&mut self) {
+        let max = self.max.unwrap_or(REFUSED_MAX).max(REFUSED_MAX);
+        self.current = self.current.saturating_mul(2).min(max);
+    }
 }
+
+/// The longest wait after refusals (ERROR from the peer).
+const REFUSED_MAX: Duration = Duration::from_secs(30);
 
 /// A random duration below `bound` (zero for a zero bound).
 fn jitter(bound: Duration) -> Duration {
@@ -218,6 +241,22 @@ mod tests {
         let mut low_max = Backoff::new(ivl, Some(50 * MS));
         assert!(within(low_max.next(), ivl, ivl));
         assert!(within(low_max.next(), ivl, ivl));
+    }
+
+    /// RFC 37: after an ERROR the wait grows even without a maximum set,
+    /// up to 30 s, and a connection that works brings it back.
+    #[test]
+    fn refusals_back_off_to_thirty_seconds() {
+        let ivl = 100 * MS;
+        let mut b = Backoff::new(ivl, None);
+        let mut last = Duration::ZERO;
+        for _ in 0..12 {
+            b.refused();
+            last = b.next();
+        }
+        assert!(within(last, REFUSED_MAX, ivl), "{last:?}");
+        b.reset();
+        assert!(within(b.next(), ivl, ivl));
     }
 
     /// Jitter spreads: 64 draws below a second are not all one value.
