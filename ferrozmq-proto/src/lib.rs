@@ -32,7 +32,8 @@ pub use error::ProtocolError;
 pub use frame::{Frame, FrameDecoder, FrameFlags, encode_frame_header};
 pub use greeting::{Greeting, SIGNATURE};
 pub use mechanism::{
-    Mechanism, MechanismName, Null, PlainClient, PlainServer, Security, Status, Zws,
+    CurveClient, CurveSecret, CurveServer, Mechanism, MechanismName, Null, PlainClient,
+    PlainServer, Security, Status, Zws,
 };
 pub use message::Message;
 pub use metadata::Metadata;

@@ -26,6 +26,9 @@ struct Policy {
     allow: HashSet<IpAddr>,
     deny: HashSet<IpAddr>,
     passwords: HashMap<Bytes, Bytes>,
+    /// CURVE clients let in by public key; or any, if chosen.
+    curve_keys: HashSet<[u8; 32]>,
+    any_curve: bool,
 }
 
 impl Policy {
@@ -46,6 +49,17 @@ impl Policy {
                     ("200", "OK", user.clone())
                 } else {
                     ("400", "invalid user name or password", Bytes::new())
+                }
+            }
+            Some([mechanism, key]) if &mechanism[..] == b"CURVE" => {
+                let known =
+                    <[u8; 32]>::try_from(&key[..]).is_ok_and(|k| self.curve_keys.contains(&k));
+                if known || self.any_curve {
+                    // As pyzmq's: the user id is the key in Z85.
+                    let id = ferrozmq_proto::z85::encode(key).unwrap_or_default();
+                    ("200", "OK", Bytes::from(id))
+                } else {
+                    ("400", "unknown CURVE key", Bytes::new())
                 }
             }
             _ => ("400", "mechanism not allowed", Bytes::new()),
@@ -121,6 +135,21 @@ impl Authenticator {
             self.add_plain_user(user.to_owned(), password.to_owned());
         }
         Ok(())
+    }
+
+    /// Lets in the CURVE client with this public key (32 bytes or 40 Z85
+    /// characters); its user id is the key in Z85.
+    pub fn allow_curve_key(&self, key: impl AsRef<[u8]>) -> Result<()> {
+        let key = crate::keys::parse(key.as_ref())?;
+        lock(&self.policy).curve_keys.insert(key);
+        Ok(())
+    }
+
+    /// Lets in any CURVE client that knows the server's key (encryption
+    /// without client authentication): an explicit choice, never the
+    /// default.
+    pub fn allow_any_curve_key(&self) {
+        lock(&self.policy).any_curve = true;
     }
 
     /// Stops answering and lets the ZAP endpoint go.
@@ -200,6 +229,14 @@ mod tests {
             policy.decide(&request("10.0.0.1", "CURVE", &["k"])).0,
             "400"
         );
+        let key: &'static str = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            policy.decide(&request("10.0.0.1", "CURVE", &[key])).0,
+            "400"
+        );
+        policy.curve_keys.insert(key.as_bytes().try_into().unwrap());
+        let (status, _, id) = policy.decide(&request("10.0.0.1", "CURVE", &[key]));
+        assert_eq!((status, id.len()), ("200", 40));
         policy.deny.insert("10.0.0.1".parse().unwrap());
         assert_eq!(policy.decide(&ok).0, "400", "denied first");
         policy.allow.insert("10.0.0.2".parse().unwrap());

@@ -32,6 +32,7 @@ mod error;
 #[cfg(feature = "bench-internals")]
 #[doc(hidden)]
 pub mod internals;
+mod keys;
 mod mailbox;
 mod monitor;
 mod options;
@@ -49,6 +50,7 @@ pub use auth::Authenticator;
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use ferrozmq_proto::{Message, ProtocolError, SocketType};
+pub use keys::{curve_keypair, curve_public};
 pub use monitor::{Event, Monitor, Reason};
 pub use peer::PeerAddress;
 pub use poll::{Events, PollItem, poll};

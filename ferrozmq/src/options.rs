@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrozmq_proto::{Config, ProtocolError, Security, SocketType};
+use ferrozmq_proto::{Config, CurveSecret, ProtocolError, Security, SocketType};
 
 use crate::transport::ws::{Page, TlsOptions};
 
@@ -44,6 +44,12 @@ pub(crate) struct Options {
     /// PLAIN: this socket is a client logging in with these.
     pub(crate) plain_username: Option<Bytes>,
     pub(crate) plain_password: Option<Bytes>,
+    /// CURVE: this socket is the server.
+    pub(crate) curve_server: bool,
+    /// CURVE: our key pair, and (a client's) the server's public key.
+    pub(crate) curve_public: Option<[u8; 32]>,
+    pub(crate) curve_secret: Option<CurveSecret>,
+    pub(crate) curve_serverkey: Option<[u8; 32]>,
     /// ZAP (RFC 27): the domain given to the handler; with NULL, ZAP is
     /// asked only when one is set.
     pub(crate) zap_domain: Bytes,
@@ -83,6 +89,10 @@ impl Default for Options {
             tls: TlsOptions::default(),
             http_pages: Vec::new(),
             plain_server: false,
+            curve_server: false,
+            curve_public: None,
+            curve_secret: None,
+            curve_serverkey: None,
             plain_username: None,
             plain_password: None,
             zap_domain: Bytes::new(),
@@ -123,9 +133,21 @@ impl Options {
     }
 
     /// How the socket's connections are secured, as libzmq decides it:
-    /// PLAIN server if set so, PLAIN client once a user name is set, NULL
-    /// otherwise.
+    /// CURVE server or client once their keys are set, then PLAIN server
+    /// if set so, PLAIN client once a user name is set, NULL otherwise.
     pub(crate) fn security(&self) -> Security {
+        if let (true, Some(secret)) = (self.curve_server, &self.curve_secret) {
+            return Security::CurveServer {
+                secret: secret.clone(),
+            };
+        }
+        if let (Some(server), Some(secret)) = (self.curve_serverkey, &self.curve_secret) {
+            return Security::CurveClient {
+                public: self.curve_public.unwrap_or_else(|| secret.public()),
+                secret: secret.clone(),
+                server,
+            };
+        }
         if self.plain_server {
             return Security::PlainServer;
         }
@@ -144,7 +166,7 @@ impl Options {
     /// fails without a handler only with `zap_enforce_domain`).
     pub(crate) fn zap(&self, handler: bool) -> Result<bool, ProtocolError> {
         let must = self.plain_server || self.zap_enforce_domain;
-        let asks = self.plain_server || !self.zap_domain.is_empty();
+        let asks = self.plain_server || self.curve_server || !self.zap_domain.is_empty();
         match (asks, handler) {
             (true, true) => Ok(true),
             (true, false) if must => Err(ProtocolError::AuthenticationFailed { status_code: 500 }),

@@ -59,6 +59,19 @@ struct Cli {
     /// Be a PLAIN server with no ZAP handler at all.
     #[arg(long, global = true)]
     plain_server_alone: bool,
+    /// CURVE server: its secret key (Z85).
+    #[arg(long, global = true)]
+    curve_server_secret: Option<String>,
+    /// CURVE client: its secret key (Z85); its public key follows.
+    #[arg(long, global = true)]
+    curve_secret: Option<String>,
+    /// CURVE client: the server's public key (Z85).
+    #[arg(long, global = true)]
+    curve_server_key: Option<String>,
+    /// CURVE server: a ZAP handler in this process letting in this client
+    /// key (Z85); repeat for several.
+    #[arg(long, global = true)]
+    curve_allow: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -272,10 +285,21 @@ fn setup(
         socket.set_plain_username(Some(user.clone().into()))?;
         socket.set_plain_password(cli.plain_password.clone().map(Into::into))?;
     }
-    let authenticator = if cli.plain_allow.is_empty() {
+    if let Some(secret) = &cli.curve_server_secret {
+        socket.set_curve_server(true)?;
+        socket.set_curve_secretkey(secret)?;
+    }
+    if let (Some(secret), Some(server)) = (&cli.curve_secret, &cli.curve_server_key) {
+        socket.set_curve_secretkey(secret)?;
+        socket.set_curve_serverkey(server)?;
+    }
+    let authenticator = if cli.plain_allow.is_empty() && cli.curve_allow.is_empty() {
         None
     } else {
         let auth = Authenticator::start(ctx)?;
+        for key in &cli.curve_allow {
+            auth.allow_curve_key(key)?;
+        }
         for pair in &cli.plain_allow {
             let (user, password) = pair.split_once(':').ok_or(ferrozmq::Error::InvalidOption(
                 "--plain-allow takes USER:PASS",

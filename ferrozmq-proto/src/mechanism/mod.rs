@@ -12,6 +12,7 @@
 //! [`Security`] is the one place that turns a socket's configuration, a
 //! greeting's mechanism name or a ZWS subprotocol into a mechanism.
 
+mod curve;
 mod null;
 mod plain;
 
@@ -19,6 +20,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
+pub use curve::{CurveClient, CurveSecret, CurveServer};
 pub use null::Null;
 pub use plain::{PlainClient, PlainServer};
 
@@ -133,6 +135,21 @@ pub enum Security {
     },
     /// PLAIN's server: checks each client's credentials through ZAP.
     PlainServer,
+    /// CURVE's client (RFC 26): its permanent key pair, and the server's
+    /// public key.
+    CurveClient {
+        /// Our public key.
+        public: [u8; 32],
+        /// Our secret key.
+        secret: CurveSecret,
+        /// The server's public key.
+        server: [u8; 32],
+    },
+    /// CURVE's server: its secret key (the public one follows from it).
+    CurveServer {
+        /// Our secret key.
+        secret: CurveSecret,
+    },
 }
 
 impl Security {
@@ -141,6 +158,7 @@ impl Security {
         match self {
             Self::Null => MechanismName::Null,
             Self::PlainClient { .. } | Self::PlainServer => MechanismName::Plain,
+            Self::CurveClient { .. } | Self::CurveServer { .. } => MechanismName::Curve,
         }
     }
 
@@ -171,6 +189,21 @@ impl Security {
                 PlainClient::new(username.clone(), password.clone(), properties),
             ),
             Self::PlainServer => AnyMechanism::PlainServer(PlainServer::new(properties, zap)),
+            Self::CurveClient {
+                public,
+                secret,
+                server,
+            } => AnyMechanism::CurveClient(Box::new(CurveClient::new(
+                *public,
+                secret.clone(),
+                *server,
+                properties,
+            ))),
+            Self::CurveServer { secret } => AnyMechanism::CurveServer(Box::new(CurveServer::new(
+                secret.clone(),
+                properties,
+                zap,
+            ))),
         }
     }
 }
@@ -284,6 +317,8 @@ pub(crate) enum AnyMechanism {
     Null(Null),
     PlainClient(PlainClient),
     PlainServer(PlainServer),
+    CurveClient(Box<CurveClient>),
+    CurveServer(Box<CurveServer>),
 }
 
 macro_rules! each {
@@ -292,6 +327,8 @@ macro_rules! each {
             AnyMechanism::Null($m) => $e,
             AnyMechanism::PlainClient($m) => $e,
             AnyMechanism::PlainServer($m) => $e,
+            AnyMechanism::CurveClient($m) => $e,
+            AnyMechanism::CurveServer($m) => $e,
         }
     };
 }

@@ -613,6 +613,56 @@ macro_rules! common_methods {
             self.core.set(|o| o.plain_password = password)
         }
 
+        /// CURVE (RFC 26): makes this socket the server; it needs its
+        /// secret key ([`set_curve_secretkey`](Self::set_curve_secretkey)).
+        /// It asks the ZAP handler, if one is bound, about each client's
+        /// public key; without one any client that knows the server's
+        /// public key gets in (as libzmq; `set_zap_enforce_domain` refuses
+        /// them instead).
+        pub fn set_curve_server(&self, on: bool) -> Result<()> {
+            self.core.set(|o| o.curve_server = on)
+        }
+
+        /// CURVE: our public key, 32 bytes or 40 Z85 characters.
+        pub fn set_curve_publickey(&self, key: impl AsRef<[u8]>) -> Result<()> {
+            let key = crate::keys::parse(key.as_ref())?;
+            self.core.set(|o| o.curve_public = Some(key))
+        }
+
+        /// CURVE: our secret key, 32 bytes or 40 Z85 characters.
+        pub fn set_curve_secretkey(&self, key: impl AsRef<[u8]>) -> Result<()> {
+            let key = crate::keys::parse(key.as_ref())?;
+            self.core
+                .set(|o| o.curve_secret = Some(ferrozmq_proto::CurveSecret::new(key)))
+        }
+
+        /// CURVE client: the server's public key, 32 bytes or 40 Z85
+        /// characters; with our secret key set, makes this socket a CURVE
+        /// client.
+        pub fn set_curve_serverkey(&self, key: impl AsRef<[u8]>) -> Result<()> {
+            let key = crate::keys::parse(key.as_ref())?;
+            self.core.set(|o| o.curve_serverkey = Some(key))
+        }
+
+        /// See [`set_curve_server`](Self::set_curve_server).
+        pub fn curve_server(&self) -> bool {
+            self.core.get(|o| o.curve_server)
+        }
+
+        /// See [`set_curve_publickey`](Self::set_curve_publickey) (or the
+        /// one that goes with the secret key).
+        pub fn curve_publickey(&self) -> Option<[u8; 32]> {
+            self.core.get(|o| {
+                o.curve_public
+                    .or_else(|| o.curve_secret.as_ref().map(|s| s.public()))
+            })
+        }
+
+        /// See [`set_curve_serverkey`](Self::set_curve_serverkey).
+        pub fn curve_serverkey(&self) -> Option<[u8; 32]> {
+            self.core.get(|o| o.curve_serverkey)
+        }
+
         /// ZAP (RFC 27): the domain handed to the handler. With NULL
         /// security, setting one is what asks the handler about each peer.
         pub fn set_zap_domain(&self, domain: impl Into<bytes::Bytes>) -> Result<()> {

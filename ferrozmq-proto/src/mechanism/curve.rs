@@ -1,0 +1,694 @@
+//! CURVE (RFC 26 "CurveZMQ", as libzmq runs it under ZMTP): transient
+//! keys per connection for perfect forward secrecy, the client
+//! authenticated by a vouch made with its permanent key, a cookie so the
+//! server holds no state between WELCOME and INITIATE, and every frame
+//! afterwards a MESSAGE box carrying its flags inside. Boxes are
+//! libsodium's `crypto_box` (X25519, XSalsa20-Poly1305), from RustCrypto.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use crypto_box::aead::{Aead, AeadCore, OsRng};
+use crypto_box::{PublicKey, SalsaBox, SecretKey};
+use crypto_secretbox::{KeyInit, XSalsa20Poly1305};
+use zeroize::Zeroize;
+
+use super::{Mechanism, MechanismName, Status};
+use crate::command::{Command, READY};
+use crate::frame::{Frame, FrameFlags};
+use crate::mechanism::encode_plain;
+use crate::zap::{ZapReply, ZapRequest};
+use crate::{Metadata, OutBuffer, ProtocolError};
+
+const HELLO: &[u8] = b"HELLO";
+const WELCOME: &[u8] = b"WELCOME";
+const INITIATE: &[u8] = b"INITIATE";
+const MESSAGE: &[u8] = b"\x07MESSAGE";
+
+/// A box's MAC.
+const MAC: usize = 16;
+/// A cookie: its nonce's 16 bytes, then the box of C' and s'.
+const COOKIE: usize = 16 + 64 + MAC;
+/// A vouch: its nonce's 16 bytes, then the box of C' and S.
+const VOUCH: usize = 16 + 64 + MAC;
+/// HELLO's body, all of it (RFC 26: exactly 200 bytes).
+const HELLO_LEN: usize = 200;
+/// The most metadata an INITIATE may carry: what a ZMTP handshake frame
+/// may weigh (64 KiB) bounds it already; this says so.
+const INITIATE_MAX: usize = 64 * 1024;
+
+/// A CURVE key pair or key, 32 bytes; a secret one is wiped when dropped
+/// and never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CurveSecret([u8; 32]);
+
+impl CurveSecret {
+    /// A secret key from its 32 bytes.
+    pub fn new(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// Its 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The public key that goes with it.
+    pub fn public(&self) -> [u8; 32] {
+        SecretKey::from_bytes(self.0).public_key().to_bytes()
+    }
+
+    /// A new random key pair: public, secret.
+    pub fn generate() -> ([u8; 32], Self) {
+        let secret = SecretKey::generate(&mut OsRng);
+        (secret.public_key().to_bytes(), Self(secret.to_bytes()))
+    }
+
+    fn key(&self) -> SecretKey {
+        SecretKey::from_bytes(self.0)
+    }
+}
+
+impl Drop for CurveSecret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl std::fmt::Debug for CurveSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CurveSecret(..)")
+    }
+}
+
+/// A box between `ours` (secret) and `theirs` (public); refused for a
+/// public key of low order or all zeros, whose shared secret would be
+/// known to anyone (as libsodium refuses it).
+fn salsa_box(theirs: &[u8; 32], ours: &SecretKey) -> Result<SalsaBox, ProtocolError> {
+    let shared = x25519_dalek::StaticSecret::from(ours.to_bytes())
+        .diffie_hellman(&x25519_dalek::PublicKey::from(*theirs));
+    if !shared.was_contributory() {
+        return Err(ProtocolError::MalformedCommand("a CURVE key of low order"));
+    }
+    Ok(SalsaBox::new(&PublicKey::from_bytes(*theirs), ours))
+}
+
+/// A 24-byte nonce: a 16- or 8-byte prefix and the rest.
+fn nonce(prefix: &[u8], rest: &[u8]) -> crypto_box::Nonce {
+    let mut n = crypto_box::Nonce::default();
+    n[..prefix.len()].copy_from_slice(prefix);
+    n[prefix.len()..].copy_from_slice(rest);
+    n
+}
+
+/// 16 random bytes, for a long nonce.
+fn random16() -> [u8; 16] {
+    let n = SalsaBox::generate_nonce(&mut OsRng);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&n[..16]);
+    out
+}
+
+fn seal(b: &SalsaBox, n: &crypto_box::Nonce, plain: &[u8]) -> Vec<u8> {
+    b.encrypt(n, plain).unwrap_or_default()
+}
+
+fn open(
+    b: &SalsaBox,
+    n: &crypto_box::Nonce,
+    sealed: &[u8],
+    what: &'static str,
+) -> Result<Vec<u8>, ProtocolError> {
+    b.decrypt(n, sealed)
+        .map_err(|_| ProtocolError::MalformedCommand(what))
+}
+
+/// A command body: name (length first), then its data.
+fn command(name: &[u8], parts: &[&[u8]]) -> Bytes {
+    let mut body = BytesMut::new();
+    body.put_u8(name.len() as u8);
+    body.put_slice(name);
+    for part in parts {
+        body.put_slice(part);
+    }
+    body.freeze()
+}
+
+fn key32(bytes: &[u8]) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&bytes[..32]);
+    key
+}
+
+/// The traffic after the handshake: a box per frame, short nonces going
+/// up each way.
+struct Traffic {
+    shared: SalsaBox,
+    ours: &'static [u8; 16],
+    theirs: &'static [u8; 16],
+    next_nonce: u64,
+    /// The last short nonce the peer used; the next must be above it.
+    peer_nonce: u64,
+}
+
+impl std::fmt::Debug for Traffic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Traffic")
+            .field("next_nonce", &self.next_nonce)
+            .field("peer_nonce", &self.peer_nonce)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Traffic {
+    fn next(&mut self) -> [u8; 8] {
+        let n = self.next_nonce;
+        self.next_nonce += 1;
+        n.to_be_bytes()
+    }
+
+    fn encode(&mut self, flags: u8, body: &Bytes, out: &mut OutBuffer) {
+        let short = self.next();
+        let mut plain = Vec::with_capacity(1 + body.len());
+        let mut inner = 0;
+        if flags & FrameFlags::MORE != 0 {
+            inner |= 0x01;
+        }
+        if flags & FrameFlags::COMMAND != 0 {
+            inner |= 0x02;
+        }
+        plain.push(inner);
+        plain.extend_from_slice(body);
+        let sealed = seal(&self.shared, &nonce(self.ours, &short), &plain);
+        let mut frame = BytesMut::with_capacity(MESSAGE.len() + 8 + sealed.len());
+        frame.put_slice(MESSAGE);
+        frame.put_slice(&short);
+        frame.put_slice(&sealed);
+        encode_plain(0, &frame.freeze(), out);
+    }
+
+    /// Opens a MESSAGE; its short nonce must be above the last one, and is
+    /// looked at only once the box is known to be the peer's.
+    fn decode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
+        let body = frame.body;
+        if !body.starts_with(MESSAGE) {
+            return Err(ProtocolError::UnexpectedCommand("expected MESSAGE"));
+        }
+        if body.len() < MESSAGE.len() + 8 + MAC + 1 {
+            return Err(ProtocolError::MalformedCommand("MESSAGE"));
+        }
+        let short = &body[MESSAGE.len()..MESSAGE.len() + 8];
+        let plain = open(
+            &self.shared,
+            &nonce(self.theirs, short),
+            &body[MESSAGE.len() + 8..],
+            "MESSAGE",
+        )?;
+        let n = u64::from_be_bytes(short.try_into().unwrap_or_default());
+        if n <= self.peer_nonce {
+            return Err(ProtocolError::MalformedCommand(
+                "a MESSAGE nonce that does not go up",
+            ));
+        }
+        self.peer_nonce = n;
+        let inner = plain[0];
+        let mut flags = 0;
+        if inner & 0x01 != 0 {
+            flags |= FrameFlags::MORE;
+        }
+        if inner & 0x02 != 0 {
+            flags |= FrameFlags::COMMAND;
+        }
+        Ok(Frame {
+            flags: FrameFlags(flags),
+            body: Bytes::from(plain).slice(1..),
+        })
+    }
+}
+
+/// Where a CURVE client stands.
+#[derive(Debug, PartialEq, Eq)]
+enum ClientState {
+    SendHello,
+    WaitWelcome,
+    SendInitiate,
+    WaitReady,
+    Ready,
+}
+
+/// The client side: its permanent keys and the server's public key.
+#[derive(Debug)]
+pub struct CurveClient {
+    public: [u8; 32],
+    secret: CurveSecret,
+    server: [u8; 32],
+    transient: SecretKey,
+    properties: Metadata,
+    state: ClientState,
+    next_nonce: u64,
+    /// From WELCOME: the server's transient key and its cookie.
+    server_transient: [u8; 32],
+    cookie: Vec<u8>,
+    traffic: Option<Traffic>,
+    peer: Option<Metadata>,
+}
+
+impl CurveClient {
+    /// A client with its key pair, for the server whose public key is
+    /// `server`, announcing `properties` in INITIATE.
+    pub fn new(
+        public: [u8; 32],
+        secret: CurveSecret,
+        server: [u8; 32],
+        properties: Metadata,
+    ) -> Self {
+        Self {
+            public,
+            secret,
+            server,
+            transient: SecretKey::generate(&mut OsRng),
+            properties,
+            state: ClientState::SendHello,
+            next_nonce: 1,
+            server_transient: [0; 32],
+            cookie: Vec::new(),
+            traffic: None,
+            peer: None,
+        }
+    }
+
+    fn short(&mut self) -> [u8; 8] {
+        let n = self.next_nonce;
+        self.next_nonce += 1;
+        n.to_be_bytes()
+    }
+
+    fn hello(&mut self) -> Result<Bytes, ProtocolError> {
+        let short = self.short();
+        let b = salsa_box(&self.server, &self.transient)?;
+        let sealed = seal(&b, &nonce(b"CurveZMQHELLO---", &short), &[0u8; 64]);
+        let transient = self.transient.public_key().to_bytes();
+        Ok(command(
+            HELLO,
+            &[&[1, 0], &[0u8; 72], &transient, &short, &sealed],
+        ))
+    }
+
+    fn initiate(&mut self) -> Result<Bytes, ProtocolError> {
+        let vouch_nonce = random16();
+        let to_server_transient = salsa_box(&self.server_transient, &self.secret.key())?;
+        let mut vouch_plain = Vec::with_capacity(64);
+        vouch_plain.extend_from_slice(self.transient.public_key().as_bytes());
+        vouch_plain.extend_from_slice(&self.server);
+        let vouch = seal(
+            &to_server_transient,
+            &nonce(b"VOUCH---", &vouch_nonce),
+            &vouch_plain,
+        );
+        let mut plain = BytesMut::new();
+        plain.put_slice(&self.public);
+        plain.put_slice(&vouch_nonce);
+        plain.put_slice(&vouch);
+        std::mem::take(&mut self.properties).encode(&mut plain);
+        let short = self.short();
+        let b = salsa_box(&self.server_transient, &self.transient)?;
+        let sealed = seal(&b, &nonce(b"CurveZMQINITIATE", &short), &plain);
+        Ok(command(INITIATE, &[&self.cookie, &short, &sealed]))
+    }
+}
+
+impl Mechanism for CurveClient {
+    fn name(&self) -> MechanismName {
+        MechanismName::Curve
+    }
+
+    fn as_server(&self) -> bool {
+        false
+    }
+
+    fn next_command(&mut self) -> Option<Bytes> {
+        let body = match self.state {
+            ClientState::SendHello => self.hello(),
+            ClientState::SendInitiate => self.initiate(),
+            _ => return None,
+        };
+        self.state = match self.state {
+            ClientState::SendHello => ClientState::WaitWelcome,
+            _ => ClientState::WaitReady,
+        };
+        // A key refused as low order leaves nothing to send: the peer's
+        // next command then finds the handshake stuck and it times out.
+        body.ok()
+    }
+
+    fn handle_command(&mut self, name: &[u8], data: Bytes) -> Result<(), ProtocolError> {
+        match (&self.state, name) {
+            (ClientState::WaitWelcome, WELCOME) => {
+                if data.len() != 16 + 32 + COOKIE + MAC {
+                    return Err(ProtocolError::MalformedCommand("WELCOME"));
+                }
+                let b = salsa_box(&self.server, &self.transient)?;
+                let plain = open(&b, &nonce(b"WELCOME-", &data[..16]), &data[16..], "WELCOME")?;
+                self.server_transient = key32(&plain);
+                self.cookie = plain[32..].to_vec();
+                self.state = ClientState::SendInitiate;
+                Ok(())
+            }
+            (ClientState::WaitReady, READY) => {
+                if data.len() < 8 + MAC {
+                    return Err(ProtocolError::MalformedCommand("READY"));
+                }
+                let b = salsa_box(&self.server_transient, &self.transient)?;
+                let plain = open(
+                    &b,
+                    &nonce(b"CurveZMQREADY---", &data[..8]),
+                    &data[8..],
+                    "READY",
+                )?;
+                self.peer = Some(Metadata::parse(Bytes::from(plain))?);
+                self.traffic = Some(Traffic {
+                    shared: b,
+                    ours: b"CurveZMQMESSAGEC",
+                    theirs: b"CurveZMQMESSAGES",
+                    next_nonce: self.next_nonce,
+                    peer_nonce: u64::from_be_bytes(data[..8].try_into().unwrap_or_default()),
+                });
+                self.state = ClientState::Ready;
+                Ok(())
+            }
+            _ => Err(ProtocolError::UnexpectedCommand(
+                "CURVE client: expected WELCOME, then READY",
+            )),
+        }
+    }
+
+    fn status(&self) -> Status {
+        if self.state == ClientState::Ready {
+            Status::Ready
+        } else {
+            Status::Handshaking
+        }
+    }
+
+    fn take_peer_properties(&mut self) -> Metadata {
+        self.peer.take().unwrap_or_default()
+    }
+
+    fn encode(&mut self, flags: u8, body: &Bytes, out: &mut OutBuffer) {
+        if let Some(traffic) = &mut self.traffic {
+            traffic.encode(flags, body, out);
+        }
+    }
+
+    fn decode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
+        match &mut self.traffic {
+            Some(traffic) => traffic.decode(frame),
+            None => Err(ProtocolError::DataBeforeReady),
+        }
+    }
+
+    fn is_transparent(&self) -> bool {
+        false
+    }
+}
+
+/// Where a CURVE server stands.
+#[derive(Debug, PartialEq, Eq)]
+enum ServerState {
+    WaitHello,
+    SendWelcome,
+    WaitInitiate,
+    ToAsk,
+    Asked,
+    SendReady,
+    Ready,
+    Refused,
+}
+
+/// The server side: its permanent key pair; it learns each client's
+/// permanent key, and asks ZAP about it when the I/O layer has a handler.
+#[derive(Debug)]
+pub struct CurveServer {
+    secret: CurveSecret,
+    public: [u8; 32],
+    properties: Metadata,
+    zap: bool,
+    state: ServerState,
+    /// This connection's transient key pair, and the cookie key (made for
+    /// this connection alone: a cookie from another is worthless here).
+    transient: SecretKey,
+    cookie_key: [u8; 32],
+    client_transient: [u8; 32],
+    client: [u8; 32],
+    peer_nonce: u64,
+    next_nonce: u64,
+    error: Option<Bytes>,
+    user_id: Bytes,
+    zap_metadata: Metadata,
+    peer: Option<Metadata>,
+    traffic: Option<Traffic>,
+}
+
+impl CurveServer {
+    /// A server with its secret key, announcing `properties` in READY;
+    /// `zap` asks a ZAP handler about each client's public key.
+    pub fn new(secret: CurveSecret, properties: Metadata, zap: bool) -> Self {
+        let mut cookie_key = [0u8; 32];
+        cookie_key[..16].copy_from_slice(&random16());
+        cookie_key[16..].copy_from_slice(&random16());
+        Self {
+            public: secret.public(),
+            secret,
+            properties,
+            zap,
+            state: ServerState::WaitHello,
+            transient: SecretKey::generate(&mut OsRng),
+            cookie_key,
+            client_transient: [0; 32],
+            client: [0; 32],
+            peer_nonce: 0,
+            next_nonce: 1,
+            error: None,
+            user_id: Bytes::new(),
+            zap_metadata: Metadata::new(),
+            peer: None,
+            traffic: None,
+        }
+    }
+
+    fn hello(&mut self, data: &[u8]) -> Result<(), ProtocolError> {
+        let malformed = ProtocolError::MalformedCommand("HELLO");
+        if data.len() != HELLO_LEN - 1 - HELLO.len() || data[..2] != [1, 0] {
+            return Err(malformed);
+        }
+        let client_transient = key32(&data[74..106]);
+        let short = &data[106..114];
+        let b = salsa_box(&client_transient, &self.secret.key())?;
+        let plain = open(
+            &b,
+            &nonce(b"CurveZMQHELLO---", short),
+            &data[114..],
+            "HELLO",
+        )?;
+        if plain != [0u8; 64] {
+            return Err(malformed);
+        }
+        self.client_transient = client_transient;
+        self.peer_nonce = u64::from_be_bytes(short.try_into().unwrap_or_default());
+        self.state = ServerState::SendWelcome;
+        Ok(())
+    }
+
+    fn welcome(&mut self) -> Result<Bytes, ProtocolError> {
+        let cookie_nonce = random16();
+        let mut cookie_plain = Vec::with_capacity(64);
+        cookie_plain.extend_from_slice(&self.client_transient);
+        cookie_plain.extend_from_slice(&self.transient.to_bytes());
+        let cookie_box = XSalsa20Poly1305::new(&self.cookie_key.into());
+        let sealed_cookie = cookie_box
+            .encrypt(&nonce(b"COOKIE--", &cookie_nonce), cookie_plain.as_slice())
+            .unwrap_or_default();
+        cookie_plain.zeroize();
+        let mut plain = Vec::with_capacity(32 + COOKIE);
+        plain.extend_from_slice(self.transient.public_key().as_bytes());
+        plain.extend_from_slice(&cookie_nonce);
+        plain.extend_from_slice(&sealed_cookie);
+        let welcome_nonce = random16();
+        let b = salsa_box(&self.client_transient, &self.secret.key())?;
+        let sealed = seal(&b, &nonce(b"WELCOME-", &welcome_nonce), &plain);
+        Ok(command(WELCOME, &[&welcome_nonce, &sealed]))
+    }
+
+    fn initiate(&mut self, mut data: Bytes) -> Result<(), ProtocolError> {
+        let malformed = ProtocolError::MalformedCommand("INITIATE");
+        if data.len() < COOKIE + 8 + MAC + 32 + VOUCH || data.len() > INITIATE_MAX {
+            return Err(malformed);
+        }
+        let cookie = data.split_to(COOKIE);
+        let cookie_box = XSalsa20Poly1305::new(&self.cookie_key.into());
+        let mut cookie_plain = cookie_box
+            .decrypt(&nonce(b"COOKIE--", &cookie[..16]), &cookie[16..])
+            .map_err(|_| ProtocolError::MalformedCommand("INITIATE's cookie"))?;
+        let ours = cookie_plain[..32] == self.client_transient
+            && cookie_plain[32..] == self.transient.to_bytes();
+        cookie_plain.zeroize();
+        if !ours {
+            return Err(ProtocolError::MalformedCommand("INITIATE's cookie"));
+        }
+        let short = data.split_to(8);
+        let b = salsa_box(&self.client_transient, &self.transient)?;
+        let plain = open(&b, &nonce(b"CurveZMQINITIATE", &short), &data, "INITIATE")?;
+        let n = u64::from_be_bytes(short[..].try_into().unwrap_or_default());
+        if n <= self.peer_nonce {
+            return Err(ProtocolError::MalformedCommand(
+                "an INITIATE nonce that does not go up",
+            ));
+        }
+        self.peer_nonce = n;
+        if plain.len() < 32 + VOUCH {
+            return Err(malformed);
+        }
+        let client = key32(&plain);
+        let vouch = &plain[32..32 + VOUCH];
+        let vouched = salsa_box(&client, &self.transient)?;
+        let vouch_plain = open(
+            &vouched,
+            &nonce(b"VOUCH---", &vouch[..16]),
+            &vouch[16..],
+            "a vouch",
+        )?;
+        if vouch_plain[..32] != self.client_transient || vouch_plain[32..] != self.public {
+            return Err(ProtocolError::MalformedCommand("a vouch for another key"));
+        }
+        self.peer = Some(Metadata::parse(Bytes::copy_from_slice(
+            &plain[32 + VOUCH..],
+        ))?);
+        self.client = client;
+        self.state = if self.zap {
+            ServerState::ToAsk
+        } else {
+            ServerState::SendReady
+        };
+        Ok(())
+    }
+
+    fn ready(&mut self) -> Result<Bytes, ProtocolError> {
+        let mut plain = BytesMut::new();
+        std::mem::take(&mut self.properties).encode(&mut plain);
+        let short = self.next_nonce.to_be_bytes();
+        self.next_nonce += 1;
+        let b = salsa_box(&self.client_transient, &self.transient)?;
+        let sealed = seal(&b, &nonce(b"CurveZMQREADY---", &short), &plain);
+        self.traffic = Some(Traffic {
+            shared: b,
+            ours: b"CurveZMQMESSAGES",
+            theirs: b"CurveZMQMESSAGEC",
+            next_nonce: self.next_nonce,
+            peer_nonce: self.peer_nonce,
+        });
+        Ok(command(READY, &[&short, &sealed]))
+    }
+}
+
+impl Mechanism for CurveServer {
+    fn name(&self) -> MechanismName {
+        MechanismName::Curve
+    }
+
+    fn as_server(&self) -> bool {
+        true
+    }
+
+    fn next_command(&mut self) -> Option<Bytes> {
+        match self.state {
+            ServerState::SendWelcome => {
+                self.state = ServerState::WaitInitiate;
+                self.welcome().ok()
+            }
+            ServerState::SendReady => {
+                self.state = ServerState::Ready;
+                self.ready().ok()
+            }
+            ServerState::Refused => self.error.take(),
+            _ => None,
+        }
+    }
+
+    fn handle_command(&mut self, name: &[u8], data: Bytes) -> Result<(), ProtocolError> {
+        match (&self.state, name) {
+            (ServerState::WaitHello, HELLO) => self.hello(&data),
+            (ServerState::WaitInitiate, INITIATE) => self.initiate(data),
+            _ => Err(ProtocolError::UnexpectedCommand(
+                "CURVE server: expected HELLO, then INITIATE",
+            )),
+        }
+    }
+
+    fn zap_request(&mut self) -> Option<ZapRequest> {
+        if self.state != ServerState::ToAsk {
+            return None;
+        }
+        self.state = ServerState::Asked;
+        Some(ZapRequest {
+            mechanism: MechanismName::Curve,
+            credentials: vec![Bytes::copy_from_slice(&self.client)],
+        })
+    }
+
+    fn handle_zap_reply(&mut self, reply: ZapReply) -> Result<(), ProtocolError> {
+        if self.state != ServerState::Asked {
+            return Err(ProtocolError::UnexpectedZapReply);
+        }
+        if let Err(e) = reply.check() {
+            self.error = (reply.status_code != 300).then(|| {
+                let mut body = BytesMut::new();
+                Command::Error {
+                    reason: Bytes::from(reply.status_code.to_string()),
+                }
+                .encode_body(&mut body);
+                body.freeze()
+            });
+            self.state = ServerState::Refused;
+            return Err(e);
+        }
+        self.user_id = reply.user_id;
+        self.zap_metadata = reply.metadata;
+        self.state = ServerState::SendReady;
+        Ok(())
+    }
+
+    fn status(&self) -> Status {
+        if self.state == ServerState::Ready && self.traffic.is_some() {
+            Status::Ready
+        } else {
+            Status::Handshaking
+        }
+    }
+
+    fn take_peer_properties(&mut self) -> Metadata {
+        let mut properties = self.peer.take().unwrap_or_default();
+        for (name, value) in self.zap_metadata.iter() {
+            properties.insert(name, value.clone());
+        }
+        properties
+    }
+
+    fn user_id(&self) -> Option<&Bytes> {
+        (!self.user_id.is_empty()).then_some(&self.user_id)
+    }
+
+    fn encode(&mut self, flags: u8, body: &Bytes, out: &mut OutBuffer) {
+        if let Some(traffic) = &mut self.traffic {
+            traffic.encode(flags, body, out);
+        }
+    }
+
+    fn decode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
+        match &mut self.traffic {
+            Some(traffic) => traffic.decode(frame),
+            None => Err(ProtocolError::DataBeforeReady),
+        }
+    }
+
+    fn is_transparent(&self) -> bool {
+        false
+    }
+}

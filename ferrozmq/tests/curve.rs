@@ -1,0 +1,116 @@
+//! CURVE (RFC 26) between ferrozmq sockets: keys as Z85 or raw bytes,
+//! traffic encrypted both ways, the client's key checked by ZAP (the
+//! built-in `Authenticator`), a wrong server key failing cleanly, and
+//! CURVE over ws.
+
+use std::time::Duration;
+
+use ferrozmq::{Authenticator, Context, Event, Monitor, Socket, SocketType};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).unwrap();
+    s.set_recv_timeout(Some(WAIT)).unwrap();
+    s.set_send_timeout(Some(WAIT)).unwrap();
+    s
+}
+
+/// A server with a new key pair, bound to `endpoint`; its public key.
+fn server(ctx: &Context, endpoint: &str) -> (Socket, String) {
+    let (public, secret) = ferrozmq::curve_keypair();
+    let rep = socket(ctx, SocketType::Rep);
+    rep.set_curve_server(true).unwrap();
+    rep.set_curve_secretkey(&secret).unwrap();
+    rep.bind(endpoint).unwrap();
+    (rep, public)
+}
+
+/// A client with a new key pair for the server `server_key`; its public
+/// key.
+fn client(ctx: &Context, server_key: &str) -> (Socket, String) {
+    let (public, secret) = ferrozmq::curve_keypair();
+    let req = socket(ctx, SocketType::Req);
+    req.set_curve_secretkey(&secret).unwrap();
+    req.set_curve_publickey(&public).unwrap();
+    req.set_curve_serverkey(server_key).unwrap();
+    (req, public)
+}
+
+fn handshake(events: &mut Monitor) -> bool {
+    loop {
+        match events.recv_timeout(Some(WAIT)) {
+            Some(Event::HandshakeSucceeded { .. }) => return true,
+            Some(Event::HandshakeFailed { .. }) => return false,
+            Some(_) => {}
+            None => panic!("no handshake outcome"),
+        }
+    }
+}
+
+#[test]
+fn request_reply_over_curve_with_an_allow_list() {
+    let ctx = Context::new();
+    let auth = Authenticator::start(&ctx).unwrap();
+    let (mut rep, server_key) = server(&ctx, "tcp://127.0.0.1:*");
+    let endpoint = rep.last_endpoint().unwrap();
+    let mut events = rep.monitor();
+    let (mut req, client_key) = client(&ctx, &server_key);
+    auth.allow_curve_key(&client_key).unwrap();
+    req.connect(&endpoint).unwrap();
+    for i in 0..3 {
+        req.send(format!("secret {i}")).unwrap();
+        let got = rep.recv().unwrap();
+        assert_eq!(got.first().unwrap(), &format!("secret {i}"));
+        assert_eq!(
+            got.property("User-Id").unwrap(),
+            &client_key,
+            "the key in Z85"
+        );
+        rep.send(format!("reply {i}")).unwrap();
+        assert_eq!(req.recv().unwrap().first().unwrap(), &format!("reply {i}"));
+    }
+    assert!(handshake(&mut events));
+    // A client the list does not know is refused.
+    let (stranger, _) = client(&ctx, &server_key);
+    stranger.connect(&endpoint).unwrap();
+    assert!(!handshake(&mut events));
+}
+
+#[test]
+fn a_wrong_server_key_fails_cleanly() {
+    let ctx = Context::new();
+    let (_rep, _) = server(&ctx, "tcp://127.0.0.1:*");
+    let endpoint = _rep.last_endpoint().unwrap();
+    let (other, _) = ferrozmq::curve_keypair();
+    let (req, _) = client(&ctx, &other);
+    let mut events = req.monitor();
+    req.connect(&endpoint).unwrap();
+    assert!(!handshake(&mut events));
+}
+
+#[test]
+fn curve_over_websocket() {
+    let ctx = Context::new();
+    let (mut rep, server_key) = server(&ctx, "ws://127.0.0.1:*/curve");
+    let (mut req, _) = client(&ctx, &server_key);
+    req.connect(&rep.last_endpoint().unwrap()).unwrap();
+    req.send("boxed").unwrap();
+    assert_eq!(rep.recv().unwrap().first().unwrap(), "boxed");
+    rep.send("ok").unwrap();
+    assert_eq!(req.recv().unwrap().first().unwrap(), "ok");
+}
+
+#[test]
+fn keys_are_32_bytes_or_40_z85_characters() {
+    let ctx = Context::new();
+    let s = ctx.socket(SocketType::Req).unwrap();
+    assert!(s.set_curve_serverkey("too short").is_err());
+    s.set_curve_serverkey([7u8; 32]).unwrap();
+    assert_eq!(s.curve_serverkey(), Some([7u8; 32]));
+    let (public, secret) = ferrozmq::curve_keypair();
+    s.set_curve_secretkey(&secret).unwrap();
+    let derived = s.curve_publickey().unwrap();
+    assert_eq!(ferrozmq::curve_public(&secret).unwrap(), public);
+    assert_eq!(derived.len(), 32);
+}

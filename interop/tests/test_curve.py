@@ -1,0 +1,149 @@
+"""CURVE (RFC 26) against pyzmq (libzmq 4.3.5 with libsodium), each side
+as server: REQ/REP and PUB/SUB, a ZAP allow-list (pyzmq's
+ThreadAuthenticator on its side, ferrozmq's Authenticator on ours), a
+wrong server key failing cleanly, and the User-Id each side sees."""
+
+import pytest
+import zmq
+from zmq.auth.thread import ThreadAuthenticator
+
+from conftest import PEER, free_endpoint
+
+
+def keys():
+    public, secret = zmq.curve_keypair()
+    return public.decode(), secret.decode()
+
+
+def test_our_client_against_a_pyzmq_server_with_an_allow_list(spawn, ctx, tmp_path):
+    server_public, server_secret = keys()
+    client_public, client_secret = keys()
+    auth = ThreadAuthenticator(ctx)
+    auth.start()
+    try:
+        # pyzmq's certificate directory, holding our client's public key.
+        (tmp_path / "client.key").write_text(f'metadata\ncurve\n    public-key = "{client_public}"\n')
+        auth.configure_curve(domain="*", location=str(tmp_path))
+        rep = ctx.socket(zmq.REP)
+        rep.curve_server = True
+        rep.curve_secretkey = server_secret.encode()
+        endpoint = free_endpoint()
+        rep.bind(endpoint)
+        req = spawn(
+            PEER, "req", "--connect", endpoint, "--curve-secret", client_secret, "--curve-server-key", server_public,
+            stdin=True,
+        )
+        req.ready()
+        for n in range(3):
+            req.write(f"6869{n:02x}")
+            frame = rep.recv(copy=False)
+            assert frame.bytes == b"hi" + bytes([n])
+            assert frame.get("User-Id") == client_public
+            rep.send(b"ok")
+            assert req.line() == "6f6b"
+        # A key not in the directory is refused.
+        _, stranger_secret = keys()
+        monitor = rep.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+        stranger = spawn(
+            PEER, "req", "--connect", endpoint, "--curve-secret", stranger_secret, "--curve-server-key", server_public,
+            stdin=True,
+        )
+        stranger.ready()
+        stranger.write("6869")
+        assert monitor.poll(20000), "pyzmq let an unknown key in"
+    finally:
+        auth.stop()
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_pyzmq_client_against_our_server(spawn, ctx, allowed):
+    server_public, server_secret = keys()
+    client_public, client_secret = keys()
+    allow = client_public if allowed else keys()[0]
+    rep = spawn(
+        PEER, "rep", "--properties", "User-Id", "--bind", "tcp://127.0.0.1:0", "--curve-server-secret", server_secret,
+        "--curve-allow", allow,
+    )
+    endpoint = rep.ready()
+    req = ctx.socket(zmq.REQ)
+    req.curve_secretkey = client_secret.encode()
+    req.curve_publickey = client_public.encode()
+    req.curve_serverkey = server_public.encode()
+    req.connect(endpoint)
+    req.send(b"boxed")
+    if allowed:
+        assert rep.line() == "PROPERTIES User-Id=" + client_public.encode().hex()
+        assert req.recv() == b"boxed"
+    else:
+        assert not req.poll(1000), "an unknown key got a reply"
+
+
+def test_pub_sub_over_curve_both_ways(spawn, ctx):
+    server_public, server_secret = keys()
+    client_public, client_secret = keys()
+    # pyzmq publishes (no ZAP handler: any client with the key gets in).
+    publisher = ctx.socket(zmq.PUB)
+    publisher.curve_server = True
+    publisher.curve_secretkey = server_secret.encode()
+    endpoint = free_endpoint()
+    publisher.bind(endpoint)
+    sub = spawn(
+        PEER, "script", "--type", "sub", "--connect", endpoint, "--curve-secret", client_secret,
+        "--curve-server-key", server_public, stdin=True,
+    )
+    sub.ready()
+    sub.write("subscribe 41")
+    assert sub.line() == "DONE"
+    for _ in range(200):
+        publisher.send_multipart([b"A", b"news"])
+        sub.write("idle 20")
+        got = sub.line()
+        if got != "NONE":
+            break
+    assert got == "41 6e657773"
+    # We publish, pyzmq subscribes.
+    pub = spawn(
+        PEER, "script", "--type", "pub", "--bind", "tcp://127.0.0.1:0", "--curve-server-secret", server_secret,
+        stdin=True,
+    )
+    endpoint = pub.ready()
+    subscriber = ctx.socket(zmq.SUB)
+    subscriber.curve_secretkey = client_secret.encode()
+    subscriber.curve_publickey = client_public.encode()
+    subscriber.curve_serverkey = server_public.encode()
+    subscriber.subscribe(b"B")
+    subscriber.connect(endpoint)
+    for _ in range(200):
+        pub.write("send 42 626f786564")
+        assert pub.line() == "SENT"
+        if subscriber.poll(20):
+            break
+    assert subscriber.recv_multipart() == [b"B", b"boxed"]
+
+
+def test_a_wrong_server_key_fails_cleanly_on_both_sides(spawn, ctx):
+    server_public, server_secret = keys()
+    wrong_public, _ = keys()
+    client_public, client_secret = keys()
+    rep = ctx.socket(zmq.REP)
+    rep.curve_server = True
+    rep.curve_secretkey = server_secret.encode()
+    endpoint = free_endpoint()
+    rep.bind(endpoint)
+    req = spawn(
+        PEER, "req", "--connect", endpoint, "--curve-secret", client_secret, "--curve-server-key", wrong_public,
+        "--monitor", stdin=True,
+    )
+    req.ready()
+    req.write("6869")
+    assert not rep.poll(1000), "a message got through with the wrong key"
+    # And pyzmq as the client with the wrong key against our server.
+    ours = spawn(PEER, "rep", "--bind", "tcp://127.0.0.1:0", "--curve-server-secret", server_secret)
+    endpoint = ours.ready()
+    client = ctx.socket(zmq.REQ)
+    client.curve_secretkey = client_secret.encode()
+    client.curve_publickey = client_public.encode()
+    client.curve_serverkey = wrong_public.encode()
+    client.connect(endpoint)
+    client.send(b"hi")
+    assert not client.poll(1000), "a reply with the wrong key"
