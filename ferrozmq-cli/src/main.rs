@@ -6,6 +6,7 @@
 
 mod cat;
 mod client;
+mod keygen;
 mod proxy;
 mod security;
 mod server;
@@ -72,6 +73,8 @@ enum Command {
     Proxy(proxy::Args),
     /// Serve the browser demo: a page with ZeroMQ sockets over WebSocket.
     Web(web::Args),
+    /// Make a CURVE key pair (Z85), or certificate files.
+    Keygen(keygen::Args),
 }
 
 /// Why a subcommand failed: `main` prints it as `ferrozmq: error: <it>`
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
         Command::Stream(args) => cat::run(SocketType::Stream, args),
         Command::Proxy(args) => proxy::run(args),
         Command::Web(args) => web::run(args),
+        Command::Keygen(args) => keygen::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

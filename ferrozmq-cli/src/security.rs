@@ -1,6 +1,6 @@
 //! The security flags every socket command takes: PLAIN's (a client's
 //! user name and password; a server's users, checked by the built-in ZAP
-//! handler), and wss's (the certificate and key a server presents, the CA
+//! handler), CURVE's (keys in Z85; a server's allowed clients), and wss's (the certificate and key a server presents, the CA
 //! a client trusts).
 
 use std::path::PathBuf;
@@ -22,6 +22,21 @@ pub(crate) struct SecurityArgs {
     /// user name); repeat for several.
     #[arg(long, value_name = "USER:PASS")]
     pub(crate) plain_allow: Vec<String>,
+    /// CURVE server: its secret key (Z85, as `ferrozmq keygen` prints it).
+    #[arg(long, value_name = "KEY")]
+    pub(crate) curve_server_secret: Option<String>,
+    /// CURVE client: the server's public key (Z85).
+    #[arg(long, value_name = "KEY", requires = "curve_secret")]
+    pub(crate) curve_server_key: Option<String>,
+    /// CURVE client: its secret key (Z85; the public one follows from it).
+    #[arg(long, value_name = "KEY", requires = "curve_server_key")]
+    pub(crate) curve_secret: Option<String>,
+    /// CURVE server: let in the client with this public key (Z85), or
+    /// every client whose certificate is in this directory, or `any`
+    /// client that knows the server's key; repeat for several. Without
+    /// it, as in libzmq, any client that knows the server's key gets in.
+    #[arg(long, value_name = "KEY|DIR|any", requires = "curve_server_secret")]
+    pub(crate) curve_allow: Vec<String>,
     /// wss:// binds: the server's certificate chain (PEM file).
     #[arg(long, value_name = "PEM", requires = "wss_key")]
     pub(crate) wss_cert: Option<PathBuf>,
@@ -41,18 +56,30 @@ pub(crate) struct Security {
     pub(crate) plain_user: Option<String>,
     pub(crate) plain_password: Option<String>,
     pub(crate) plain_allow: Vec<(String, String)>,
+    pub(crate) curve_server_secret: Option<String>,
+    pub(crate) curve_client: Option<(String, String)>,
+    pub(crate) curve_allow: Vec<String>,
 }
 
 impl Security {
     /// The built-in ZAP handler for `--plain-allow`, if given: keep it
     /// while the socket runs.
     pub(crate) fn authenticator(&self, ctx: &Context) -> Result<Option<Authenticator>, Failure> {
-        if self.plain_allow.is_empty() {
+        if self.plain_allow.is_empty() && self.curve_allow.is_empty() {
             return Ok(None);
         }
         let auth = Authenticator::start(ctx)?;
         for (user, password) in &self.plain_allow {
             auth.add_plain_user(user.clone(), password.clone());
+        }
+        for allowed in &self.curve_allow {
+            if allowed == "any" {
+                auth.allow_any_curve_key();
+            } else if std::path::Path::new(allowed).is_dir() {
+                auth.allow_curve_keys_from(allowed)?;
+            } else {
+                auth.allow_curve_key(allowed)?;
+            }
         }
         Ok(Some(auth))
     }
@@ -85,6 +112,9 @@ impl SecurityArgs {
             plain_user: self.plain_user.clone(),
             plain_password: self.plain_password.clone(),
             plain_allow,
+            curve_server_secret: self.curve_server_secret.clone(),
+            curve_client: self.curve_secret.clone().zip(self.curve_server_key.clone()),
+            curve_allow: self.curve_allow.clone(),
         })
     }
 }
@@ -109,6 +139,14 @@ macro_rules! apply_security {
         }
         if !pems.plain_allow.is_empty() {
             $socket.set_plain_server(true)?;
+        }
+        if let Some(secret) = &pems.curve_server_secret {
+            $socket.set_curve_server(true)?;
+            $socket.set_curve_secretkey(secret)?;
+        }
+        if let Some((secret, server)) = &pems.curve_client {
+            $socket.set_curve_secretkey(secret)?;
+            $socket.set_curve_serverkey(server)?;
         }
     }};
 }

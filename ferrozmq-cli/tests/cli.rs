@@ -368,3 +368,64 @@ fn server_and_client_with_plain() {
     assert_eq!(server.line().as_deref(), Some("Received request: stop"));
     assert_eq!(server.finish().code, Some(0));
 }
+
+/// CURVE from the command line: `keygen` makes the keys, the server lets
+/// in the client whose certificate `keygen --out` wrote.
+#[test]
+fn server_and_client_with_curve() {
+    let keys = |out: &Finished| (out.stdout[0].clone(), out.stdout[1].clone());
+    let (server_public, server_secret) = keys(&run(&["keygen"]));
+    let (client_public, client_secret) = keys(&run(&["keygen"]));
+    assert_eq!(server_public.len(), 40);
+    assert_ne!(client_public, server_public);
+    let tcp = free_endpoint();
+    let server = spawn(&[
+        "server",
+        "--bind",
+        &tcp,
+        "--curve-server-secret",
+        &server_secret,
+        "--curve-allow",
+        &client_public,
+    ]);
+    let client = run(&[
+        "client",
+        "--connect",
+        &tcp,
+        "--curve-secret",
+        &client_secret,
+        "--curve-server-key",
+        &server_public,
+        "--timeout",
+        "20",
+        "boxed",
+    ]);
+    assert_eq!(client.code, Some(0), "{:?}", client.stderr);
+    assert_eq!(server.line().as_deref(), Some("Received request: boxed"));
+    let (_, stranger) = keys(&run(&["keygen"]));
+    let refused = run(&[
+        "client",
+        "--connect",
+        &tcp,
+        "--curve-secret",
+        &stranger,
+        "--curve-server-key",
+        &server_public,
+        "--timeout",
+        "1",
+        "let me in",
+    ]);
+    assert_eq!(refused.code, Some(1));
+    let stopped = run(&[
+        "client",
+        "--connect",
+        &tcp,
+        "--curve-secret",
+        &client_secret,
+        "--curve-server-key",
+        &server_public,
+        "stop",
+    ]);
+    assert_eq!(stopped.code, Some(0), "{:?}", stopped.stderr);
+    assert_eq!(server.finish().code, Some(0));
+}

@@ -145,6 +145,27 @@ impl Authenticator {
         Ok(())
     }
 
+    /// Lets in the CURVE clients whose public certificates are in `dir`:
+    /// pyzmq's format (`zmq.auth.create_certificates`), a
+    /// `public-key = "<Z85>"` line in each `*.key` file.
+    pub fn allow_curve_keys_from(&self, dir: impl AsRef<std::path::Path>) -> Result<usize> {
+        let mut found = 0;
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.extension().is_none_or(|e| e != "key") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)?;
+            for line in text.lines() {
+                if let Some(key) = crate::keys::certificate_value(line, "public-key") {
+                    self.allow_curve_key(key)?;
+                    found += 1;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Lets in any CURVE client that knows the server's key (encryption
     /// without client authentication): an explicit choice, never the
     /// default.

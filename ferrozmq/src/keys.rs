@@ -18,6 +18,25 @@ pub(crate) fn parse(key: &[u8]) -> Result<[u8; 32]> {
     bytes.try_into().map_err(|_| invalid())
 }
 
+/// The value of a `name = "value"` line of a certificate file (the ZPL
+/// format of pyzmq's and czmq's certificates), if the line is that.
+pub(crate) fn certificate_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let (key, value) = line.trim().split_once('=')?;
+    (key.trim() == name).then(|| value.trim().trim_matches('"'))
+}
+
+/// A certificate file in pyzmq's format: the public key, and the secret
+/// one if given (a `.key_secret` file's contents).
+pub fn certificate(public: &str, secret: Option<&str>) -> String {
+    let mut text =
+        String::from("#   ZeroMQ CURVE certificate, written by ferrozmq\n\nmetadata\ncurve\n");
+    text.push_str(&format!("    public-key = \"{public}\"\n"));
+    if let Some(secret) = secret {
+        text.push_str(&format!("    secret-key = \"{secret}\"\n"));
+    }
+    text
+}
+
 /// A new key pair, each as 40 Z85 characters: public, then secret (what
 /// libzmq's `zmq_curve_keypair` gives).
 pub fn curve_keypair() -> (String, String) {
@@ -49,5 +68,19 @@ mod tests {
         assert!(parse(&[0u8; 33]).is_err());
         let (p, s) = curve_keypair();
         assert_eq!(curve_public(&s).unwrap(), p);
+        let cert = certificate(&p, Some(&s));
+        let read: Vec<&str> = cert
+            .lines()
+            .filter_map(|l| certificate_value(l, "public-key"))
+            .collect();
+        assert_eq!(read, [p.as_str()]);
+        assert_eq!(
+            certificate_value(
+                r#"    public-key = "]D!50]CU0b=Ir#FT-mK>]DZhkP03k=bniuQQQ&@-""#,
+                "public-key"
+            ),
+            Some("]D!50]CU0b=Ir#FT-mK>]DZhkP03k=bniuQQQ&@-"),
+            "a line of pyzmq's"
+        );
     }
 }

@@ -5,6 +5,7 @@ wrong server key failing cleanly, and the User-Id each side sees."""
 
 import pytest
 import zmq
+import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 
 from conftest import PEER, free_endpoint
@@ -147,3 +148,41 @@ def test_a_wrong_server_key_fails_cleanly_on_both_sides(spawn, ctx):
     client.connect(endpoint)
     client.send(b"hi")
     assert not client.poll(1000), "a reply with the wrong key"
+
+
+def test_keygen_certificates_and_the_cli_flags(spawn, ctx, tmp_path):
+    """`ferrozmq keygen --out` writes certificates pyzmq loads, and a
+    `ferrozmq server --curve-server-secret --curve-allow DIR` lets in the
+    pyzmq client whose certificate is in DIR, and no other."""
+    import subprocess
+
+    from conftest import CLI
+
+    clients = tmp_path / "clients"
+    out = subprocess.run([CLI, "keygen", "--out", clients, "--name", "client"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    client_public, client_secret = zmq.auth.load_certificate(clients / "client.key_secret")
+    assert zmq.curve_public(client_secret) == client_public
+    keys_out = subprocess.run([CLI, "keygen"], capture_output=True, text=True).stdout.split()
+    server_public, server_secret = keys_out
+    assert zmq.curve_public(server_secret.encode()).decode() == server_public
+
+    endpoint = free_endpoint()
+    server = spawn(CLI, "server", "--bind", endpoint, "--curve-server-secret", server_secret, "--curve-allow", clients)
+    req = ctx.socket(zmq.REQ)
+    req.curve_secretkey = client_secret
+    req.curve_publickey = client_public
+    req.curve_serverkey = server_public.encode()
+    req.connect(endpoint)
+    req.send(b"from pyzmq")
+    assert req.recv() == b"Message Received"
+    assert server.line() == "Received request: from pyzmq"
+
+    stranger_public, stranger_secret = zmq.curve_keypair()
+    other = ctx.socket(zmq.REQ)
+    other.curve_secretkey = stranger_secret
+    other.curve_publickey = stranger_public
+    other.curve_serverkey = server_public.encode()
+    other.connect(endpoint)
+    other.send(b"let me in")
+    assert not other.poll(1000), "a key not in the directory got in"
