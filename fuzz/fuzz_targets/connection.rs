@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferrozmq_proto::{
-    Config, Connection, Event, FrameDecoder, ProtocolError, Security, SocketType, ZapReply, Zws,
+    Config, Connection, CurveSecret, Event, FrameDecoder, ProtocolError, Security, SocketType,
+    ZapReply, Zws,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -26,12 +27,21 @@ fuzz_target!(|data: &[u8]| {
     let mut config = Config::new(socket_type);
     config.max_message_size = (*limit != 0).then(|| u64::from(*limit) * 16);
     config.heartbeat_ivl = Some(Duration::from_millis(100));
-    // NULL, a PLAIN server or a PLAIN client, as two bits of the kind say.
-    config.security = match (kind >> 5) & 3 {
+    // NULL, PLAIN or CURVE, server or client, as three bits of the kind
+    // say (CURVE with fixed keys: random bytes never open a box anyway).
+    config.security = match (kind >> 4) & 7 {
         2 => Security::PlainServer,
         3 => Security::PlainClient {
             username: Bytes::from_static(b"user"),
             password: Bytes::from_static(b"password"),
+        },
+        4 => Security::CurveServer {
+            secret: CurveSecret::new([7; 32]),
+        },
+        5 => Security::CurveClient {
+            public: CurveSecret::new([8; 32]).public(),
+            secret: CurveSecret::new([8; 32]),
+            server: CurveSecret::new([7; 32]).public(),
         },
         _ => Security::Null,
     };

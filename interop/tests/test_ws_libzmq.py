@@ -135,3 +135,34 @@ def test_plain_over_ws_both_ways(spawn, ctx):
     client.send(b"hello")
     assert ours.line() == "PROPERTIES User-Id=" + b"admin".hex()
     assert client.recv() == b"hello"
+
+
+def test_curve_over_ws_both_ways(spawn, ctx):
+    """ZWS2.0/CURVE: our client to libzmq's CURVE server, libzmq's client
+    to ours."""
+    server_public, server_secret = (k.decode() for k in zmq.curve_keypair())
+    client_public, client_secret = (k.decode() for k in zmq.curve_keypair())
+    rep = ctx.socket(zmq.REP)
+    rep.curve_server = True
+    rep.curve_secretkey = server_secret.encode()
+    endpoint = f"ws://127.0.0.1:{free_port()}/zmq"
+    rep.bind(endpoint)
+    req = spawn(
+        PEER, "req", "--connect", endpoint, "--curve-secret", client_secret, "--curve-server-key", server_public,
+        stdin=True,
+    )
+    req.ready()
+    req.write("6869")
+    assert rep.recv() == b"hi"
+    rep.send(b"ok")
+    assert req.line() == "6f6b"
+
+    ours = spawn(PEER, "rep", "--bind", f"ws://127.0.0.1:{free_port()}/zmq", "--curve-server-secret", server_secret)
+    endpoint = ours.ready()
+    client = ctx.socket(zmq.REQ)
+    client.curve_secretkey = client_secret.encode()
+    client.curve_publickey = client_public.encode()
+    client.curve_serverkey = server_public.encode()
+    client.connect(endpoint)
+    client.send(b"boxed over ws")
+    assert client.recv() == b"boxed over ws"

@@ -692,3 +692,155 @@ impl Mechanism for CurveServer {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props() -> Metadata {
+        let mut m = Metadata::new();
+        m.insert("Socket-Type", "DEALER");
+        m
+    }
+
+    /// A client and a server that know each other's keys.
+    fn pair() -> (CurveClient, CurveServer, [u8; 32]) {
+        let (server_public, server_secret) = CurveSecret::generate();
+        let (client_public, client_secret) = CurveSecret::generate();
+        let client = CurveClient::new(client_public, client_secret, server_public, props());
+        (
+            client,
+            CurveServer::new(server_secret, props(), false),
+            client_public,
+        )
+    }
+
+    fn split(body: Bytes) -> (Bytes, Bytes) {
+        Command::split(body).unwrap()
+    }
+
+    /// Runs HELLO and WELCOME; the INITIATE the client then sends.
+    fn to_initiate(client: &mut CurveClient, server: &mut CurveServer) -> Bytes {
+        let (name, data) = split(client.next_command().unwrap());
+        server.handle_command(&name, data).unwrap();
+        let (name, data) = split(server.next_command().unwrap());
+        client.handle_command(&name, data).unwrap();
+        split(client.next_command().unwrap()).1
+    }
+
+    #[test]
+    fn a_hello_of_the_wrong_size_is_refused() {
+        let (mut client, mut server, _) = pair();
+        let (_, data) = split(client.next_command().unwrap());
+        assert_eq!(data.len() + 1 + HELLO.len(), HELLO_LEN, "ours is 200 bytes");
+        for cut in [data.slice(..data.len() - 1), {
+            let mut longer = data.to_vec();
+            longer.push(0);
+            Bytes::from(longer)
+        }] {
+            assert!(server.handle_command(HELLO, cut).is_err());
+        }
+        let mut bad_version = data.to_vec();
+        bad_version[0] = 2;
+        assert!(
+            server
+                .handle_command(HELLO, Bytes::from(bad_version))
+                .is_err()
+        );
+    }
+
+    /// A cookie is only good on the connection that made it: another
+    /// server connection (another cookie key, another transient key)
+    /// refuses an INITIATE carrying it.
+    #[test]
+    fn a_cookie_from_another_connection_is_refused() {
+        let (server_public, server_secret) = CurveSecret::generate();
+        let (client_public, client_secret) = CurveSecret::generate();
+        let mut client =
+            CurveClient::new(client_public, client_secret.clone(), server_public, props());
+        let mut first = CurveServer::new(server_secret.clone(), props(), false);
+        let initiate = to_initiate(&mut client, &mut first);
+        let mut other_client =
+            CurveClient::new(client_public, client_secret, server_public, props());
+        let mut second = CurveServer::new(server_secret, props(), false);
+        let _ = to_initiate(&mut other_client, &mut second);
+        assert_eq!(
+            second.handle_command(INITIATE, initiate.clone()),
+            Err(ProtocolError::MalformedCommand("INITIATE's cookie"))
+        );
+        first.handle_command(INITIATE, initiate).unwrap();
+    }
+
+    /// A vouch made for another server key (here: the client names the
+    /// wrong server in it) is refused.
+    #[test]
+    fn a_vouch_for_another_key_is_refused() {
+        let (mut client, mut server, _) = pair();
+        let (name, data) = split(client.next_command().unwrap());
+        server.handle_command(&name, data).unwrap();
+        let (name, data) = split(server.next_command().unwrap());
+        client.handle_command(&name, data).unwrap();
+        // The client's vouch names this key as the server's.
+        client.server = CurveSecret::generate().0;
+        let (_, data) = split(client.next_command().unwrap());
+        assert_eq!(
+            server.handle_command(INITIATE, data),
+            Err(ProtocolError::MalformedCommand("a vouch for another key"))
+        );
+    }
+
+    /// INITIATE's metadata is bounded: an INITIATE past 64 KiB is refused
+    /// before anything is opened.
+    #[test]
+    fn a_huge_initiate_is_refused() {
+        let (mut client, mut server, _) = pair();
+        let _ = to_initiate(&mut client, &mut server);
+        let huge = Bytes::from(vec![0u8; INITIATE_MAX + 1]);
+        assert_eq!(
+            server.handle_command(INITIATE, huge),
+            Err(ProtocolError::MalformedCommand("INITIATE"))
+        );
+    }
+
+    /// The whole handshake, then MESSAGE boxes: flags travel inside, a
+    /// reordered or replayed nonce is refused (after the box opened), and
+    /// a tampered box is refused.
+    #[test]
+    fn messages_are_boxed_and_their_nonces_go_up() {
+        let (mut client, mut server, client_public) = pair();
+        let initiate = to_initiate(&mut client, &mut server);
+        server.handle_command(INITIATE, initiate).unwrap();
+        assert_eq!(server.client, client_public);
+        let (name, data) = split(server.next_command().unwrap());
+        client.handle_command(&name, data).unwrap();
+        assert_eq!(client.status(), Status::Ready);
+        assert_eq!(server.status(), Status::Ready);
+        let mut boxes = Vec::new();
+        for body in [&b"first"[..], b"second"] {
+            let mut out = OutBuffer::new();
+            client.encode(FrameFlags::MORE, &Bytes::copy_from_slice(body), &mut out);
+            let mut wire = BytesMut::new();
+            let mut slices = [std::io::IoSlice::new(&[]); 8];
+            let n = out.io_slices(&mut slices);
+            for s in &slices[..n] {
+                wire.extend_from_slice(s);
+            }
+            let frame = crate::FrameDecoder
+                .decode(&mut wire, u64::MAX)
+                .unwrap()
+                .unwrap();
+            boxes.push(frame);
+        }
+        let second = server.decode(boxes[1].clone()).unwrap();
+        assert_eq!(&second.body[..], b"second");
+        assert!(second.flags.more());
+        assert!(server.decode(boxes[0].clone()).is_err(), "an older nonce");
+        assert!(server.decode(boxes[1].clone()).is_err(), "a replay");
+        let mut tampered = boxes[1].clone();
+        let mut body = tampered.body.to_vec();
+        let last = body.len() - 1;
+        body[last] ^= 1;
+        tampered.body = Bytes::from(body);
+        assert!(server.decode(tampered).is_err());
+    }
+}
