@@ -114,3 +114,59 @@ fn keys_are_32_bytes_or_40_z85_characters() {
     assert_eq!(ferrozmq::curve_public(&secret).unwrap(), public);
     assert_eq!(derived.len(), 32);
 }
+
+/// Async sockets on the caller's runtime encode messages ahead as plain
+/// frames; under CURVE they must not (every frame is boxed).
+#[tokio::test]
+async fn async_sockets_over_curve() {
+    let ctx = Context::new();
+    let (public, secret) = ferrozmq::curve_keypair();
+    let pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.set_curve_server(true).unwrap();
+    pull.set_curve_secretkey(&secret).unwrap();
+    pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = ctx.async_socket(SocketType::Push).unwrap();
+    let (_, client_secret) = ferrozmq::curve_keypair();
+    push.set_curve_secretkey(&client_secret).unwrap();
+    push.set_curve_serverkey(&public).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).await.unwrap();
+    for i in 0..100u32 {
+        push.send(i.to_be_bytes().to_vec()).await.unwrap();
+    }
+    for i in 0..100u32 {
+        assert_eq!(
+            pull.recv().await.unwrap().first().unwrap()[..],
+            i.to_be_bytes()
+        );
+    }
+}
+
+/// Keys set after `connect`, with messages queued meanwhile (an async
+/// socket encodes them ahead as plain frames): they still go boxed, and
+/// arrive.
+#[tokio::test]
+async fn keys_set_after_connect_still_box_what_was_queued() {
+    let ctx = Context::new();
+    let (public, secret) = ferrozmq::curve_keypair();
+    let pull = ctx.async_socket(SocketType::Pull).unwrap();
+    pull.set_curve_server(true).unwrap();
+    pull.set_curve_secretkey(&secret).unwrap();
+    pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let endpoint = pull.last_endpoint().unwrap();
+    let late = ctx.async_socket(SocketType::Push).unwrap();
+    late.connect(&endpoint).await.unwrap();
+    for i in 0..10u32 {
+        late.send(i.to_be_bytes().to_vec()).await.unwrap();
+    }
+    let (_, client_secret) = ferrozmq::curve_keypair();
+    late.set_curve_secretkey(&client_secret).unwrap();
+    late.set_curve_serverkey(&public).unwrap();
+    // The connection made now (after the first attempt, NULL, was
+    // refused by the CURVE server) uses the keys.
+    for i in 0..10u32 {
+        assert_eq!(
+            pull.recv().await.unwrap().first().unwrap()[..],
+            i.to_be_bytes()
+        );
+    }
+}

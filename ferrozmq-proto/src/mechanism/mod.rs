@@ -162,6 +162,12 @@ impl Security {
         }
     }
 
+    /// Whether frames go on the wire as they are after the handshake
+    /// (NULL, PLAIN), so that they may be encoded ahead; CURVE boxes them.
+    pub fn sends_plain_frames(&self) -> bool {
+        !matches!(self, Self::CurveClient { .. } | Self::CurveServer { .. })
+    }
+
     /// What a ZWS client offers, best first: the mechanism's subprotocol,
     /// and for NULL the bare one too (as libzmq offers
     /// `ZWS2.0/NULL,ZWS2.0`).

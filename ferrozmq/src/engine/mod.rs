@@ -200,6 +200,9 @@ impl<S: Stream> Engine<S> {
     /// What it took from the pipe and did not write is released (lost with
     /// the connection); what is still queued stays for the next one.
     pub(crate) async fn run(&mut self, end: &EngineEnd) -> End {
+        if !self.wire.io().conn.sends_plain_frames() {
+            end.outbound.stop_encoding_ahead();
+        }
         if self.wire.io().stream.direct_writes() {
             end.outbound.set_direct(Some(self.wire.clone()));
         }
@@ -264,14 +267,16 @@ impl<S: Stream> Engine<S> {
         if taken.items == 0 {
             return false;
         }
-        // The pipe encodes ahead only for a connection that sends plain
-        // frames (both follow from the socket's mechanism): anything else
-        // would put unprotected bytes on the wire.
-        assert!(
-            self.batch.wire.is_empty() || conn.sends_plain_frames(),
-            "plain frames encoded ahead for a connection that transforms them"
-        );
-        conn.out().append(&mut self.batch.wire);
+        if conn.sends_plain_frames() {
+            conn.out().append(&mut self.batch.wire);
+        } else if !self.batch.wire.is_empty() {
+            // Encoded ahead as plain frames before this connection said it
+            // boxes them (its security was set after the `connect`): they
+            // are read back into messages, never written as they are.
+            for msg in plain_messages(std::mem::take(&mut self.batch.wire)) {
+                conn.send_message(&msg);
+            }
+        }
         for item in self.batch.items.drain(..) {
             match item {
                 Item::Message(msg) => conn.send_message(&msg),
@@ -431,4 +436,30 @@ impl<S: Stream> Engine<S> {
         io.conn.handle_timeout(now)?;
         Ok(true)
     }
+}
+
+/// The messages in `wire`, plain ZMTP frames the socket encoded ahead.
+fn plain_messages(mut wire: ferrozmq_proto::OutBuffer) -> Vec<crate::Message> {
+    let mut bytes = bytes::BytesMut::with_capacity(wire.len());
+    while !wire.is_empty() {
+        let taken = {
+            let mut slices = [io::IoSlice::new(&[]); MAX_SLICES];
+            let n = wire.io_slices(&mut slices);
+            slices[..n].iter().fold(0, |taken, slice| {
+                bytes.extend_from_slice(slice);
+                taken + slice.len()
+            })
+        };
+        wire.advance(taken);
+    }
+    let mut messages = Vec::new();
+    let mut parts = Vec::new();
+    while let Ok(Some(frame)) = ferrozmq_proto::FrameDecoder.decode(&mut bytes, u64::MAX) {
+        let more = frame.flags.more();
+        parts.push(frame.body);
+        if !more {
+            messages.push(crate::Message::from(std::mem::take(&mut parts)));
+        }
+    }
+    messages
 }

@@ -120,6 +120,9 @@ struct Inner {
     wire: Option<OutBuffer>,
     /// How many messages `wire` holds.
     wire_messages: usize,
+    /// The consumer asked that nothing more be encoded ahead: `wire` goes
+    /// once what it holds is taken.
+    stop_encoding: bool,
     /// The connection now serving the queue, when the socket's caller may
     /// write to it directly ([`Queue::push_message`]).
     direct: Option<Arc<dyn DirectWrite>>,
@@ -229,6 +232,7 @@ impl Queue {
             inner: Mutex::new(Inner {
                 wire: encode.then(OutBuffer::new),
                 wire_messages: 0,
+                stop_encoding: false,
                 direct: None,
                 items: VecDeque::new(),
                 bytes: 0,
@@ -297,6 +301,17 @@ impl Queue {
         // A panic under this lock leaves a queue, not an invariant spanning
         // several structures: go on with it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Consumer (an engine): its connection transforms frames (CURVE), so
+    /// messages are no longer encoded ahead as plain frames; those already
+    /// encoded are handed to it to re-read ([`Batch::wire`]).
+    pub(crate) fn stop_encoding_ahead(&self) {
+        let mut q = self.lock();
+        q.stop_encoding = true;
+        if q.wire.as_ref().is_some_and(OutBuffer::is_empty) {
+            q.wire = None;
+        }
     }
 
     /// Consumer (an engine): the connection a caller may write to directly
@@ -489,6 +504,10 @@ impl Queue {
             bytes = wire.len();
             into.wire.append(wire);
             items = std::mem::take(&mut q.wire_messages);
+        }
+        // Encoding ahead was stopped while bytes waited: now they are out.
+        if q.wire.as_ref().is_some_and(OutBuffer::is_empty) && q.stop_encoding {
+            q.wire = None;
         }
         if q.bytes <= max_bytes.saturating_sub(bytes) && into.items.is_empty() {
             // All of it fits: the whole queue changes hands in one step.

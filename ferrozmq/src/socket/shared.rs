@@ -85,8 +85,8 @@ impl SocketShared {
     /// A new pipe with the socket's high-water marks now.
     pub(crate) fn new_pipe(&self) -> (Pipe, EngineEnd) {
         let id = self.next_pipe_id();
-        // Every connection so far (NULL) sends plain frames.
-        pipe::with_engine(id, &self.mailbox, self.hwm(), self.encode_ahead)
+        let plain = self.encode_ahead && lock(&self.options).security().sends_plain_frames();
+        pipe::with_engine(id, &self.mailbox, self.hwm(), plain)
     }
 
     /// An id for a new pipe of this socket.
