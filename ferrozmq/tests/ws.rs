@@ -301,3 +301,28 @@ fn wss_with_a_test_certificate() {
         }
     }
 }
+
+/// A browser cannot offer `ZWS2.0/CURVE` (`/` is not a token character):
+/// `ZWS2.0-CURVE` means the same, and is answered as offered.
+#[test]
+fn a_browser_spelling_of_a_mechanism_is_answered_as_offered() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, SocketType::Rep);
+    let (_, secret) = ferrozmq::curve_keypair();
+    rep.set_curve_server(true).unwrap();
+    rep.set_curve_secretkey(&secret).unwrap();
+    rep.bind("ws://127.0.0.1:*/").unwrap();
+    let url = rep.last_endpoint().unwrap();
+    let mut request = url.as_str().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("ZWS2.0, ZWS2.0-CURVE"),
+    );
+    let tcp = TcpStream::connect(authority(&url)).unwrap();
+    let (_, response) = tungstenite::client(request, tcp).unwrap();
+    assert_eq!(
+        response.headers()["Sec-WebSocket-Protocol"],
+        "ZWS2.0-CURVE",
+        "the CURVE server skips bare ZWS2.0 and takes the browser's name"
+    );
+}

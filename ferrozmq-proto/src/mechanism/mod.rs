@@ -107,13 +107,18 @@ impl Zws {
     }
 
     /// The start a subprotocol names, if it is one of ZWS 2.0's (exact
-    /// names, as libzmq compares them).
+    /// names, as libzmq compares them), or a browser's spelling of one:
+    /// `ZWS2.0-CURVE` for `ZWS2.0/CURVE` (a browser may only offer
+    /// subprotocols that are HTTP tokens, and `/` is not a token
+    /// character). A server answers with the name the client offered.
     pub fn from_subprotocol(name: &str) -> Option<Self> {
         let name = name.trim();
         if name == "ZWS2.0" {
             return Some(Self::Bare);
         }
-        let mechanism = name.strip_prefix("ZWS2.0/")?;
+        let mechanism = name
+            .strip_prefix("ZWS2.0/")
+            .or_else(|| name.strip_prefix("ZWS2.0-"))?;
         MechanismName::from_name(mechanism.as_bytes()).map(Self::Mechanism)
     }
 }
@@ -430,7 +435,19 @@ mod tests {
         ] {
             assert_eq!(Zws::from_subprotocol(zws.subprotocol()), Some(zws));
         }
-        for bad in ["ZWS2.0/", "ZWS2.0/null", "ZWS1.0", "zws2.0", "ZWS2.0/NULLX"] {
+        assert_eq!(
+            Zws::from_subprotocol("ZWS2.0-CURVE"),
+            Some(Zws::Mechanism(MechanismName::Curve)),
+            "a browser's spelling"
+        );
+        for bad in [
+            "ZWS2.0/",
+            "ZWS2.0/null",
+            "ZWS1.0",
+            "zws2.0",
+            "ZWS2.0/NULLX",
+            "ZWS2.0-",
+        ] {
             assert_eq!(Zws::from_subprotocol(bad), None, "{bad}");
         }
         let null = Security::Null;

@@ -174,17 +174,19 @@ pub(super) fn page_response(content_type: &str, body: &[u8]) -> Vec<u8> {
     response
 }
 
-/// The first subprotocol offered that `accepts` takes (libzmq's rule).
-pub(super) fn choose(request: &Request, accepts: impl Fn(Zws) -> bool) -> Option<Zws> {
+/// The first subprotocol offered that `accepts` takes (libzmq's rule),
+/// with the name it was offered under (answered as it came).
+pub(super) fn choose(request: &Request, accepts: impl Fn(Zws) -> bool) -> Option<(Zws, &str)> {
     request
         .protocols
         .iter()
-        .filter_map(|p| Zws::from_subprotocol(p))
-        .find(|zws| accepts(*zws))
+        .filter_map(|p| Zws::from_subprotocol(p).map(|zws| (zws, p.as_str())))
+        .find(|(zws, _)| accepts(*zws))
 }
 
-/// The server's `101 Switching Protocols`.
-pub(super) fn accept_response(request: &Request, zws: Zws) -> Vec<u8> {
+/// The server's `101 Switching Protocols`, naming the `subprotocol` as
+/// the client offered it.
+pub(super) fn accept_response(request: &Request, subprotocol: &str) -> Vec<u8> {
     format!(
         "HTTP/1.1 101 Switching Protocols\r\n\
          Upgrade: websocket\r\n\
@@ -192,7 +194,7 @@ pub(super) fn accept_response(request: &Request, zws: Zws) -> Vec<u8> {
          Sec-WebSocket-Accept: {}\r\n\
          Sec-WebSocket-Protocol: {}\r\n\r\n",
         derive_accept_key(request.key.as_bytes()),
-        zws.subprotocol()
+        subprotocol
     )
     .into_bytes()
 }
@@ -267,9 +269,12 @@ Sec-WebSocket-Protocol: ZWS2.0/NULL,ZWS2.0\r\nSec-WebSocket-Version: 13\r\n\r\n"
         let req = parse_request(head).unwrap();
         assert_eq!(req.path, "/zmq");
         assert_eq!(req.protocols, ["ZWS2.0/NULL", "ZWS2.0"]);
-        assert_eq!(choose(&req, |z| z == Zws::Bare), Some(Zws::Bare));
-        assert_eq!(choose(&req, |_| true), Some(NULL));
-        let response = accept_response(&req, NULL);
+        assert_eq!(
+            choose(&req, |z| z == Zws::Bare),
+            Some((Zws::Bare, "ZWS2.0"))
+        );
+        assert_eq!(choose(&req, |_| true), Some((NULL, "ZWS2.0/NULL")));
+        let response = accept_response(&req, "ZWS2.0/NULL");
         assert!(
             String::from_utf8(response)
                 .unwrap()
@@ -287,7 +292,10 @@ upgrade: WebSocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: abc\r\n\
 sec-websocket-protocol: chat\r\nsec-websocket-protocol: ZWS2.0\r\n\r\n";
         let req = parse_request(head).unwrap();
         assert_eq!(req.path, "/ws");
-        assert_eq!(choose(&req, |z| z == Zws::Bare), Some(Zws::Bare));
+        assert_eq!(
+            choose(&req, |z| z == Zws::Bare),
+            Some((Zws::Bare, "ZWS2.0"))
+        );
     }
 
     #[test]

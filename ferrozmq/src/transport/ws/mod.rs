@@ -333,14 +333,15 @@ impl Transport for Ws {
                 request,
                 early,
             } => {
-                let Some(zws) = http::choose(&request, |z| security.accepts_zws(z)) else {
+                let Some((zws, offered)) = http::choose(&request, |z| security.accepts_zws(z))
+                else {
                     let _ = http::write_all(&mut link, http::Status::BadRequest.response()).await;
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         "websocket upgrade: no subprotocol this socket takes was offered",
                     ));
                 };
-                http::write_all(&mut link, &http::accept_response(&request, zws)).await?;
+                http::write_all(&mut link, &http::accept_response(&request, offered)).await?;
                 Ok((
                     WsStream::new(link, Role::Server, early, max_frame),
                     Start::Zws(zws),
