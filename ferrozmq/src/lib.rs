@@ -51,7 +51,7 @@ pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use ferrozmq_proto::{Message, ProtocolError, SocketType};
 pub use keys::{certificate, curve_keypair, curve_public};
-pub use monitor::{Event, Monitor, Reason};
+pub use monitor::{Event, Failure, Monitor, Reason};
 pub use peer::PeerAddress;
 pub use poll::{Events, PollItem, poll};
 pub use proxy::{proxy, proxy_steerable};

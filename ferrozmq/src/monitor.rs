@@ -131,6 +131,33 @@ pub enum Reason {
     Io(io::ErrorKind),
 }
 
+/// What kind of failure a handshake's [`Reason`] is (libzmq's
+/// `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH`, `_PROTOCOL` and `_NO_DETAIL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The credentials were refused: by our ZAP handler, or by the peer,
+    /// which sent ERROR.
+    Authentication,
+    /// The peer broke the protocol (a malformed command, a box that did
+    /// not open, a mechanism mismatch, a timeout).
+    Protocol,
+    /// Anything else: the connection failed underneath.
+    NoDetail,
+}
+
+impl Reason {
+    /// Which kind of handshake failure this is.
+    pub fn failure(&self) -> Failure {
+        match self {
+            Self::Protocol(
+                ProtocolError::AuthenticationFailed { .. } | ProtocolError::PeerError(_),
+            ) => Failure::Authentication,
+            Self::Protocol(_) => Failure::Protocol,
+            _ => Failure::NoDetail,
+        }
+    }
+}
+
 /// The receiving end of a socket's events, from [`crate::Socket::monitor`]
 /// or [`crate::AsyncSocket::monitor`]. Dropping it stops the events.
 #[derive(Debug)]
