@@ -14,7 +14,7 @@ seconds=${1:-10}
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(connection command metadata zap_reply z85)
+    targets=(connection command metadata zap_reply z85 handshake)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

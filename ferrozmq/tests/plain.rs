@@ -230,3 +230,39 @@ fn credentials_longer_than_255_bytes_are_refused() {
         .unwrap();
     assert_eq!(s.plain_username().unwrap().len(), 255);
 }
+
+/// A ZAP handler that lies (answers another request id) or never answers
+/// fails the handshake closed: the first at once, the second at
+/// `handshake_ivl`.
+#[test]
+fn a_handler_that_lies_or_never_answers_lets_no_one_in() {
+    for lies in [true, false] {
+        let ctx = Context::new();
+        let mut zap = socket(&ctx, SocketType::Rep);
+        zap.bind("inproc://zeromq.zap.01").unwrap();
+        let answering = std::thread::spawn(move || {
+            let request = zap.recv().unwrap();
+            if lies {
+                let reply: Vec<Bytes> = vec![
+                    "1.0".into(),
+                    "not the request id".into(),
+                    "200".into(),
+                    "".into(),
+                    "".into(),
+                    Bytes::new(),
+                ];
+                zap.send(Message::from(reply)).unwrap();
+            }
+            (request, zap)
+        });
+        let rep = socket(&ctx, SocketType::Rep);
+        rep.set_plain_server(true).unwrap();
+        rep.set_handshake_ivl(Some(Duration::from_millis(300))).unwrap();
+        let mut events = rep.monitor();
+        rep.bind("tcp://127.0.0.1:*").unwrap();
+        let req = plain_client(&ctx, "admin", "secret");
+        req.connect(&rep.last_endpoint().unwrap()).unwrap();
+        assert!(!handshake(&mut events), "lies: {lies}");
+        drop(answering.join().unwrap());
+    }
+}
