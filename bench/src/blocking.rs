@@ -18,14 +18,22 @@ pub enum Kind {
     Rep,
 }
 
+impl Kind {
+    /// Whether it is the bound end of its workload (PULL, REP): with CURVE,
+    /// the server; the connecting end (PUSH, REQ) is the client.
+    pub fn binds(self) -> bool {
+        matches!(self, Kind::Pull | Kind::Rep)
+    }
+}
+
 /// What the workloads need from a blocking library: one implementation per
 /// library, in its own module.
 pub trait BlockingLib {
     type Sock: Send + 'static;
     /// What a sender hands to `send`, made once per run.
     type Payload: Send + 'static;
-    /// A socket of `kind` with the HWM and linger of `p`, in a context of
-    /// its own (over inproc, in the process's one).
+    /// A socket of `kind` with the HWM, linger and CURVE keys (if any) of
+    /// `p`, in a context of its own (over inproc, in the process's one).
     fn socket(kind: Kind, p: Params) -> Self::Sock;
     /// Binds a new endpoint of `transport` (see `Transport::endpoint`) and
     /// returns the endpoint bound.

@@ -33,6 +33,21 @@ pub struct Params {
     pub hwm: usize,
     /// How the two ends reach each other.
     pub transport: Transport,
+    /// CURVE's keys, or `None` for the NULL mechanism.
+    pub curve: Option<CurveKeys>,
+}
+
+/// The CURVE keys of a run (RFC 26), 32 raw bytes each (every library
+/// takes them so): the bound end (PULL, REP) is the server, the connecting
+/// end (PUSH, REQ) the client. One pair a side, made by the parent and
+/// given to both ends in the job. No ZAP handler: a client that knows the
+/// server's public key gets in.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct CurveKeys {
+    pub server_public: [u8; 32],
+    pub server_secret: [u8; 32],
+    pub client_public: [u8; 32],
+    pub client_secret: [u8; 32],
 }
 
 /// How the two ends reach each other. A library names the endpoint it
@@ -114,6 +129,9 @@ pub struct Job {
     pub transport: Transport,
     /// The peer's endpoint, for the connecting end in two-process mode.
     pub endpoint: Option<String>,
+    /// CURVE's keys; none (the NULL mechanism) when absent.
+    #[serde(default)]
+    pub curve: Option<CurveKeys>,
 }
 
 impl Job {
@@ -123,6 +141,7 @@ impl Job {
             count: self.count,
             hwm: self.hwm,
             transport: self.transport,
+            curve: self.curve,
         }
     }
 

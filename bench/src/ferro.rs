@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use ferrozmq::{AsyncSocket, Bytes, Context, Error, Message, Socket, SocketType};
 
 use crate::blocking::{BlockingLib, Kind};
-use crate::child::{LINGER, Params, Transport};
+use crate::child::{CurveKeys, LINGER, Params, Transport};
 use crate::tokio_rt::AsyncLib;
 use crate::transports;
 
@@ -22,6 +22,24 @@ fn socket_type(kind: Kind) -> SocketType {
         Kind::Req => SocketType::Req,
         Kind::Rep => SocketType::Rep,
     }
+}
+
+/// With CURVE keys, makes a socket of either API (both have the same
+/// options) the CURVE server (the bound end) or client (the connecting
+/// end, whose public key ferrozmq derives from its secret one).
+macro_rules! set_curve {
+    ($s:expr, $kind:expr, $keys:expr) => {
+        let keys: Option<CurveKeys> = $keys;
+        if let Some(k) = keys {
+            if $kind.binds() {
+                $s.set_curve_server(true).expect("curve server");
+                $s.set_curve_secretkey(k.server_secret).expect("secret key");
+            } else {
+                $s.set_curve_secretkey(k.client_secret).expect("secret key");
+                $s.set_curve_serverkey(k.server_public).expect("server key");
+            }
+        }
+    };
 }
 
 /// A blocking socket in a context of its own, or over inproc (which joins
@@ -51,7 +69,9 @@ impl BlockingLib for Blocking {
     type Payload = Bytes;
 
     fn socket(kind: Kind, p: Params) -> Socket {
-        socket(socket_type(kind), p.hwm, p.transport)
+        let s = socket(socket_type(kind), p.hwm, p.transport);
+        set_curve!(s, kind, p.curve);
+        s
     }
 
     fn bind(s: &mut Socket, transport: Transport) -> String {
@@ -100,6 +120,7 @@ impl AsyncLib for Async {
         s.set_sndhwm(p.hwm).expect("sndhwm");
         s.set_rcvhwm(p.hwm).expect("rcvhwm");
         s.set_linger(Some(LINGER)).expect("linger");
+        set_curve!(s, kind, p.curve);
         s
     }
 

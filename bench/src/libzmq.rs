@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use crate::blocking::{BlockingLib, Kind};
-use crate::child::{LINGER, Params, Transport};
+use crate::child::{CurveKeys, LINGER, Params, Transport};
 use crate::transports;
 
 pub struct Libzmq;
@@ -68,6 +68,21 @@ fn socket(kind: zmq::SocketType, hwm: usize, transport: Transport) -> zmq::Socke
     s
 }
 
+/// With CURVE keys, makes the socket the CURVE server (the bound end:
+/// its secret key only) or client (the connecting end: its key pair and
+/// the server's public key), as libzmq's `zmq_curve` page says.
+fn set_curve(s: &zmq::Socket, kind: Kind, keys: Option<CurveKeys>) {
+    let Some(k) = keys else { return };
+    if kind.binds() {
+        s.set_curve_server(true).expect("curve server");
+        s.set_curve_secretkey(&k.server_secret).expect("secret key");
+    } else {
+        s.set_curve_publickey(&k.client_public).expect("public key");
+        s.set_curve_secretkey(&k.client_secret).expect("secret key");
+        s.set_curve_serverkey(&k.server_public).expect("server key");
+    }
+}
+
 fn bind(s: &zmq::Socket, transport: Transport) -> String {
     s.bind(&transport.endpoint("*")).expect("bind");
     s.get_last_endpoint().expect("endpoint").expect("utf-8")
@@ -78,14 +93,16 @@ impl BlockingLib for Libzmq {
     type Payload = Vec<u8>;
 
     fn socket(kind: Kind, p: Params) -> Sock {
-        let kind = match kind {
+        let socket_type = match kind {
             Kind::Push => zmq::PUSH,
             Kind::Pull => zmq::PULL,
             Kind::Req => zmq::REQ,
             Kind::Rep => zmq::REP,
         };
+        let socket = socket(socket_type, p.hwm, p.transport);
+        set_curve(&socket, kind, p.curve);
         Sock {
-            socket: socket(kind, p.hwm, p.transport),
+            socket,
             msg: zmq::Message::new(),
         }
     }

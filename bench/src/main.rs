@@ -6,13 +6,14 @@
 //! received to the last (libzmq's `local_thr` convention). Latency: REQ↔REP
 //! round trips over TCP loopback. Each in two modes: both ends in one
 //! process, or each end in its own process; `--only transports` runs both
-//! over ipc and inproc too. Every run is a child process (this binary
-//! again, or a rival's helper binary) with a timeout, and measures its CPU
-//! with getrusage. See README.md.
+//! over ipc and inproc too, `--only curve` with CURVE security too. Every
+//! run is a child process (this binary again, or a rival's helper binary)
+//! with a timeout, and measures its CPU with getrusage. See README.md.
 
 mod blocking;
 mod chart;
 mod child;
+mod curve;
 mod ferro;
 mod hwm;
 mod libzmq;
@@ -36,6 +37,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::child::Transport;
+use crate::curve::Mechanism;
 use crate::results::{Config, Machine, Report, Skipped, VariantInfo};
 use crate::suite::{Mode, Plan};
 use crate::variants::VARIANTS;
@@ -129,6 +131,7 @@ enum Only {
     Hwm,
     Patterns,
     Transports,
+    Curve,
 }
 
 /// A transport by its name (`Transport::name`).
@@ -241,6 +244,7 @@ fn bench(args: &Args) {
             lat_mode: v.lat_mode.to_owned(),
             rival: v.is_rival(),
             transports: v.transports.iter().map(|t| t.name().to_owned()).collect(),
+            curve: v.curve,
         });
         if v.helper.is_some() {
             eprintln!("building the {} helper (once; then a no-op)...", v.name);
@@ -272,6 +276,7 @@ fn bench(args: &Args) {
     let plan = Plan {
         modes: modes.clone(),
         transports: vec![Transport::Tcp],
+        mechanisms: vec![Mechanism::Null],
         sizes: args.sizes.clone(),
         thr: only(Only::Thr),
         lat: only(Only::Lat),
@@ -306,8 +311,19 @@ fn bench(args: &Args) {
             args.transports.clone()
         };
         report.config.transports = transports.iter().map(|t| t.name().to_owned()).collect();
-        let plan = transports::plan(modes, transports, repeat, args.hwm, args.quick, timeout);
+        let plan = transports::plan(
+            modes.clone(),
+            transports,
+            repeat,
+            args.hwm,
+            args.quick,
+            timeout,
+        );
         report.transports = suite::run(&plan, &runnable);
+    }
+    if only(Only::Curve) {
+        let plan = curve::plan(modes, repeat, args.hwm, args.quick, timeout);
+        report.curve = suite::run(&plan, &runnable);
     }
     report::compute_ratios(&mut report);
     report.wall_secs = started.elapsed().as_secs_f64();

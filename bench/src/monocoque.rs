@@ -18,6 +18,11 @@
 //!   reused buffer, draining each read with `try_recv_into`.
 //! - latency (REQ <-> REP): the default eager mode (one kernel write per
 //!   send), which its docs recommend for request-reply and latency.
+//!
+//! CURVE (built in, no feature): `with_curve_server` and
+//! `with_curve_keypair` on the accepting end, `with_curve_keypair` and
+//! `with_curve_serverkey` on the connecting one; no `zap_domain`, so (its
+//! handshake says) any client key is accepted.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -31,13 +36,24 @@ use monocoque::zmq::{PullSocket, PushSocket, RepSocket, ReqSocket};
 
 use crate::child::{self, Job, LINGER, Outcome, Params, Role, Transport};
 
-/// Every socket's options. Eager mode (the default: one kernel write per
-/// send), which monocoque's docs recommend for request-reply and latency.
-fn options(p: Params) -> SocketOptions {
-    SocketOptions::default()
+/// Every socket's options, with CURVE's keys (if any) of the accepting
+/// end (the server) or of the connecting one (the client). Eager mode (the
+/// default: one kernel write per send), which monocoque's docs recommend
+/// for request-reply and latency.
+fn options(p: Params, accepting: bool) -> SocketOptions {
+    let options = SocketOptions::default()
         .with_send_hwm(p.hwm)
         .with_recv_hwm(p.hwm)
-        .with_linger(Some(LINGER))
+        .with_linger(Some(LINGER));
+    match p.curve {
+        None => options,
+        Some(k) if accepting => options
+            .with_curve_server(true)
+            .with_curve_keypair(k.server_public, k.server_secret),
+        Some(k) => options
+            .with_curve_keypair(k.client_public, k.client_secret)
+            .with_curve_serverkey(k.server_public),
+    }
 }
 
 /// The PUSH of the throughput workload: write coalescing, as monocoque's
@@ -45,7 +61,7 @@ fn options(p: Params) -> SocketOptions {
 /// throughput-bound pipelines (encoded messages gather in a 64 KB buffer,
 /// one kernel write when it fills; `flush()` after the last send).
 fn push_options(p: Params) -> SocketOptions {
-    options(p).with_write_coalescing(true)
+    options(p, false).with_write_coalescing(true)
 }
 
 /// What monocoque's sockets run over: TCP, or a Unix socket for ipc (its
@@ -80,14 +96,14 @@ impl Net for Tcp {
 
     async fn accept_pull(listener: &TcpListener, p: Params) -> PullSocket {
         let (stream, _) = listener.accept().await.expect("accept");
-        PullSocket::from_tcp_with_options(stream, options(p))
+        PullSocket::from_tcp_with_options(stream, options(p, true))
             .await
             .expect("handshake")
     }
 
     async fn accept_rep(listener: &TcpListener, p: Params) -> RepSocket {
         let (stream, _) = listener.accept().await.expect("accept");
-        RepSocket::from_tcp_with_options(stream, options(p))
+        RepSocket::from_tcp_with_options(stream, options(p, true))
             .await
             .expect("handshake")
     }
@@ -101,7 +117,7 @@ impl Net for Tcp {
     }
 
     async fn connect_req(endpoint: &str, p: Params) -> ReqSocket {
-        ReqSocket::connect_with_options(endpoint, options(p))
+        ReqSocket::connect_with_options(endpoint, options(p, false))
             .await
             .expect("connect")
     }
@@ -128,14 +144,14 @@ impl Net for Ipc {
 
     async fn accept_pull(listener: &IpcListener, p: Params) -> PullSocket<UnixStream> {
         let stream = ipc::accept(listener).await.expect("accept");
-        PullSocket::from_unix_stream_with_options(stream, options(p))
+        PullSocket::from_unix_stream_with_options(stream, options(p, true))
             .await
             .expect("handshake")
     }
 
     async fn accept_rep(listener: &IpcListener, p: Params) -> RepSocket<UnixStream> {
         let stream = ipc::accept(listener).await.expect("accept");
-        RepSocket::from_unix_stream_with_options(stream, options(p))
+        RepSocket::from_unix_stream_with_options(stream, options(p, true))
             .await
             .expect("handshake")
     }
@@ -149,7 +165,7 @@ impl Net for Ipc {
 
     async fn connect_req(endpoint: &str, p: Params) -> ReqSocket<UnixStream> {
         let stream = ipc::connect(ipc_path(endpoint)).await.expect("connect");
-        ReqSocket::from_unix_stream_with_options(stream, options(p))
+        ReqSocket::from_unix_stream_with_options(stream, options(p, false))
             .await
             .expect("handshake")
     }

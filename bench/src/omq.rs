@@ -2,13 +2,18 @@
 //! caller's tokio runtime (its docs: "Use `Socket::new(...)` when you want
 //! the socket driver on the caller's active tokio runtime"), so it runs on
 //! both the current-thread and the multi-thread runtime. Its inproc names
-//! are the process's (every `Socket::new` shares one registry).
+//! are the process's (every `Socket::new` shares one registry). CURVE
+//! through its `curve` feature: `Options::curve_server` with the server's
+//! key pair, `Options::curve_client` with the client's and the server's
+//! public key.
 
 use bytes::Bytes;
-use omq_tokio::{Message, Options, Socket, SocketType};
+use omq_tokio::{
+    CurveKeypair, CurvePublicKey, CurveSecretKey, Message, Options, Socket, SocketType,
+};
 
 use crate::blocking::Kind;
-use crate::child::{LINGER, Params, Transport};
+use crate::child::{CurveKeys, LINGER, Params, Transport};
 use crate::tokio_rt::AsyncLib;
 
 pub struct Omq;
@@ -18,7 +23,7 @@ impl AsyncLib for Omq {
     type Payload = Bytes;
 
     async fn socket(kind: Kind, p: Params) -> Socket {
-        let kind = match kind {
+        let socket_type = match kind {
             Kind::Push => SocketType::Push,
             Kind::Pull => SocketType::Pull,
             Kind::Req => SocketType::Req,
@@ -29,7 +34,7 @@ impl AsyncLib for Omq {
             .send_hwm(hwm)
             .recv_hwm(hwm)
             .linger(LINGER);
-        Socket::new(kind, options)
+        Socket::new(socket_type, with_curve(options, kind, p.curve))
     }
 
     async fn bind(s: &mut Socket, transport: Transport) -> String {
@@ -64,5 +69,21 @@ impl AsyncLib for Omq {
 
     async fn close(s: Socket) {
         s.close().await.expect("close");
+    }
+}
+
+/// With CURVE keys, the options of the CURVE server (the bound end) or
+/// client (the connecting end).
+fn with_curve(options: Options, kind: Kind, keys: Option<CurveKeys>) -> Options {
+    let Some(k) = keys else { return options };
+    let pair = |public, secret| CurveKeypair {
+        public: CurvePublicKey::from_bytes(public),
+        secret: CurveSecretKey::from_bytes(secret),
+    };
+    if kind.binds() {
+        options.curve_server(pair(k.server_public, k.server_secret))
+    } else {
+        let server = CurvePublicKey::from_bytes(k.server_public);
+        options.curve_client(pair(k.client_public, k.client_secret), server)
     }
 }

@@ -2,9 +2,9 @@
 
 use crate::results::{Cell, Ratios, Report};
 
-/// Fills each cell's ratios (of `cells` and of `transports`): to libzmq's
-/// median and to the best rival's (everything but ferrozmq is a rival) in
-/// the same mode, transport, workload and size.
+/// Fills each cell's ratios (of `cells`, `transports` and `curve`): to
+/// libzmq's median and to the best rival's (everything but ferrozmq is a
+/// rival) in the same mode, transport, mechanism, workload and size.
 pub fn compute_ratios(report: &mut Report) {
     let rivals: Vec<String> = report
         .variants
@@ -14,6 +14,7 @@ pub fn compute_ratios(report: &mut Report) {
         .collect();
     fill_ratios(&mut report.cells, &rivals);
     fill_ratios(&mut report.transports, &rivals);
+    fill_ratios(&mut report.curve, &rivals);
 }
 
 fn fill_ratios(cells: &mut [Cell], rivals: &[String]) {
@@ -25,6 +26,7 @@ fn fill_ratios(cells: &mut [Cell], rivals: &[String]) {
             .filter(|c| {
                 c.mode == cell.mode
                     && c.transport == cell.transport
+                    && c.mechanism == cell.mechanism
                     && c.workload == cell.workload
                     && c.size == cell.size
                     && c.median.is_some()
@@ -247,6 +249,7 @@ pub fn print(report: &Report) {
         }
     }
     crate::transports::print(report);
+    crate::curve::print(report);
     print_modes(report);
     print_failures(report);
     print_extras(report);
@@ -276,6 +279,7 @@ fn print_failures(report: &Report) {
         .cells
         .iter()
         .chain(&report.transports)
+        .chain(&report.curve)
         .filter(|c| c.error.is_some())
         .collect();
     if !report.skipped.is_empty() || !failed.is_empty() {
@@ -286,10 +290,11 @@ fn print_failures(report: &Report) {
     }
     for c in failed {
         println!(
-            "  {} [{} {}] {} {}: {} of {} runs done, then: {}",
+            "  {} [{} {} {}] {} {}: {} of {} runs done, then: {}",
             c.variant,
             c.mode,
             c.transport,
+            c.mechanism,
             c.workload,
             size_label(c.size),
             c.runs.len(),
@@ -418,6 +423,88 @@ fn print_patterns(report: &Report) {
         ]);
     }
     print_table(&rows);
+}
+
+/// A cell as the grouped tables show it: msg/s (throughput) or p50 µs
+/// (latency), then its ratio to libzmq and to the best rival.
+fn shown(c: &Cell) -> String {
+    let Some(m) = c.median else {
+        return "FAILED".into();
+    };
+    let value = if c.workload == "thr" {
+        si(m.msg_per_s.unwrap_or(0.0))
+    } else {
+        m.lat.map_or("-".into(), |l| format!("{:.1}", l.p50_us))
+    };
+    let r = c.ratios.clone().unwrap_or_default();
+    format!("{value} {}/{}", ratio(r.vs_libzmq), ratio(r.vs_best_rival))
+}
+
+/// Prints `cells` as a table per mode, under `heading`: a row per group
+/// (`groups`, each cell's by `group_of`; a transport or a mechanism, named
+/// `group` in the header) and variant, a column per workload.
+pub fn print_grouped(
+    report: &Report,
+    cells: &[Cell],
+    heading: &str,
+    group: &str,
+    groups: &[String],
+    group_of: fn(&Cell) -> &str,
+) {
+    // The workloads in the order measured: throughput by size, latency.
+    let mut columns: Vec<(&str, usize)> = Vec::new();
+    for c in cells {
+        if !columns.contains(&(c.workload.as_str(), c.size)) {
+            columns.push((c.workload.as_str(), c.size));
+        }
+    }
+    for mode in &report.config.modes {
+        if !cells.iter().any(|c| &c.mode == mode) {
+            continue;
+        }
+        println!(
+            "\n{heading}, {}: PUSH -> PULL msg/s, REQ <-> REP p50 µs ({} B); \
+             ratio-to-libzmq/ratio-to-best-rival with the same {group}",
+            mode_name(mode),
+            crate::suite::LAT_SIZE
+        );
+        println!("(ratios of msg/s: above 1 is faster; of p50: below 1 is faster)");
+        let mut header = vec![group.to_owned(), "variant".to_owned()];
+        header.extend(columns.iter().map(|&(workload, size)| match workload {
+            "thr" => format!("{} msg/s", size_label(size)),
+            _ => "p50 µs".to_owned(),
+        }));
+        let mut rows = vec![header];
+        for g in groups {
+            let mut first = true;
+            for v in &report.variants {
+                let of = |workload: &str, size: usize| {
+                    cells.iter().find(|c| {
+                        &c.mode == mode
+                            && group_of(c) == g
+                            && c.variant == v.name
+                            && c.workload == workload
+                            && c.size == size
+                    })
+                };
+                if !columns.iter().any(|&(w, s)| of(w, s).is_some()) {
+                    continue;
+                }
+                let mut row = vec![
+                    if first { g.clone() } else { String::new() },
+                    v.name.clone(),
+                ];
+                row.extend(
+                    columns
+                        .iter()
+                        .map(|&(w, s)| of(w, s).map_or(String::new(), shown)),
+                );
+                rows.push(row);
+                first = false;
+            }
+        }
+        print_table(&rows);
+    }
 }
 
 pub fn print_table(rows: &[Vec<String>]) {

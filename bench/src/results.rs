@@ -1,7 +1,7 @@
 //! Everything a run measured, as written to `--json` and read back by
 //! `chart`: the machine, the versions, every cell with its raw repeats and
-//! median, the variants skipped and why, `mem`, `hwm`, `patterns` and
-//! `transports`.
+//! median, the variants skipped and why, `mem`, `hwm`, `patterns`,
+//! `transports` and `curve`.
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -28,6 +28,10 @@ pub struct Report {
     /// transport, with ratios within each transport.
     #[serde(default)]
     pub transports: Vec<Cell>,
+    /// The `curve` measurement: cells like `cells`, over tcp, with the NULL
+    /// and the CURVE mechanism, with ratios within each mechanism.
+    #[serde(default)]
+    pub curve: Vec<Cell>,
     /// Wall-clock seconds the whole run took.
     pub wall_secs: f64,
 }
@@ -77,6 +81,10 @@ pub struct VariantInfo {
     /// written before this field.
     #[serde(default)]
     pub transports: Vec<String>,
+    /// Whether it has CURVE (in the build measured); false in files written
+    /// before this field.
+    #[serde(default)]
+    pub curve: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -93,6 +101,10 @@ pub struct Cell {
     /// `tcp`, `ipc` or `inproc` (tcp in files written before this field).
     #[serde(default = "tcp")]
     pub transport: String,
+    /// The security mechanism: `null` or `curve` (null in files written
+    /// before this field).
+    #[serde(default = "null")]
+    pub mechanism: String,
     /// `thr` (PUSH -> PULL) or `lat` (REQ <-> REP).
     pub workload: String,
     pub size: usize,
@@ -109,12 +121,16 @@ pub struct Cell {
     /// Ratios of the median: throughput msg/s and latency p50 to libzmq's
     /// and to the best rival's (highest msg/s, lowest p50); CPU per message
     /// to libzmq's and to the rival's lowest; in the same mode, transport,
-    /// workload and size.
+    /// mechanism, workload and size.
     pub ratios: Option<Ratios>,
 }
 
 fn tcp() -> String {
     "tcp".into()
+}
+
+fn null() -> String {
+    "null".into()
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]

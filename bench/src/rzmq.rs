@@ -10,16 +10,22 @@
 //! 256 and 1 MiB (the guide's values), `TCP_CORK` and switching its
 //! adaptive throttle off were each measured here, and none was faster
 //! (see README). Its inproc names belong to a context, so over inproc the
-//! process has one context; otherwise each socket has its own.
+//! process has one context; otherwise each socket has its own. CURVE
+//! through its `curve` feature and libzmq's options (`CURVE_SERVER`,
+//! `CURVE_SECRET_KEY`, `CURVE_SERVER_KEY`; it derives a public key from
+//! the secret one).
 
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use rzmq::socket::{LAST_ENDPOINT, LINGER as LINGER_OPT, RCVHWM, SNDHWM};
+use rzmq::socket::{
+    CURVE_SECRET_KEY, CURVE_SERVER, CURVE_SERVER_KEY, LAST_ENDPOINT, LINGER as LINGER_OPT, RCVHWM,
+    SNDHWM,
+};
 use rzmq::{Context, Msg, Socket, SocketType};
 
 use crate::blocking::Kind;
-use crate::child::{LINGER, Params, Transport};
+use crate::child::{CurveKeys, LINGER, Params, Transport};
 use crate::tokio_rt::AsyncLib;
 use crate::transports;
 
@@ -37,7 +43,7 @@ impl AsyncLib for Rzmq {
     type Payload = Bytes;
 
     async fn socket(kind: Kind, p: Params) -> Sock {
-        let kind = match kind {
+        let socket_type = match kind {
             Kind::Push => SocketType::Push,
             Kind::Pull => SocketType::Pull,
             Kind::Req => SocketType::Req,
@@ -46,10 +52,10 @@ impl AsyncLib for Rzmq {
         static SHARED: OnceLock<Context> = OnceLock::new();
         let (ctx, socket) = if transports::in_process(p.transport) {
             let shared = SHARED.get_or_init(|| Context::new().expect("context"));
-            (None, shared.socket(kind).expect("socket"))
+            (None, shared.socket(socket_type).expect("socket"))
         } else {
             let ctx = Context::new().expect("context");
-            let socket = ctx.socket(kind).expect("socket");
+            let socket = ctx.socket(socket_type).expect("socket");
             (Some(ctx), socket)
         };
         let hwm = i32::try_from(p.hwm).expect("hwm fits an int");
@@ -57,6 +63,7 @@ impl AsyncLib for Rzmq {
         socket.set_option(RCVHWM, hwm).await.expect("rcvhwm");
         let linger = LINGER.as_millis() as i32;
         socket.set_option(LINGER_OPT, linger).await.expect("linger");
+        set_curve(&socket, kind, p.curve).await;
         Sock { ctx, socket }
     }
 
@@ -95,5 +102,27 @@ impl AsyncLib for Rzmq {
         if let Some(ctx) = s.ctx {
             ctx.term().await.expect("term");
         }
+    }
+}
+
+/// With CURVE keys, makes the socket the CURVE server (the bound end) or
+/// client (the connecting end).
+async fn set_curve(socket: &Socket, kind: Kind, keys: Option<CurveKeys>) {
+    let Some(k) = keys else { return };
+    let set = |option, value: [u8; 32]| async move {
+        socket
+            .set_option_raw(option, &value)
+            .await
+            .expect("curve key");
+    };
+    if kind.binds() {
+        socket
+            .set_option(CURVE_SERVER, 1i32)
+            .await
+            .expect("curve server");
+        set(CURVE_SECRET_KEY, k.server_secret).await;
+    } else {
+        set(CURVE_SECRET_KEY, k.client_secret).await;
+        set(CURVE_SERVER_KEY, k.server_public).await;
     }
 }

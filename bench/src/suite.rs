@@ -1,10 +1,11 @@
-//! Runs the throughput and latency cells: every variant, size, transport
-//! and mode, `repeat` times each, every run in child processes with a
-//! timeout.
+//! Runs the throughput and latency cells: every variant, size, transport,
+//! security mechanism and mode, `repeat` times each, every run in child
+//! processes with a timeout.
 
 use std::time::Duration;
 
-use crate::child::{Job, Outcome, Role, Transport};
+use crate::child::{CurveKeys, Job, Outcome, Role, Transport};
+use crate::curve::{self, Mechanism};
 use crate::process::{self, Program};
 use crate::results::{Cell, Run};
 use crate::transports;
@@ -32,6 +33,8 @@ pub struct Plan {
     /// Each in every mode it can run in (inproc: one process only), on the
     /// variants that have it.
     pub transports: Vec<Transport>,
+    /// Each on the variants that have it (NULL: all of them).
+    pub mechanisms: Vec<Mechanism>,
     pub sizes: Vec<usize>,
     pub thr: bool,
     pub lat: bool,
@@ -65,28 +68,40 @@ pub fn lat_count(quick: bool) -> u64 {
 }
 
 /// Runs every cell of `plan` on `variants`, in the order the tables show
-/// them: per mode and transport, per workload and size, every variant in
-/// turn (so a noisy moment hits one size of every variant rather than one
-/// variant).
+/// them: per mode, transport and mechanism, per workload and size, every
+/// variant in turn (so a noisy moment hits one size of every variant rather
+/// than one variant). CURVE runs use one set of keys, made here.
 pub fn run(plan: &Plan, variants: &[(&Variant, Program)]) -> Vec<Cell> {
+    let keys = plan
+        .mechanisms
+        .contains(&Mechanism::Curve)
+        .then(curve::keys);
     let mut cells = Vec::new();
     for &mode in &plan.modes {
         for &transport in &plan.transports {
             if transports::in_process(transport) && mode == Mode::Two {
                 continue;
             }
-            let variants: Vec<_> = variants.iter().filter(|(v, _)| v.has(transport)).collect();
-            cells.extend(run_transport(plan, mode, transport, &variants));
+            for &mechanism in &plan.mechanisms {
+                let variants: Vec<_> = variants
+                    .iter()
+                    .filter(|(v, _)| v.has(transport) && v.has_mechanism(mechanism))
+                    .collect();
+                let keys = keys.filter(|_| mechanism == Mechanism::Curve);
+                cells.extend(run_transport(plan, mode, transport, keys, &variants));
+            }
         }
     }
     cells
 }
 
-/// The cells of one mode and transport, on the variants that have it.
+/// The cells of one mode, transport and mechanism (CURVE with `keys`,
+/// NULL without), on the variants that have them.
 fn run_transport(
     plan: &Plan,
     mode: Mode,
     transport: Transport,
+    keys: Option<CurveKeys>,
     variants: &[&(&Variant, Program)],
 ) -> Vec<Cell> {
     let mut workloads = Vec::new();
@@ -111,6 +126,7 @@ fn run_transport(
                 hwm: plan.hwm,
                 transport,
                 endpoint: None,
+                curve: keys,
             };
             let cell = run_cell(plan, mode, &job, program);
             eprintln!("{}", progress(&cell));
@@ -124,6 +140,7 @@ fn run_cell(plan: &Plan, mode: Mode, job: &Job, program: &Program) -> Cell {
     let mut cell = Cell {
         mode: mode.name().to_owned(),
         transport: job.transport.name().to_owned(),
+        mechanism: Mechanism::of(job).name().to_owned(),
         workload: if job.role == Role::ThrOne {
             "thr"
         } else {
@@ -199,8 +216,14 @@ fn median(runs: &[Run]) -> Option<Run> {
 
 fn progress(cell: &Cell) -> String {
     let what = format!(
-        "[{} {}] {} {} B x {} {}:",
-        cell.mode, cell.transport, cell.workload, cell.size, cell.count, cell.variant
+        "[{} {} {}] {} {} B x {} {}:",
+        cell.mode,
+        cell.transport,
+        cell.mechanism,
+        cell.workload,
+        cell.size,
+        cell.count,
+        cell.variant
     );
     let result = match (&cell.median, &cell.error) {
         (Some(m), _) if cell.workload == "thr" => format!(

@@ -42,7 +42,8 @@ pub trait AsyncLib: 'static {
     /// What a sender hands to `send`, made once per run.
     type Payload: Send + Sync + 'static;
     /// A socket of `kind` with the HWM and linger of `p` (where the library
-    /// has them), created on the current runtime.
+    /// has them) and its CURVE keys (if any), created on the current
+    /// runtime.
     fn socket(kind: Kind, p: Params) -> impl Future<Output = Self::Sock> + Send;
     /// Binds a new endpoint of `transport` (see `Transport::endpoint`) and
     /// returns the endpoint bound.

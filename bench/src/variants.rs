@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::child::{Job, Outcome, Transport};
+use crate::curve::Mechanism;
 use crate::process::Program;
 use crate::tokio_rt::Flavor;
 use crate::{blocking, ferro, libzmq, monocoque, omq, rzmq, tokio_rt, zmqrs};
@@ -24,6 +25,9 @@ pub struct Variant {
     pub lat_mode: &'static str,
     /// The transports it has, for PUSH/PULL and REQ/REP.
     pub transports: &'static [Transport],
+    /// Whether it has CURVE (RFC 26) for PUSH/PULL and REQ/REP, in the
+    /// build here (see `curve.rs`).
+    pub curve: bool,
     /// A helper crate (under `bench/`) whose binary runs this variant.
     pub helper: Option<Helper>,
 }
@@ -46,6 +50,11 @@ impl Variant {
     pub fn has(&self, transport: Transport) -> bool {
         self.transports.contains(&transport)
     }
+
+    /// Whether it has `mechanism` (NULL: every library).
+    pub fn has_mechanism(&self, mechanism: Mechanism) -> bool {
+        mechanism == Mechanism::Null || self.curve
+    }
 }
 
 /// libzmq (Debian's 4.3.4 has ws), ferrozmq, and omq (its `ws` feature).
@@ -63,7 +72,10 @@ const TCP_IPC_INPROC: &[Transport] = &[Transport::Tcp, Transport::Ipc, Transport
 /// `PairSocket` (`bind_inproc`), not PUSH/PULL or REQ/REP.
 const TCP_IPC: &[Transport] = &[Transport::Tcp, Transport::Ipc];
 
-/// libzmq first: the ratios are against it.
+/// libzmq first: the ratios are against it. CURVE (`curve`): libzmq
+/// (Debian's links libsodium), ferrozmq, omq and rzmq (each with its
+/// `curve` feature, on here) and monocoque (always built in); not zmq.rs
+/// 0.6, whose greeting always names NULL and which has no key options.
 pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "libzmq",
@@ -72,6 +84,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults (its I/O thread batches the writes)",
         lat_mode: "defaults",
         transports: ALL,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -81,6 +94,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults",
         lat_mode: "defaults",
         transports: ALL,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -90,6 +104,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults",
         lat_mode: "defaults",
         transports: ALL,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -99,6 +114,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults",
         lat_mode: "defaults",
         transports: ALL,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -108,6 +124,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults: PUSH/PULL get its Throughput workload profile",
         lat_mode: "defaults: REQ/REP get its Latency workload profile",
         transports: ALL,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -117,6 +134,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults: PUSH/PULL get its Throughput workload profile",
         lat_mode: "defaults: REQ/REP get its Latency workload profile",
         transports: ALL,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -126,6 +144,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults (it documents no throughput option)",
         lat_mode: "defaults",
         transports: TCP_IPC,
+        curve: false,
         helper: None,
     },
     Variant {
@@ -135,6 +154,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults (it documents no throughput option)",
         lat_mode: "defaults",
         transports: TCP_IPC,
+        curve: false,
         helper: None,
     },
     Variant {
@@ -144,6 +164,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults (its sessions coalesce writes: up to 128 messages / 512 KB per write)",
         lat_mode: "defaults",
         transports: TCP_IPC_INPROC,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -153,6 +174,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "defaults (its sessions coalesce writes: up to 128 messages / 512 KB per write)",
         lat_mode: "defaults",
         transports: TCP_IPC_INPROC,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -162,6 +184,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "PUSH: write coalescing, flush() after the last send; PULL: recv_into + try_recv_into, one reused buffer",
         lat_mode: "eager (its default, which its docs recommend for latency)",
         transports: TCP_IPC,
+        curve: true,
         helper: None,
     },
     Variant {
@@ -171,6 +194,7 @@ pub const VARIANTS: &[Variant] = &[
         thr_mode: "PUSH: write coalescing, flush() after the last send; PULL: recv_into + try_recv_into, one reused buffer",
         lat_mode: "eager (its default, which its docs recommend for latency)",
         transports: TCP_IPC,
+        curve: true,
         helper: Some(Helper {
             dir: "rivals/monocoque-smol",
             bin: "monocoque-smol-bench",
