@@ -11,8 +11,8 @@ use crypto_box::{PublicKey, SalsaBox, SecretKey};
 use crypto_secretbox::{KeyInit, XSalsa20Poly1305};
 use zeroize::Zeroize;
 
-use super::{Mechanism, MechanismName, Status};
-use crate::command::{Command, READY};
+use super::{Mechanism, MechanismName, Status, with_zap_properties, zap_error};
+use crate::command::READY;
 use crate::frame::{Frame, FrameFlags};
 use crate::mechanism::encode_plain;
 use crate::zap::{ZapReply, ZapRequest};
@@ -638,14 +638,7 @@ impl Mechanism for CurveServer {
             return Err(ProtocolError::UnexpectedZapReply);
         }
         if let Err(e) = reply.check() {
-            self.error = (reply.status_code != 300).then(|| {
-                let mut body = BytesMut::new();
-                Command::Error {
-                    reason: Bytes::from(reply.status_code.to_string()),
-                }
-                .encode_body(&mut body);
-                body.freeze()
-            });
+            self.error = zap_error(reply.status_code);
             self.state = ServerState::Refused;
             return Err(e);
         }
@@ -664,11 +657,7 @@ impl Mechanism for CurveServer {
     }
 
     fn take_peer_properties(&mut self) -> Metadata {
-        let mut properties = self.peer.take().unwrap_or_default();
-        for (name, value) in self.zap_metadata.iter() {
-            properties.insert(name, value.clone());
-        }
-        properties
+        with_zap_properties(self.peer.take(), &self.zap_metadata)
     }
 
     fn user_id(&self) -> Option<&Bytes> {
@@ -696,6 +685,7 @@ impl Mechanism for CurveServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Command;
 
     fn props() -> Metadata {
         let mut m = Metadata::new();

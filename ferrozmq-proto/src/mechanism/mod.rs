@@ -314,6 +314,29 @@ pub trait Mechanism: fmt::Debug + Send {
     }
 }
 
+/// The ERROR command body for a ZAP refusal of `status_code` (RFC 27 and
+/// libzmq: none for 300, a temporary failure).
+pub(crate) fn zap_error(status_code: u16) -> Option<Bytes> {
+    (status_code != 300).then(|| {
+        let mut body = bytes::BytesMut::new();
+        crate::Command::Error {
+            reason: Bytes::from(status_code.to_string()),
+        }
+        .encode_body(&mut body);
+        body.freeze()
+    })
+}
+
+/// A peer's properties as its handshake gave them, then those its ZAP
+/// handler added.
+pub(crate) fn with_zap_properties(peer: Option<Metadata>, zap: &Metadata) -> Metadata {
+    let mut properties = peer.unwrap_or_default();
+    for (name, value) in zap.iter() {
+        properties.insert(name, value.clone());
+    }
+    properties
+}
+
 /// A plain ZMTP frame: header, then the body (copied when small).
 pub(crate) fn encode_plain(flags: u8, body: &Bytes, out: &mut OutBuffer) {
     out.push_with(FRAME_HEADER_MAX, |tail| {

@@ -5,7 +5,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::{Mechanism, MechanismName, Status};
+use super::{Mechanism, MechanismName, Status, with_zap_properties, zap_error};
 use crate::command::{Command, READY};
 use crate::zap::{ZapReply, ZapRequest};
 use crate::{Metadata, ProtocolError};
@@ -103,14 +103,7 @@ impl Mechanism for Null {
             return Err(ProtocolError::UnexpectedZapReply);
         }
         if let Err(e) = reply.check() {
-            let error = (reply.status_code != 300).then(|| {
-                let mut body = BytesMut::new();
-                Command::Error {
-                    reason: Bytes::from(reply.status_code.to_string()),
-                }
-                .encode_body(&mut body);
-                body.freeze()
-            });
+            let error = zap_error(reply.status_code);
             self.zap = Zap::Refused { error };
             return Err(e);
         }
@@ -132,11 +125,7 @@ impl Mechanism for Null {
 
     /// The peer's READY properties, then those the ZAP handler gave it.
     fn take_peer_properties(&mut self) -> Metadata {
-        let mut properties = self.peer.take().unwrap_or_default();
-        for (name, value) in self.zap_metadata.iter() {
-            properties.insert(name, value.clone());
-        }
-        properties
+        with_zap_properties(self.peer.take(), &self.zap_metadata)
     }
 
     fn user_id(&self) -> Option<&Bytes> {

@@ -9,7 +9,7 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use super::{Mechanism, MechanismName, Status};
+use super::{Mechanism, MechanismName, Status, with_zap_properties, zap_error};
 use crate::command::{Command, READY};
 use crate::zap::{ZapReply, ZapRequest};
 use crate::{Metadata, ProtocolError};
@@ -25,18 +25,6 @@ fn command(name: &[u8], data: &[u8]) -> Bytes {
     body.put_slice(name);
     body.put_slice(data);
     body.freeze()
-}
-
-/// The ERROR command body for a ZAP refusal (none for 300, as libzmq).
-fn zap_error(status_code: u16) -> Option<Bytes> {
-    (status_code != 300).then(|| {
-        let mut body = BytesMut::new();
-        Command::Error {
-            reason: Bytes::from(status_code.to_string()),
-        }
-        .encode_body(&mut body);
-        body.freeze()
-    })
 }
 
 /// Where a PLAIN client stands.
@@ -289,11 +277,7 @@ impl Mechanism for PlainServer {
 
     /// The client's INITIATE properties, then those the ZAP handler gave.
     fn take_peer_properties(&mut self) -> Metadata {
-        let mut properties = self.peer.take().unwrap_or_default();
-        for (name, value) in self.zap_metadata.iter() {
-            properties.insert(name, value.clone());
-        }
-        properties
+        with_zap_properties(self.peer.take(), &self.zap_metadata)
     }
 
     fn user_id(&self) -> Option<&Bytes> {
