@@ -257,7 +257,8 @@ fn a_handler_that_lies_or_never_answers_lets_no_one_in() {
         });
         let rep = socket(&ctx, SocketType::Rep);
         rep.set_plain_server(true).unwrap();
-        rep.set_handshake_ivl(Some(Duration::from_millis(300))).unwrap();
+        rep.set_handshake_ivl(Some(Duration::from_millis(300)))
+            .unwrap();
         let mut events = rep.monitor();
         rep.bind("tcp://127.0.0.1:*").unwrap();
         let req = plain_client(&ctx, "admin", "secret");
