@@ -11,7 +11,7 @@ use crypto_box::{PublicKey, SalsaBox, SecretKey};
 use crypto_secretbox::{KeyInit, XSalsa20Poly1305};
 use zeroize::Zeroize;
 
-use super::{Mechanism, MechanismName, Status, with_zap_properties, zap_error};
+use super::{Mechanism, MechanismName, Status, ZapAnswer};
 use crate::command::READY;
 use crate::frame::{Frame, FrameFlags};
 use crate::mechanism::encode_plain;
@@ -159,6 +159,22 @@ impl std::fmt::Debug for Traffic {
 }
 
 impl Traffic {
+    /// Boxes a frame, once the handshake has set up the traffic (before,
+    /// the connection sends nothing through the mechanism).
+    fn encode_on(traffic: &mut Option<Self>, flags: u8, body: &Bytes, out: &mut OutBuffer) {
+        if let Some(traffic) = traffic {
+            traffic.encode(flags, body, out);
+        }
+    }
+
+    /// Opens a frame; data before the handshake completed is an error.
+    fn decode_on(traffic: &mut Option<Self>, frame: Frame) -> Result<Frame, ProtocolError> {
+        match traffic {
+            Some(traffic) => traffic.decode(frame),
+            None => Err(ProtocolError::DataBeforeReady),
+        }
+    }
+
     fn next(&mut self) -> [u8; 8] {
         let n = self.next_nonce;
         self.next_nonce += 1;
@@ -393,16 +409,11 @@ impl Mechanism for CurveClient {
     }
 
     fn encode(&mut self, flags: u8, body: &Bytes, out: &mut OutBuffer) {
-        if let Some(traffic) = &mut self.traffic {
-            traffic.encode(flags, body, out);
-        }
+        Traffic::encode_on(&mut self.traffic, flags, body, out);
     }
 
     fn decode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
-        match &mut self.traffic {
-            Some(traffic) => traffic.decode(frame),
-            None => Err(ProtocolError::DataBeforeReady),
-        }
+        Traffic::decode_on(&mut self.traffic, frame)
     }
 
     fn is_transparent(&self) -> bool {
@@ -440,9 +451,7 @@ pub struct CurveServer {
     client: [u8; 32],
     peer_nonce: u64,
     next_nonce: u64,
-    error: Option<Bytes>,
-    user_id: Bytes,
-    zap_metadata: Metadata,
+    answer: ZapAnswer,
     peer: Option<Metadata>,
     traffic: Option<Traffic>,
 }
@@ -466,9 +475,7 @@ impl CurveServer {
             client: [0; 32],
             peer_nonce: 0,
             next_nonce: 1,
-            error: None,
-            user_id: Bytes::new(),
-            zap_metadata: Metadata::new(),
+            answer: ZapAnswer::default(),
             peer: None,
             traffic: None,
         }
@@ -607,7 +614,7 @@ impl Mechanism for CurveServer {
                 self.state = ServerState::Ready;
                 self.ready().ok()
             }
-            ServerState::Refused => self.error.take(),
+            ServerState::Refused => self.answer.take_error(),
             _ => None,
         }
     }
@@ -637,15 +644,12 @@ impl Mechanism for CurveServer {
         if self.state != ServerState::Asked {
             return Err(ProtocolError::UnexpectedZapReply);
         }
-        if let Err(e) = reply.check() {
-            self.error = zap_error(reply.status_code);
-            self.state = ServerState::Refused;
-            return Err(e);
-        }
-        self.user_id = reply.user_id;
-        self.zap_metadata = reply.metadata;
-        self.state = ServerState::SendReady;
-        Ok(())
+        let taken = self.answer.take(reply);
+        self.state = match taken {
+            Ok(()) => ServerState::SendReady,
+            Err(_) => ServerState::Refused,
+        };
+        taken
     }
 
     fn status(&self) -> Status {
@@ -657,24 +661,19 @@ impl Mechanism for CurveServer {
     }
 
     fn take_peer_properties(&mut self) -> Metadata {
-        with_zap_properties(self.peer.take(), &self.zap_metadata)
+        self.answer.properties(self.peer.take())
     }
 
     fn user_id(&self) -> Option<&Bytes> {
-        (!self.user_id.is_empty()).then_some(&self.user_id)
+        self.answer.user_id()
     }
 
     fn encode(&mut self, flags: u8, body: &Bytes, out: &mut OutBuffer) {
-        if let Some(traffic) = &mut self.traffic {
-            traffic.encode(flags, body, out);
-        }
+        Traffic::encode_on(&mut self.traffic, flags, body, out);
     }
 
     fn decode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
-        match &mut self.traffic {
-            Some(traffic) => traffic.decode(frame),
-            None => Err(ProtocolError::DataBeforeReady),
-        }
+        Traffic::decode_on(&mut self.traffic, frame)
     }
 
     fn is_transparent(&self) -> bool {

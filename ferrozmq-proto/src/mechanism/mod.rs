@@ -327,6 +327,44 @@ pub(crate) fn zap_error(status_code: u16) -> Option<Bytes> {
     })
 }
 
+/// What a ZAP handler's answer left a server mechanism (PLAIN, CURVE):
+/// after a refusal, the ERROR still to send; after an acceptance, the
+/// user id and properties it gave the peer.
+#[derive(Debug, Default)]
+pub(crate) struct ZapAnswer {
+    error: Option<Bytes>,
+    user_id: Bytes,
+    metadata: Metadata,
+}
+
+impl ZapAnswer {
+    /// Takes the handler's reply: `Ok` if it let the peer in.
+    pub(crate) fn take(&mut self, reply: ZapReply) -> Result<(), ProtocolError> {
+        if let Err(e) = reply.check() {
+            self.error = zap_error(reply.status_code);
+            return Err(e);
+        }
+        self.user_id = reply.user_id;
+        self.metadata = reply.metadata;
+        Ok(())
+    }
+
+    /// The ERROR to send after a refusal, once.
+    pub(crate) fn take_error(&mut self) -> Option<Bytes> {
+        self.error.take()
+    }
+
+    /// The peer's handshake properties, then those the handler gave.
+    pub(crate) fn properties(&self, peer: Option<Metadata>) -> Metadata {
+        with_zap_properties(peer, &self.metadata)
+    }
+
+    /// The user id the handler gave, if any.
+    pub(crate) fn user_id(&self) -> Option<&Bytes> {
+        (!self.user_id.is_empty()).then_some(&self.user_id)
+    }
+}
+
 /// A peer's properties as its handshake gave them, then those its ZAP
 /// handler added.
 pub(crate) fn with_zap_properties(peer: Option<Metadata>, zap: &Metadata) -> Metadata {

@@ -9,7 +9,7 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use super::{Mechanism, MechanismName, Status, with_zap_properties, zap_error};
+use super::{Mechanism, MechanismName, Status, ZapAnswer};
 use crate::command::{Command, READY};
 use crate::zap::{ZapReply, ZapRequest};
 use crate::{Metadata, ProtocolError};
@@ -146,9 +146,7 @@ pub struct PlainServer {
     zap: bool,
     state: ServerState,
     credentials: Vec<Bytes>,
-    error: Option<Bytes>,
-    user_id: Bytes,
-    zap_metadata: Metadata,
+    answer: ZapAnswer,
     peer: Option<Metadata>,
 }
 
@@ -162,9 +160,7 @@ impl PlainServer {
             zap,
             state: ServerState::WaitHello,
             credentials: Vec::new(),
-            error: None,
-            user_id: Bytes::new(),
-            zap_metadata: Metadata::new(),
+            answer: ZapAnswer::default(),
             peer: None,
         }
     }
@@ -213,7 +209,7 @@ impl Mechanism for PlainServer {
                 Command::Ready(std::mem::take(&mut self.properties)).encode_body(&mut body);
                 Some(body.freeze())
             }
-            ServerState::Refused => self.error.take(),
+            ServerState::Refused => self.answer.take_error(),
             _ => None,
         }
     }
@@ -256,15 +252,12 @@ impl Mechanism for PlainServer {
         if self.state != ServerState::Asked {
             return Err(ProtocolError::UnexpectedZapReply);
         }
-        if let Err(e) = reply.check() {
-            self.error = zap_error(reply.status_code);
-            self.state = ServerState::Refused;
-            return Err(e);
-        }
-        self.user_id = reply.user_id;
-        self.zap_metadata = reply.metadata;
-        self.state = ServerState::SendWelcome;
-        Ok(())
+        let taken = self.answer.take(reply);
+        self.state = match taken {
+            Ok(()) => ServerState::SendWelcome,
+            Err(_) => ServerState::Refused,
+        };
+        taken
     }
 
     fn status(&self) -> Status {
@@ -277,11 +270,11 @@ impl Mechanism for PlainServer {
 
     /// The client's INITIATE properties, then those the ZAP handler gave.
     fn take_peer_properties(&mut self) -> Metadata {
-        with_zap_properties(self.peer.take(), &self.zap_metadata)
+        self.answer.properties(self.peer.take())
     }
 
     fn user_id(&self) -> Option<&Bytes> {
-        (!self.user_id.is_empty()).then_some(&self.user_id)
+        self.answer.user_id()
     }
 }
 
