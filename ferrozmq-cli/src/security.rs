@@ -16,26 +16,47 @@ pub(crate) struct SecurityArgs {
     #[arg(long, value_name = "USER")]
     pub(crate) plain_user: Option<String>,
     /// PLAIN client: the password.
-    #[arg(long, value_name = "PASS", requires = "plain_user")]
+    #[arg(
+        long,
+        value_name = "PASS",
+        requires = "plain_user",
+        allow_hyphen_values = true
+    )]
     pub(crate) plain_password: Option<String>,
     /// PLAIN server: let this user in (the user id of its messages is the
     /// user name); repeat for several.
     #[arg(long, value_name = "USER:PASS")]
     pub(crate) plain_allow: Vec<String>,
     /// CURVE server: its secret key (Z85, as `ferrozmq keygen` prints it).
-    #[arg(long, value_name = "KEY")]
+    /// Z85 keys and passwords may start with `-`: taken as values.
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     pub(crate) curve_server_secret: Option<String>,
     /// CURVE client: the server's public key (Z85).
-    #[arg(long, value_name = "KEY", requires = "curve_secret")]
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "curve_secret",
+        allow_hyphen_values = true
+    )]
     pub(crate) curve_server_key: Option<String>,
     /// CURVE client: its secret key (Z85; the public one follows from it).
-    #[arg(long, value_name = "KEY", requires = "curve_server_key")]
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "curve_server_key",
+        allow_hyphen_values = true
+    )]
     pub(crate) curve_secret: Option<String>,
     /// CURVE server: let in the client with this public key (Z85), or
     /// every client whose certificate is in this directory, or `any`
     /// client that knows the server's key; repeat for several. Without
     /// it, as in libzmq, any client that knows the server's key gets in.
-    #[arg(long, value_name = "KEY|DIR|any", requires = "curve_server_secret")]
+    #[arg(
+        long,
+        value_name = "KEY|DIR|any",
+        requires = "curve_server_secret",
+        allow_hyphen_values = true
+    )]
     pub(crate) curve_allow: Vec<String>,
     /// wss:// binds: the server's certificate chain (PEM file).
     #[arg(long, value_name = "PEM", requires = "wss_key")]

@@ -429,3 +429,41 @@ fn server_and_client_with_curve() {
     assert_eq!(stopped.code, Some(0), "{:?}", stopped.stderr);
     assert_eq!(server.finish().code, Some(0));
 }
+
+/// Z85 keys and passwords may start with `-`: they are taken as the flag's
+/// value, not as another flag (a usage error would exit 2).
+#[test]
+fn keys_starting_with_a_dash_are_values() {
+    let secret = "-7?lf)oYq*(zNW&a$WdjStn5hHSQsP{9Awk6m%ST";
+    let out = run(&[
+        "client",
+        "--connect",
+        "tcp://127.0.0.1:1",
+        "--curve-secret",
+        secret,
+        "--curve-server-key",
+        secret,
+        "--timeout",
+        "0.2",
+        "x",
+    ]);
+    assert_eq!(out.code, Some(1), "{:?}", out.stderr);
+    assert!(
+        out.stderr.concat().contains("timed out"),
+        "{:?}",
+        out.stderr
+    );
+    let out = run(&[
+        "client",
+        "--connect",
+        "tcp://127.0.0.1:1",
+        "--plain-user",
+        "u",
+        "--plain-password",
+        "-dash",
+        "--timeout",
+        "0.2",
+        "x",
+    ]);
+    assert_eq!(out.code, Some(1), "{:?}", out.stderr);
+}

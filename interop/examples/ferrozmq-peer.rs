@@ -49,7 +49,7 @@ struct Cli {
     #[arg(long, global = true)]
     plain_user: Option<String>,
     /// PLAIN client: the password.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     plain_password: Option<String>,
     /// PLAIN server, with a ZAP handler in this process that lets in the
     /// `USER:PASS` pairs given (the user id is the user name); repeat for
@@ -60,17 +60,17 @@ struct Cli {
     #[arg(long, global = true)]
     plain_server_alone: bool,
     /// CURVE server: its secret key (Z85).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     curve_server_secret: Option<String>,
     /// CURVE client: its secret key (Z85); its public key follows.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     curve_secret: Option<String>,
     /// CURVE client: the server's public key (Z85).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     curve_server_key: Option<String>,
     /// CURVE server: a ZAP handler in this process letting in this client
     /// key (Z85); repeat for several.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     curve_allow: Vec<String>,
 }
 
