@@ -125,6 +125,28 @@ def linked(spawn, ctx, ours_binds: bool, zmq_type, *peer_args, stdin=False, opti
     return peer, sock
 
 
+def as_bytes(key) -> bytes:
+    return key if isinstance(key, bytes) else key.encode()
+
+
+def curve_server(ctx, zmq_type, secret):
+    """A pyzmq CURVE server socket with the secret key `secret` (Z85)."""
+    sock = ctx.socket(zmq_type)
+    sock.curve_server = True
+    sock.curve_secretkey = as_bytes(secret)
+    return sock
+
+
+def curve_client(ctx, zmq_type, public, secret, server_public):
+    """A pyzmq CURVE client socket with its key pair, for `server_public`
+    (keys Z85, as str or bytes)."""
+    sock = ctx.socket(zmq_type)
+    sock.curve_secretkey = as_bytes(secret)
+    sock.curve_publickey = as_bytes(public)
+    sock.curve_serverkey = as_bytes(server_public)
+    return sock
+
+
 BIND_SIDES = {"argvalues": [True, False], "ids": ["ferrozmq-binds", "pyzmq-binds"]}
 
 

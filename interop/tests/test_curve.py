@@ -8,7 +8,7 @@ import zmq
 import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 
-from conftest import PEER, free_endpoint
+from conftest import PEER, curve_client, curve_server, free_endpoint
 
 
 def keys():
@@ -25,9 +25,7 @@ def test_our_client_against_a_pyzmq_server_with_an_allow_list(spawn, ctx, tmp_pa
         # pyzmq's certificate directory, holding our client's public key.
         (tmp_path / "client.key").write_text(f'metadata\ncurve\n    public-key = "{client_public}"\n')
         auth.configure_curve(domain="*", location=str(tmp_path))
-        rep = ctx.socket(zmq.REP)
-        rep.curve_server = True
-        rep.curve_secretkey = server_secret.encode()
+        rep = curve_server(ctx, zmq.REP, server_secret)
         endpoint = free_endpoint()
         rep.bind(endpoint)
         req = spawn(
@@ -66,10 +64,7 @@ def test_pyzmq_client_against_our_server(spawn, ctx, allowed):
         "--curve-allow", allow,
     )
     endpoint = rep.ready()
-    req = ctx.socket(zmq.REQ)
-    req.curve_secretkey = client_secret.encode()
-    req.curve_publickey = client_public.encode()
-    req.curve_serverkey = server_public.encode()
+    req = curve_client(ctx, zmq.REQ, client_public, client_secret, server_public)
     req.connect(endpoint)
     req.send(b"boxed")
     if allowed:
@@ -83,9 +78,7 @@ def test_pub_sub_over_curve_both_ways(spawn, ctx):
     server_public, server_secret = keys()
     client_public, client_secret = keys()
     # pyzmq publishes (no ZAP handler: any client with the key gets in).
-    publisher = ctx.socket(zmq.PUB)
-    publisher.curve_server = True
-    publisher.curve_secretkey = server_secret.encode()
+    publisher = curve_server(ctx, zmq.PUB, server_secret)
     endpoint = free_endpoint()
     publisher.bind(endpoint)
     sub = spawn(
@@ -108,10 +101,7 @@ def test_pub_sub_over_curve_both_ways(spawn, ctx):
         stdin=True,
     )
     endpoint = pub.ready()
-    subscriber = ctx.socket(zmq.SUB)
-    subscriber.curve_secretkey = client_secret.encode()
-    subscriber.curve_publickey = client_public.encode()
-    subscriber.curve_serverkey = server_public.encode()
+    subscriber = curve_client(ctx, zmq.SUB, client_public, client_secret, server_public)
     subscriber.subscribe(b"B")
     subscriber.connect(endpoint)
     for _ in range(200):
@@ -126,9 +116,7 @@ def test_a_wrong_server_key_fails_cleanly_on_both_sides(spawn, ctx):
     server_public, server_secret = keys()
     wrong_public, _ = keys()
     client_public, client_secret = keys()
-    rep = ctx.socket(zmq.REP)
-    rep.curve_server = True
-    rep.curve_secretkey = server_secret.encode()
+    rep = curve_server(ctx, zmq.REP, server_secret)
     endpoint = free_endpoint()
     rep.bind(endpoint)
     req = spawn(
@@ -141,10 +129,7 @@ def test_a_wrong_server_key_fails_cleanly_on_both_sides(spawn, ctx):
     # And pyzmq as the client with the wrong key against our server.
     ours = spawn(PEER, "rep", "--bind", "tcp://127.0.0.1:0", "--curve-server-secret", server_secret)
     endpoint = ours.ready()
-    client = ctx.socket(zmq.REQ)
-    client.curve_secretkey = client_secret.encode()
-    client.curve_publickey = client_public.encode()
-    client.curve_serverkey = wrong_public.encode()
+    client = curve_client(ctx, zmq.REQ, client_public, client_secret, wrong_public)
     client.connect(endpoint)
     client.send(b"hi")
     assert not client.poll(1000), "a reply with the wrong key"
@@ -169,20 +154,14 @@ def test_keygen_certificates_and_the_cli_flags(spawn, ctx, tmp_path):
 
     endpoint = free_endpoint()
     server = spawn(CLI, "server", "--bind", endpoint, "--curve-server-secret", server_secret, "--curve-allow", clients)
-    req = ctx.socket(zmq.REQ)
-    req.curve_secretkey = client_secret
-    req.curve_publickey = client_public
-    req.curve_serverkey = server_public.encode()
+    req = curve_client(ctx, zmq.REQ, client_public, client_secret, server_public)
     req.connect(endpoint)
     req.send(b"from pyzmq")
     assert req.recv() == b"Message Received"
     assert server.line() == "Received request: from pyzmq"
 
     stranger_public, stranger_secret = zmq.curve_keypair()
-    other = ctx.socket(zmq.REQ)
-    other.curve_secretkey = stranger_secret
-    other.curve_publickey = stranger_public
-    other.curve_serverkey = server_public.encode()
+    other = curve_client(ctx, zmq.REQ, stranger_public, stranger_secret, server_public)
     other.connect(endpoint)
     other.send(b"let me in")
     assert not other.poll(1000), "a key not in the directory got in"

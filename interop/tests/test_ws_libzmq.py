@@ -6,7 +6,7 @@ this file with the Debian interpreter; under the pyzmq wheel it is skipped."""
 import pytest
 import zmq
 
-from conftest import BIND_SIDES, PEER, free_port, numbered, scripted_at
+from conftest import BIND_SIDES, PEER, curve_client, curve_server, free_port, numbered, scripted_at
 
 pytestmark = pytest.mark.skipif(not zmq.has("WS"), reason="this libzmq has no ws transport")
 
@@ -142,9 +142,7 @@ def test_curve_over_ws_both_ways(spawn, ctx):
     to ours."""
     server_public, server_secret = (k.decode() for k in zmq.curve_keypair())
     client_public, client_secret = (k.decode() for k in zmq.curve_keypair())
-    rep = ctx.socket(zmq.REP)
-    rep.curve_server = True
-    rep.curve_secretkey = server_secret.encode()
+    rep = curve_server(ctx, zmq.REP, server_secret)
     endpoint = f"ws://127.0.0.1:{free_port()}/zmq"
     rep.bind(endpoint)
     req = spawn(
@@ -159,10 +157,7 @@ def test_curve_over_ws_both_ways(spawn, ctx):
 
     ours = spawn(PEER, "rep", "--bind", f"ws://127.0.0.1:{free_port()}/zmq", "--curve-server-secret", server_secret)
     endpoint = ours.ready()
-    client = ctx.socket(zmq.REQ)
-    client.curve_secretkey = client_secret.encode()
-    client.curve_publickey = client_public.encode()
-    client.curve_serverkey = server_public.encode()
+    client = curve_client(ctx, zmq.REQ, client_public, client_secret, server_public)
     client.connect(endpoint)
     client.send(b"boxed over ws")
     assert client.recv() == b"boxed over ws"
