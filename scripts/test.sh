@@ -37,8 +37,13 @@ fi
 .venv-debian/bin/python -m pip install --quiet --disable-pip-version-check pytest==8.3.3 pytest-timeout==2.3.1
 .venv-debian/bin/python -c 'import zmq; assert zmq.has("WS"); print("python3-zmq", zmq.pyzmq_version(), "libzmq", zmq.zmq_version())'
 
-section "npm packages: zeromq.js, jszmq, ws, playwright-core"
+section "npm packages: zeromq.js, jszmq, ws, playwright-core, @noble/curves, @noble/ciphers, esbuild"
 (cd web && npm ci --no-audit --no-fund --loglevel=error)
+# ferrozmq-curve.js is committed (the CLI embeds it); it must be what its
+# source and the locked packages make.
+(cd web && npm run --silent bundle -- --outfile=../target/ferrozmq-curve.js --log-level=warning)
+cmp web/ferrozmq-curve.js target/ferrozmq-curve.js ||
+    { echo "web/ferrozmq-curve.js is stale: run 'npm run bundle' in web/"; exit 1; }
 (cd interop/js && npm ci --no-audit --no-fund --loglevel=error)
 
 section "format"
@@ -75,7 +80,7 @@ section "interop over ws against zeromq.js and jszmq"
 node --test interop/js/
 
 section "the browser module against libzmq, and the demo page in headless Chromium"
-node --test web/test/
+node --test web/test/*.test.mjs
 node --test web/browser-test/
 echo "screenshots: target/web/"
 

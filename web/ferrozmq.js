@@ -16,8 +16,18 @@
 //   is read and dropped.
 // - A SUB socket subscribes with a data frame 0x01 + prefix and
 //   unsubscribes with 0x00 + prefix.
+//
+// With the curveServerKey option, a socket speaks CURVE (RFC 26) instead:
+// it offers "ZWS2.0-CURVE", the browser's spelling of libzmq's
+// "ZWS2.0/CURVE" (which a ferrozmq server accepts and answers as offered),
+// runs CURVE's handshake in command frames (HELLO, WELCOME, INITIATE with
+// our Socket-Type, READY; no routing id frames), and then sends and
+// receives each frame inside a MESSAGE box. The crypto lives in
+// ferrozmq-curve.js beside this file, loaded only by a socket that uses
+// CURVE.
 
 const SUBPROTOCOL = 'ZWS2.0'
+const CURVE_SUBPROTOCOL = 'ZWS2.0-CURVE'
 const MORE = 0x01
 const COMMAND = 0x02
 
@@ -30,6 +40,9 @@ const DEFAULTS = {
   sendTimeout: -1, // ms a send may wait for room in the queue; -1: forever
   receiveTimeout: -1, // ms a receive may wait for a message; -1: forever
   maxMessageSize: -1, // bytes in one received message; -1: no limit
+  curveServerKey: undefined, // the server's CURVE public key (Z85 or 32 bytes): use CURVE
+  curvePublicKey: undefined, // our CURVE key pair (Z85 or 32 bytes each);
+  curveSecretKey: undefined, // undefined: one key pair made for the page
   WebSocket: undefined, // the WebSocket class; undefined: globalThis.WebSocket
 }
 
@@ -61,11 +74,37 @@ function toFrames(message) {
 }
 
 /** A frame as one WebSocket message: the flag byte, then the body. */
-function encodeFrame(body, more) {
+function encodeFrame(body, flags) {
   const bytes = new Uint8Array(1 + body.length)
-  bytes[0] = more ? MORE : 0
+  bytes[0] = flags
   bytes.set(body, 1)
   return bytes
+}
+
+/** Whether a key option is 40 Z85 characters or 32 bytes. */
+function isKey(key) {
+  return (typeof key === 'string' && key.length === 40) ||
+    (key instanceof Uint8Array && key.length === 32)
+}
+
+let curveModule = null // the import of ferrozmq-curve.js, once asked for
+let pageKeys = null // the page's CURVE key pair, once made
+
+/** The CURVE module, loaded the first time it is needed (again, if that failed). */
+function loadCurve() {
+  curveModule ??= import('./ferrozmq-curve.js').catch((error) => {
+    curveModule = null
+    throw error
+  })
+  return curveModule
+}
+
+/**
+ * A new CURVE key pair, { publicKey, secretKey }, each 40 Z85 characters
+ * (zeromq.js's curveKeyPair, but async: the crypto loads on first use).
+ */
+export async function curveKeyPair() {
+  return (await loadCurve()).curveKeyPair()
 }
 
 function startsWith(bytes, prefix) {
@@ -102,6 +141,7 @@ class Socket {
   #retryDelay = 0
   #retryTimer = null
   #peerIdSeen = false // the server's routing id frame came in
+  #curve = null // this connection's CurveClient, once its HELLO is sent
   #partial = [] // frames of a message still arriving
   #partialSize = 0
   #outbox = [] // messages (arrays of frames) waiting for a connection
@@ -114,6 +154,24 @@ class Socket {
       if (!(name in DEFAULTS)) throw new TypeError(`unknown option: ${name}`)
     }
     Object.assign(this, DEFAULTS, options)
+    const keys = [this.curveServerKey, this.curvePublicKey, this.curveSecretKey]
+    for (const [i, key] of keys.entries()) {
+      if (key !== undefined && !isKey(key)) {
+        const name = ['curveServerKey', 'curvePublicKey', 'curveSecretKey'][i]
+        throw new TypeError(`${name}: give 40 Z85 characters or a 32-byte Uint8Array`)
+      }
+    }
+    if ((this.curvePublicKey === undefined) !== (this.curveSecretKey === undefined)) {
+      throw new TypeError('give curvePublicKey and curveSecretKey together, or neither')
+    }
+    if (this.curvePublicKey !== undefined && this.curveServerKey === undefined) {
+      throw new TypeError('a CURVE key pair without curveServerKey: give the server\'s key')
+    }
+  }
+
+  /** Whether this socket speaks CURVE. */
+  get #secure() {
+    return this.curveServerKey !== undefined
   }
 
   /** True once close() was called. */
@@ -260,7 +318,8 @@ class Socket {
   #dial() {
     const WebSocketClass = this.WebSocket ?? globalThis.WebSocket
     if (!WebSocketClass) throw new Error('no WebSocket class: pass one as the WebSocket option')
-    const ws = new WebSocketClass(this.#url, [SUBPROTOCOL])
+    if (this.#secure) loadCurve().catch(() => {}) // loads while the socket opens; HELLO waits
+    const ws = new WebSocketClass(this.#url, [this.#secure ? CURVE_SUBPROTOCOL : SUBPROTOCOL])
     ws.binaryType = 'arraybuffer'
     // Events of a WebSocket that is no longer #ws are stale: ignore them.
     ws.onopen = () => ws === this.#ws && this.#onOpen(ws)
@@ -271,11 +330,53 @@ class Socket {
   }
 
   #onOpen(ws) {
-    if (ws.protocol !== SUBPROTOCOL) {
-      this.#drop(new Error(`the server chose subprotocol "${ws.protocol}", not ${SUBPROTOCOL}`))
+    const offered = this.#secure ? CURVE_SUBPROTOCOL : SUBPROTOCOL
+    if (ws.protocol !== offered) {
+      this.#drop(new Error(`the server chose subprotocol "${ws.protocol}", not ${offered}`))
       return
     }
-    ws.send(encodeFrame(new Uint8Array(0), false)) // our routing id: empty
+    if (this.#secure) {
+      this.#sendHello(ws)
+      return
+    }
+    ws.send(encodeFrame(new Uint8Array(0), 0)) // our routing id: empty
+    this.#ready()
+  }
+
+  /** Starts CURVE's handshake: loads the crypto, sends HELLO. */
+  async #sendHello(ws) {
+    try {
+      const module = await loadCurve()
+      let { curvePublicKey: publicKey, curveSecretKey: secretKey } = this
+      if (publicKey === undefined) {
+        pageKeys ??= module.curveKeyPair()
+        ;({ publicKey, secretKey } = pageKeys)
+      }
+      const type = this.constructor.type
+      const properties = { 'Socket-Type': type }
+      if (type === 'REQ' || type === 'DEALER') properties.Identity = ''
+      const curve = new module.CurveClient({
+        serverKey: module.toKey(this.curveServerKey, 'curveServerKey'),
+        publicKey: module.toKey(publicKey, 'curvePublicKey'),
+        secretKey: module.toKey(secretKey, 'curveSecretKey'),
+        properties,
+      })
+      if (ws !== this.#ws) return // closed or dropped meanwhile
+      this.#curve = curve
+      ws.send(encodeFrame(curve.hello(), COMMAND))
+    } catch (error) {
+      if (ws === this.#ws) this.#handshakeFailed(error)
+    }
+  }
+
+  /** A CURVE handshake failed: says why, drops the connection, retries later. */
+  #handshakeFailed(error) {
+    this.#emit('handshake:error', { error })
+    this.#drop(error)
+  }
+
+  /** The connection is ready: queued messages go out. */
+  #ready() {
     this.#open = true
     this._connected()
     for (const frames of this.#outbox) this.#write(frames)
@@ -303,6 +404,10 @@ class Socket {
       this.#drop(new Error(`the server sent unknown frame flags 0x${flags.toString(16)}`))
       return
     }
+    if (this.#secure) {
+      this.#onCurveFrame(flags, bytes.subarray(1))
+      return
+    }
     if (flags & COMMAND) return // no commands in bare ZWS2.0: skip any
     if (!this.#peerIdSeen) {
       // The server's routing id: the handshake is done.
@@ -310,14 +415,44 @@ class Socket {
       this.#retryDelay = this.reconnectInterval
       return
     }
-    const body = bytes.subarray(1)
+    this.#take(bytes.subarray(1), flags & MORE)
+  }
+
+  /** A frame under CURVE: a handshake command, or a MESSAGE box. */
+  #onCurveFrame(flags, body) {
+    const curve = this.#curve
+    try {
+      if (!curve) throw zmqError('the server spoke before our HELLO', 'EPROTO')
+      if (!curve.ready) {
+        if (!(flags & COMMAND)) {
+          throw zmqError('the server sent data before the CURVE handshake ended', 'EPROTO')
+        }
+        const reply = curve.handle(body)
+        if (reply) this.#ws.send(encodeFrame(reply, COMMAND))
+        if (curve.ready) {
+          this.#retryDelay = this.reconnectInterval
+          this.#ready()
+        }
+        return
+      }
+      if (flags & COMMAND) return // heartbeats travel as WebSocket pings
+      const frame = curve.open(body)
+      if (!frame.command) this.#take(frame.body, frame.more)
+    } catch (error) {
+      if (curve?.ready) this.#drop(error)
+      else this.#handshakeFailed(error)
+    }
+  }
+
+  /** Takes one data frame of a message. */
+  #take(body, more) {
     this.#partialSize += body.length
     if (this.maxMessageSize >= 0 && this.#partialSize > this.maxMessageSize) {
       this.#drop(new Error(`the server sent a message over maxMessageSize (${this.maxMessageSize} bytes)`))
       return
     }
     this.#partial.push(body)
-    if (flags & MORE) return
+    if (more) return
     const message = this._incoming(this.#partial)
     this.#partial = []
     this.#partialSize = 0
@@ -336,7 +471,12 @@ class Socket {
   }
 
   #write(frames) {
-    frames.forEach((frame, i) => this.#ws.send(encodeFrame(frame, i < frames.length - 1)))
+    frames.forEach((frame, i) => {
+      const more = i < frames.length - 1
+      this.#ws.send(this.#curve
+        ? encodeFrame(this.#curve.seal(frame, more), 0)
+        : encodeFrame(frame, more ? MORE : 0))
+    })
     this._wrote()
   }
 
@@ -344,7 +484,13 @@ class Socket {
   #drop(error) {
     const ws = this.#ws
     const wasOpen = this.#open
+    if (!error && this.#curve && !wasOpen) {
+      error = zmqError('the server closed the connection during the CURVE handshake ' +
+        '(a wrong curveServerKey, or a client key it does not allow?)', 'EPROTO')
+      this.#emit('handshake:error', { error })
+    }
     this.#ws = null
+    this.#curve = null
     this.#open = false
     this.#peerIdSeen = false
     this.#partial = []
@@ -396,6 +542,8 @@ class Socket {
  * queued when the connection drops goes out on the next connection.
  */
 export class Request extends Socket {
+  static type = 'REQ'
+
   #awaitingReply = false // send() done; receive() not yet
   #inFlight = false // the request is on the wire and no reply came yet
   #lost = null // the error for a request whose connection dropped
@@ -460,6 +608,8 @@ export class Request extends Socket {
 
 /** DEALER: sends and receives messages as they are, frame for frame. */
 export class Dealer extends Socket {
+  static type = 'DEALER'
+
   send(message) {
     return this._send(message)
   }
@@ -474,10 +624,14 @@ export class Dealer extends Socket {
 }
 
 /** PAIR: like Dealer, for a PAIR peer. */
-export class Pair extends Dealer {}
+export class Pair extends Dealer {
+  static type = 'PAIR'
+}
 
 /** PUSH: sends only. */
 export class Push extends Socket {
+  static type = 'PUSH'
+
   send(message) {
     return this._send(message)
   }
@@ -491,6 +645,8 @@ export class Push extends Socket {
  * received, even if it arrived before.
  */
 export class Subscriber extends Socket {
+  static type = 'SUB'
+
   #subscriptions = new Map() // key -> { prefix, count }
 
   /** Subscribes to each prefix; with none, to every message. */

@@ -14,6 +14,7 @@ use crate::text::{message_line, print_line};
 const PAGE: &str = include_str!("../../web/demo.html");
 const MODULE: &str = include_str!("../../web/ferrozmq.js");
 const TYPES: &str = include_str!("../../web/ferrozmq.d.ts");
+const CURVE: &str = include_str!("../../web/ferrozmq-curve.js");
 const ICON: &str = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>\
 <circle cx='8' cy='8' r='7' fill='#b7410e'/></svg>";
 
@@ -84,6 +85,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         ("/index.html", "text/html; charset=utf-8", PAGE),
         ("/ferrozmq.js", "text/javascript; charset=utf-8", MODULE),
         ("/ferrozmq.d.ts", "text/plain; charset=utf-8", TYPES),
+        ("/ferrozmq-curve.js", "text/javascript; charset=utf-8", CURVE),
         ("/config.json", "application/json", &config),
         ("/favicon.ico", "image/svg+xml", ICON),
     ];
