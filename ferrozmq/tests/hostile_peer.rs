@@ -426,3 +426,46 @@ fn a_connecting_side_detects_a_silent_server_and_reconnects() {
     assert_eq!(got, expected);
     drop(silent);
 }
+
+/// Robustness row 12: a subscriber's topics as long as it likes never
+/// overflow the publisher's stack (CVE-2021-20236: libzmq's trie
+/// recursed once per byte). A raw peer subscribes to a megabyte-long
+/// prefix and leaves; the XPUB hears of both, and goes on serving.
+#[test]
+fn a_megabyte_long_subscription_then_leaving_is_taken_in_stride() {
+    let ctx = Context::new();
+    let mut xpub = ctx.socket(SocketType::XPub).unwrap();
+    xpub.set_recv_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    xpub.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = xpub.last_endpoint().unwrap();
+
+    let prefix = vec![b'x'; 1 << 20];
+    let mut body = vec![9];
+    body.extend(b"SUBSCRIBE");
+    body.extend(&prefix);
+    let mut subscribe = vec![0x06];
+    subscribe.extend((body.len() as u64).to_be_bytes());
+    subscribe.extend(body);
+    let mut s = raw(&ep);
+    s.write_all(&after_handshake("SUB", &subscribe)).unwrap();
+    let mut heard = xpub.recv().unwrap();
+    assert_eq!(
+        heard.first().unwrap().as_ref(),
+        [&[1][..], &prefix].concat()
+    );
+    drop(s);
+    heard = xpub.recv().unwrap();
+    assert_eq!(
+        heard.first().unwrap().as_ref(),
+        [&[0][..], &prefix].concat()
+    );
+
+    let mut sub = ctx.socket(SocketType::Sub).unwrap();
+    sub.set_recv_timeout(Some(Duration::from_secs(20))).unwrap();
+    sub.subscribe("t").unwrap();
+    sub.connect(&ep).unwrap();
+    assert_eq!(xpub.recv().unwrap().first().unwrap().as_ref(), b"\x01t");
+    xpub.send("topic").unwrap();
+    assert_eq!(sub.recv().unwrap().first().unwrap(), "topic");
+}

@@ -15,8 +15,10 @@ use crate::pipe::{Item, PipeId, Pipes};
 /// (a peer must not make us allocate without bound; libzmq has no limit).
 pub(crate) const PEER_LIMIT: usize = 4 << 20;
 
-/// What one prefix costs besides its bytes, about (its trie nodes).
-const PREFIX_OVERHEAD: usize = 64;
+/// What one prefix costs besides its bytes, about: up to two trie nodes
+/// (a leaf, and one where it parts from another prefix) and its list of
+/// subscribers.
+const PREFIX_OVERHEAD: usize = 192;
 
 /// A subscription change read from a subscriber.
 #[derive(Debug)]
