@@ -163,6 +163,29 @@ fn xpub_xsub() {
     }
 }
 
+/// A SUB that subscribed before it connected tells its publisher at
+/// once, though it is not used again until the publisher answers (libzmq
+/// queues the subscriptions in `zmq_connect`; waiting for the next call
+/// into the socket would deadlock this exchange).
+#[test]
+fn subscriptions_made_before_connecting_go_out_unprompted() {
+    let ctx = Context::new();
+    for t in ALL {
+        let mut xpub = socket(&ctx, SocketType::XPub);
+        xpub.bind(&t.fresh()).unwrap();
+        let mut sub = socket(&ctx, SocketType::Sub);
+        sub.subscribe("early").unwrap();
+        sub.connect(&xpub.last_endpoint().unwrap()).unwrap();
+        assert_eq!(
+            xpub.recv().unwrap().first().unwrap()[..],
+            *b"\x01early",
+            "{t:?}"
+        );
+        xpub.send("early bird").unwrap();
+        assert_eq!(text(&sub.recv().unwrap()), ["early bird"], "{t:?}");
+    }
+}
+
 #[test]
 fn pipeline_in_order() {
     let ctx = Context::new();

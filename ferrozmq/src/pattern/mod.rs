@@ -97,6 +97,12 @@ pub(crate) trait Pattern: fmt::Debug + Send {
     /// A new pipe; false refuses it (its connection is then closed).
     fn attach(&mut self, id: PipeId) -> bool;
 
+    /// A connect pipe was just made, its connection still to come: what
+    /// must go first may be queued now (libzmq's `xattach_pipe`).
+    fn connecting(&mut self, id: PipeId, pipes: &mut Pipes) {
+        let _ = (id, pipes);
+    }
+
     /// A connection to `peer` now serves pipe `id`.
     fn up(&mut self, id: PipeId, peer: &Peer, pipes: &mut Pipes) {
         let _ = (id, peer, pipes);
@@ -205,6 +211,10 @@ impl AnyPattern {
 
     pub(crate) fn attach(&mut self, id: PipeId) -> bool {
         each!(self, p => p.attach(id))
+    }
+
+    pub(crate) fn connecting(&mut self, id: PipeId, pipes: &mut Pipes) {
+        each!(self, p => p.connecting(id, pipes))
     }
 
     pub(crate) fn up(&mut self, id: PipeId, peer: &Peer, pipes: &mut Pipes) {

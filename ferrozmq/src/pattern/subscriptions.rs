@@ -13,6 +13,9 @@ use crate::pipe::{Item, PipeId, Pipes};
 pub(crate) struct Subscriptions {
     trie: Trie,
     pipes: Vec<PipeId>,
+    /// Pipes whose queue holds every subscription already, for the
+    /// connection to come.
+    primed: Vec<PipeId>,
 }
 
 impl Default for Subscriptions {
@@ -20,6 +23,7 @@ impl Default for Subscriptions {
         Self {
             trie: Trie::counted(),
             pipes: Vec::new(),
+            primed: Vec::new(),
         }
     }
 }
@@ -34,10 +38,24 @@ impl Subscriptions {
 
     pub(crate) fn detach(&mut self, id: PipeId) {
         self.pipes.retain(|&p| p != id);
+        self.primed.retain(|&p| p != id);
     }
 
-    /// RFC 29: a publisher connected to (again) is sent every subscription.
-    pub(crate) fn up(&self, id: PipeId, pipes: &mut Pipes) {
+    /// A connect pipe, before its connection: every subscription is
+    /// queued in it at once, as libzmq does in `zmq_connect`, so that a
+    /// publisher hears of them even if this socket is not used again.
+    pub(crate) fn prime(&mut self, id: PipeId, pipes: &mut Pipes) {
+        self.up(id, pipes);
+        self.primed.push(id);
+    }
+
+    /// RFC 29: a publisher connected to (again) is sent every
+    /// subscription, unless the pipe holds them already.
+    pub(crate) fn up(&mut self, id: PipeId, pipes: &mut Pipes) {
+        if let Some(i) = self.primed.iter().position(|&p| p == id) {
+            self.primed.swap_remove(i);
+            return;
+        }
         self.trie.each_prefix(|prefix| {
             pipes.write_command(id, Item::Subscribe(Bytes::copy_from_slice(prefix)));
         });

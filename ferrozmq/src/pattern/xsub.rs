@@ -25,6 +25,10 @@ impl Pattern for XSub {
         true
     }
 
+    fn connecting(&mut self, id: PipeId, pipes: &mut Pipes) {
+        self.subscriptions.prime(id, pipes);
+    }
+
     fn up(&mut self, id: PipeId, _: &Peer, pipes: &mut Pipes) {
         self.subscriptions.up(id, pipes);
     }

@@ -137,7 +137,9 @@ impl Routing {
         }
         if immediate {
             self.immediate.push(id);
-        } else if !self.pattern.attach(id) {
+        } else if self.pattern.attach(id) {
+            self.pattern.connecting(id, &mut self.pipes);
+        } else {
             self.pipes.close(id, Closing::now());
         }
     }
