@@ -23,6 +23,12 @@ export interface SocketOptions {
   receiveTimeout?: number
   /** Bytes one received message may have (all frames); past it the connection is dropped and retried. -1: no limit. Default -1. */
   maxMessageSize?: number
+  /** The server's CURVE public key (40 Z85 characters or 32 bytes): the socket speaks CURVE (subprotocol ZWS2.0-CURVE). Default: none, no security. */
+  curveServerKey?: string | Uint8Array
+  /** Our CURVE public key (with curveSecretKey). Default: one key pair made for the page, shared by its sockets. */
+  curvePublicKey?: string | Uint8Array
+  /** Our CURVE secret key (with curvePublicKey). */
+  curveSecretKey?: string | Uint8Array
   /** The WebSocket class to use. Default: globalThis.WebSocket. */
   WebSocket?: WebSocketClass
 }
@@ -34,14 +40,14 @@ export type WebSocketClass = new (url: string, protocols: string[]) => WebSocket
 export interface SocketEventDetail {
   /** The address given to connect(). */
   address: string | null
-  /** On disconnect: why the client dropped the connection (bad input from the server, or a WebSocket that could not be made). Absent when the server closed it. */
-  error?: Error
+  /** On disconnect: why the client dropped the connection (bad input from the server, a failed CURVE handshake, or a WebSocket that could not be made). Absent when the server closed it. On handshake:error: why the CURVE handshake failed; code EACCES for the server's ERROR, EPROTO otherwise. */
+  error?: SocketError
   /** On connect:retry: ms until the next attempt. */
   interval?: number
 }
 
-/** connect: the WebSocket opened. disconnect: a connection was lost or dropped. connect:retry: a new attempt is scheduled. close: close() was called. */
-export type SocketEventType = 'connect' | 'disconnect' | 'connect:retry' | 'close'
+/** connect: the connection is ready (for CURVE, the handshake done). disconnect: a connection was lost or dropped. handshake:error: a CURVE handshake failed (after its disconnect). connect:retry: a new attempt is scheduled. close: close() was called. */
+export type SocketEventType = 'connect' | 'disconnect' | 'handshake:error' | 'connect:retry' | 'close'
 
 /** The events of a socket, as CustomEvents. */
 export interface SocketEvents extends EventTarget {
@@ -67,7 +73,7 @@ export interface SocketEvents extends EventTarget {
   ): void
 }
 
-/** An Error from a socket operation; code is as in zeromq.js (EAGAIN, EBUSY, EFSM, EBADF, EINVAL, ECONNRESET). */
+/** An Error from a socket operation; code is as in zeromq.js (EAGAIN, EBUSY, EFSM, EBADF, EINVAL, ECONNRESET; EPROTO, EACCES for CURVE). */
 export interface SocketError extends Error {
   code: string
 }
@@ -83,11 +89,14 @@ declare abstract class Socket {
   receiveTimeout: number
   maxMessageSize: number
   WebSocket: WebSocketClass | undefined
+  curveServerKey: string | Uint8Array | undefined
+  curvePublicKey: string | Uint8Array | undefined
+  curveSecretKey: string | Uint8Array | undefined
   /** Connection state changes. */
   readonly events: SocketEvents
   /** True once close() was called. */
   readonly closed: boolean
-  /** True while the WebSocket is open. */
+  /** True while the connection is ready: the WebSocket open (and, for CURVE, the handshake done). */
   readonly connected: boolean
   /** Connects to one ws:// or wss:// address and reconnects after any close or error. A second connect() throws (EINVAL): one address per socket. */
   connect(url: string): void
@@ -137,5 +146,8 @@ export class Subscriber extends Socket {
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array[]>
 }
 
-// Socket above is a type only: the module exports the five classes.
+/** A new CURVE key pair, each key 40 Z85 characters (async: the crypto loads on first use). */
+export function curveKeyPair(): Promise<{ publicKey: string, secretKey: string }>
+
+// Socket above is a type only: the module exports the five classes and curveKeyPair.
 export {}

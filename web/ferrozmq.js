@@ -3,7 +3,8 @@
 // Speaks ZWS 2.0 (ZeroMQ RFC 45, "ZMTP over WebSocket") as libzmq 4.3
 // implements it, with the API of zeromq.js v6: Request, Dealer, Subscriber,
 // Push and Pair sockets, each connected to one ws:// or wss:// address.
-// One ES module, no dependencies, no build step. MPL-2.0.
+// One ES module, no dependencies, no build step (CURVE's crypto, when a
+// socket uses it, loads from ferrozmq-curve.js beside it). MPL-2.0.
 //
 // The wire, in short:
 // - The client offers the WebSocket subprotocol "ZWS2.0": the bare form,
@@ -179,7 +180,7 @@ class Socket {
     return this.#closed
   }
 
-  /** True while the WebSocket is open. */
+  /** True while the connection is ready: the WebSocket open (for CURVE, the handshake done). */
   get connected() {
     return this.#open
   }
@@ -365,14 +366,8 @@ class Socket {
       this.#curve = curve
       ws.send(encodeFrame(curve.hello(), COMMAND))
     } catch (error) {
-      if (ws === this.#ws) this.#handshakeFailed(error)
+      if (ws === this.#ws) this.#drop(error, true)
     }
-  }
-
-  /** A CURVE handshake failed: says why, drops the connection, retries later. */
-  #handshakeFailed(error) {
-    this.#emit('handshake:error', { error })
-    this.#drop(error)
   }
 
   /** The connection is ready: queued messages go out. */
@@ -439,8 +434,7 @@ class Socket {
       const frame = curve.open(body)
       if (!frame.command) this.#take(frame.body, frame.more)
     } catch (error) {
-      if (curve?.ready) this.#drop(error)
-      else this.#handshakeFailed(error)
+      this.#drop(error, !curve?.ready)
     }
   }
 
@@ -480,14 +474,18 @@ class Socket {
     this._wrote()
   }
 
-  /** Ends the current connection (after an error or close) and retries. */
-  #drop(error) {
+  /**
+   * Ends the current connection (after an error or close) and retries.
+   * A CURVE handshake that fails (`handshake`, or a close before READY)
+   * says so with a handshake:error event after the disconnect one.
+   */
+  #drop(error, handshake = false) {
     const ws = this.#ws
     const wasOpen = this.#open
     if (!error && this.#curve && !wasOpen) {
       error = zmqError('the server closed the connection during the CURVE handshake ' +
         '(a wrong curveServerKey, or a client key it does not allow?)', 'EPROTO')
-      this.#emit('handshake:error', { error })
+      handshake = true
     }
     this.#ws = null
     this.#curve = null
@@ -498,6 +496,7 @@ class Socket {
     ws.close()
     if (wasOpen) this._disconnected()
     if (wasOpen || error) this.#emit('disconnect', error ? { error } : {})
+    if (handshake) this.#emit('handshake:error', { error })
     if (this.reconnectInterval >= 0) this.#retry()
   }
 

@@ -1,7 +1,9 @@
 //! `ferrozmq web`: the browser demo. One HTTP port serves the page, the
-//! `ferrozmq.js` module and the page's two sockets: a REP answering
-//! requests (`/rep`) and a PUB publishing a tick every half second
-//! (`/pub`), both over ws (wss, given a certificate).
+//! `ferrozmq.js` module (and its CURVE crypto, `ferrozmq-curve.js`) and
+//! the page's two sockets: a REP answering requests (`/rep`) and a PUB
+//! publishing a tick every half second (`/pub`), both over ws (wss, given
+//! a certificate), and CURVE servers given a secret key: the page then
+//! boxes everything with the matching public key.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,11 +28,15 @@ Examples:
   ferrozmq web --http 0.0.0.0:8080
   ferrozmq web --req-url ws://127.0.0.1:5555/zmq # the page asks another server
   ferrozmq web --wss-cert cert.pem --wss-key key.pem   # https:// and wss://
+  ferrozmq web --curve-server-secret \"$(ferrozmq keygen | tail -1)\"  # CURVE
 
 The page's requests go to this command's REP socket (each answered with
 \"Received: <request>\") unless --req-url names another ws endpoint, e.g. a
 `ferrozmq server --bind ws://...`; its feed comes from this command's PUB
-socket (\"tick N <time>\" on topic \"tick\") unless --sub-url names another.")]
+socket (\"tick N <time>\" on topic \"tick\") unless --sub-url names another.
+With --curve-server-secret, this command's sockets are CURVE servers and
+the page's sockets CURVE clients of that key (for --req-url and --sub-url
+too: give them servers with the same secret).")]
 pub(crate) struct Args {
     /// The address to serve on, host:port (port 0: any free one).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -79,13 +85,21 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     if let Some(url) = &args.sub_url {
         config.push(format!("\"sub\": {}", json(url)));
     }
+    if let Some(secret) = &pems.curve_server_secret {
+        let public = ferrozmq::curve_public(secret)?;
+        config.push(format!("\"curveServerKey\": {}", json(&public)));
+    }
     let config = format!("{{{}}}\n", config.join(", "));
     let pages = [
         ("/", "text/html; charset=utf-8", PAGE),
         ("/index.html", "text/html; charset=utf-8", PAGE),
         ("/ferrozmq.js", "text/javascript; charset=utf-8", MODULE),
         ("/ferrozmq.d.ts", "text/plain; charset=utf-8", TYPES),
-        ("/ferrozmq-curve.js", "text/javascript; charset=utf-8", CURVE),
+        (
+            "/ferrozmq-curve.js",
+            "text/javascript; charset=utf-8",
+            CURVE,
+        ),
         ("/config.json", "application/json", &config),
         ("/favicon.ico", "image/svg+xml", ICON),
     ];
