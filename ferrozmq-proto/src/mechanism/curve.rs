@@ -3,14 +3,12 @@
 //! authenticated by a vouch made with its permanent key, a cookie so the
 //! server holds no state between WELCOME and INITIATE, and every frame
 //! afterwards a MESSAGE box carrying its flags inside. Boxes are
-//! libsodium's `crypto_box` (X25519, XSalsa20-Poly1305), from RustCrypto.
+//! libsodium's `crypto_box` (X25519, XSalsa20-Poly1305): see `salsa.rs`.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use crypto_box::aead::{Aead, AeadCore, OsRng};
-use crypto_box::{PublicKey, SalsaBox, SecretKey};
-use crypto_secretbox::{KeyInit, XSalsa20Poly1305};
 use zeroize::Zeroize;
 
+use super::salsa::{BoxKey, MAC};
 use super::{Mechanism, MechanismName, Status, ZapAnswer};
 use crate::command::READY;
 use crate::frame::{Frame, FrameFlags};
@@ -23,8 +21,6 @@ const WELCOME: &[u8] = b"WELCOME";
 const INITIATE: &[u8] = b"INITIATE";
 const MESSAGE: &[u8] = b"\x07MESSAGE";
 
-/// A box's MAC.
-const MAC: usize = 16;
 /// A cookie: its nonce's 16 bytes, then the box of C' and s'.
 const COOKIE: usize = 16 + 64 + MAC;
 /// A vouch: its nonce's 16 bytes, then the box of C' and S.
@@ -53,17 +49,13 @@ impl CurveSecret {
 
     /// The public key that goes with it.
     pub fn public(&self) -> [u8; 32] {
-        SecretKey::from_bytes(self.0).public_key().to_bytes()
+        x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(self.0)).to_bytes()
     }
 
     /// A new random key pair: public, secret.
     pub fn generate() -> ([u8; 32], Self) {
-        let secret = SecretKey::generate(&mut OsRng);
-        (secret.public_key().to_bytes(), Self(secret.to_bytes()))
-    }
-
-    fn key(&self) -> SecretKey {
-        SecretKey::from_bytes(self.0)
+        let secret = Self(random());
+        (secret.public(), secret)
     }
 }
 
@@ -82,43 +74,38 @@ impl std::fmt::Debug for CurveSecret {
 /// A box between `ours` (secret) and `theirs` (public); refused for a
 /// public key of low order or all zeros, whose shared secret would be
 /// known to anyone (as libsodium refuses it).
-fn salsa_box(theirs: &[u8; 32], ours: &SecretKey) -> Result<SalsaBox, ProtocolError> {
-    let shared = x25519_dalek::StaticSecret::from(ours.to_bytes())
-        .diffie_hellman(&x25519_dalek::PublicKey::from(*theirs));
-    if !shared.was_contributory() {
-        return Err(ProtocolError::MalformedCommand("a CURVE key of low order"));
-    }
-    Ok(SalsaBox::new(&PublicKey::from_bytes(*theirs), ours))
+fn salsa_box(theirs: &[u8; 32], ours: &CurveSecret) -> Result<BoxKey, ProtocolError> {
+    BoxKey::between(theirs, ours.as_bytes())
+        .ok_or(ProtocolError::MalformedCommand("a CURVE key of low order"))
 }
 
 /// A 24-byte nonce: a 16- or 8-byte prefix and the rest.
-fn nonce(prefix: &[u8], rest: &[u8]) -> crypto_box::Nonce {
-    let mut n = crypto_box::Nonce::default();
+fn nonce(prefix: &[u8], rest: &[u8]) -> [u8; 24] {
+    let mut n = [0u8; 24];
     n[..prefix.len()].copy_from_slice(prefix);
     n[prefix.len()..].copy_from_slice(rest);
     n
 }
 
-/// 16 random bytes, for a long nonce.
-fn random16() -> [u8; 16] {
-    let n = SalsaBox::generate_nonce(&mut OsRng);
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&n[..16]);
+/// Random bytes from the operating system, for keys and long nonces.
+fn random<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    getrandom::getrandom(&mut out).expect("the operating system has no random numbers");
     out
 }
 
-fn seal(b: &SalsaBox, n: &crypto_box::Nonce, plain: &[u8]) -> Vec<u8> {
-    b.encrypt(n, plain).unwrap_or_default()
+fn seal(b: &BoxKey, n: &[u8; 24], plain: &[u8]) -> Vec<u8> {
+    b.seal(n, plain)
 }
 
 fn open(
-    b: &SalsaBox,
-    n: &crypto_box::Nonce,
+    b: &BoxKey,
+    n: &[u8; 24],
     sealed: &[u8],
     what: &'static str,
 ) -> Result<Vec<u8>, ProtocolError> {
-    b.decrypt(n, sealed)
-        .map_err(|_| ProtocolError::MalformedCommand(what))
+    b.open(n, sealed)
+        .ok_or(ProtocolError::MalformedCommand(what))
 }
 
 /// A command body: name (length first), then its data.
@@ -141,7 +128,7 @@ fn key32(bytes: &[u8]) -> [u8; 32] {
 /// The traffic after the handshake: a box per frame, short nonces going
 /// up each way.
 struct Traffic {
-    shared: SalsaBox,
+    shared: BoxKey,
     ours: &'static [u8; 16],
     theirs: &'static [u8; 16],
     next_nonce: u64,
@@ -256,7 +243,7 @@ pub struct CurveClient {
     public: [u8; 32],
     secret: CurveSecret,
     server: [u8; 32],
-    transient: SecretKey,
+    transient: CurveSecret,
     properties: Metadata,
     state: ClientState,
     next_nonce: u64,
@@ -280,7 +267,7 @@ impl CurveClient {
             public,
             secret,
             server,
-            transient: SecretKey::generate(&mut OsRng),
+            transient: CurveSecret::generate().1,
             properties,
             state: ClientState::SendHello,
             next_nonce: 1,
@@ -301,7 +288,7 @@ impl CurveClient {
         let short = self.short();
         let b = salsa_box(&self.server, &self.transient)?;
         let sealed = seal(&b, &nonce(b"CurveZMQHELLO---", &short), &[0u8; 64]);
-        let transient = self.transient.public_key().to_bytes();
+        let transient = self.transient.public();
         Ok(command(
             HELLO,
             &[&[1, 0], &[0u8; 72], &transient, &short, &sealed],
@@ -309,10 +296,10 @@ impl CurveClient {
     }
 
     fn initiate(&mut self) -> Result<Bytes, ProtocolError> {
-        let vouch_nonce = random16();
-        let to_server_transient = salsa_box(&self.server_transient, &self.secret.key())?;
+        let vouch_nonce = random::<16>();
+        let to_server_transient = salsa_box(&self.server_transient, &self.secret)?;
         let mut vouch_plain = Vec::with_capacity(64);
-        vouch_plain.extend_from_slice(self.transient.public_key().as_bytes());
+        vouch_plain.extend_from_slice(&self.transient.public());
         vouch_plain.extend_from_slice(&self.server);
         let vouch = seal(
             &to_server_transient,
@@ -445,7 +432,7 @@ pub struct CurveServer {
     state: ServerState,
     /// This connection's transient key pair, and the cookie key (made for
     /// this connection alone: a cookie from another is worthless here).
-    transient: SecretKey,
+    transient: CurveSecret,
     cookie_key: [u8; 32],
     client_transient: [u8; 32],
     client: [u8; 32],
@@ -461,15 +448,15 @@ impl CurveServer {
     /// `zap` asks a ZAP handler about each client's public key.
     pub fn new(secret: CurveSecret, properties: Metadata, zap: bool) -> Self {
         let mut cookie_key = [0u8; 32];
-        cookie_key[..16].copy_from_slice(&random16());
-        cookie_key[16..].copy_from_slice(&random16());
+        cookie_key[..16].copy_from_slice(&random::<16>());
+        cookie_key[16..].copy_from_slice(&random::<16>());
         Self {
             public: secret.public(),
             secret,
             properties,
             zap,
             state: ServerState::WaitHello,
-            transient: SecretKey::generate(&mut OsRng),
+            transient: CurveSecret::generate().1,
             cookie_key,
             client_transient: [0; 32],
             client: [0; 32],
@@ -488,7 +475,7 @@ impl CurveServer {
         }
         let client_transient = key32(&data[74..106]);
         let short = &data[106..114];
-        let b = salsa_box(&client_transient, &self.secret.key())?;
+        let b = salsa_box(&client_transient, &self.secret)?;
         let plain = open(
             &b,
             &nonce(b"CurveZMQHELLO---", short),
@@ -505,21 +492,19 @@ impl CurveServer {
     }
 
     fn welcome(&mut self) -> Result<Bytes, ProtocolError> {
-        let cookie_nonce = random16();
+        let cookie_nonce = random::<16>();
         let mut cookie_plain = Vec::with_capacity(64);
         cookie_plain.extend_from_slice(&self.client_transient);
-        cookie_plain.extend_from_slice(&self.transient.to_bytes());
-        let cookie_box = XSalsa20Poly1305::new(&self.cookie_key.into());
-        let sealed_cookie = cookie_box
-            .encrypt(&nonce(b"COOKIE--", &cookie_nonce), cookie_plain.as_slice())
-            .unwrap_or_default();
+        cookie_plain.extend_from_slice(self.transient.as_bytes());
+        let sealed_cookie =
+            BoxKey::new(self.cookie_key).seal(&nonce(b"COOKIE--", &cookie_nonce), &cookie_plain);
         cookie_plain.zeroize();
         let mut plain = Vec::with_capacity(32 + COOKIE);
-        plain.extend_from_slice(self.transient.public_key().as_bytes());
+        plain.extend_from_slice(&self.transient.public());
         plain.extend_from_slice(&cookie_nonce);
         plain.extend_from_slice(&sealed_cookie);
-        let welcome_nonce = random16();
-        let b = salsa_box(&self.client_transient, &self.secret.key())?;
+        let welcome_nonce = random::<16>();
+        let b = salsa_box(&self.client_transient, &self.secret)?;
         let sealed = seal(&b, &nonce(b"WELCOME-", &welcome_nonce), &plain);
         Ok(command(WELCOME, &[&welcome_nonce, &sealed]))
     }
@@ -530,12 +515,14 @@ impl CurveServer {
             return Err(malformed);
         }
         let cookie = data.split_to(COOKIE);
-        let cookie_box = XSalsa20Poly1305::new(&self.cookie_key.into());
-        let mut cookie_plain = cookie_box
-            .decrypt(&nonce(b"COOKIE--", &cookie[..16]), &cookie[16..])
-            .map_err(|_| ProtocolError::MalformedCommand("INITIATE's cookie"))?;
+        let mut cookie_plain = open(
+            &BoxKey::new(self.cookie_key),
+            &nonce(b"COOKIE--", &cookie[..16]),
+            &cookie[16..],
+            "INITIATE's cookie",
+        )?;
         let ours = cookie_plain[..32] == self.client_transient
-            && cookie_plain[32..] == self.transient.to_bytes();
+            && cookie_plain[32..] == *self.transient.as_bytes();
         cookie_plain.zeroize();
         if !ours {
             return Err(ProtocolError::MalformedCommand("INITIATE's cookie"));

@@ -15,6 +15,7 @@
 mod curve;
 mod null;
 mod plain;
+mod salsa;
 
 use std::fmt;
 
