@@ -170,7 +170,6 @@ impl Traffic {
 
     fn encode(&mut self, flags: u8, body: &Bytes, out: &mut OutBuffer) {
         let short = self.next();
-        let mut plain = Vec::with_capacity(1 + body.len());
         let mut inner = 0;
         if flags & FrameFlags::MORE != 0 {
             inner |= 0x01;
@@ -178,13 +177,17 @@ impl Traffic {
         if flags & FrameFlags::COMMAND != 0 {
             inner |= 0x02;
         }
-        plain.push(inner);
-        plain.extend_from_slice(body);
-        let sealed = seal(&self.shared, &nonce(self.ours, &short), &plain);
-        let mut frame = BytesMut::with_capacity(MESSAGE.len() + 8 + sealed.len());
+        // MESSAGE, the nonce, room for the MAC, then the flags and the
+        // body, sealed where they lie.
+        let mut frame = BytesMut::with_capacity(MESSAGE.len() + 8 + MAC + 1 + body.len());
         frame.put_slice(MESSAGE);
         frame.put_slice(&short);
-        frame.put_slice(&sealed);
+        let boxed = frame.len();
+        frame.put_bytes(0, MAC);
+        frame.put_u8(inner);
+        frame.put_slice(body);
+        self.shared
+            .seal_in_place(&nonce(self.ours, &short), &mut frame[boxed..]);
         encode_plain(0, &frame.freeze(), out);
     }
 

@@ -230,10 +230,16 @@ impl BoxKey {
     pub(super) fn seal(&self, nonce: &[u8; 24], plain: &[u8]) -> Vec<u8> {
         let mut out = vec![0u8; MAC + plain.len()];
         out[MAC..].copy_from_slice(plain);
-        let one_time = xsalsa20(&self.0, nonce, &mut out[MAC..]);
-        let tag = Poly1305::new(&one_time.into()).compute_unpadded(&out[MAC..]);
-        out[..MAC].copy_from_slice(&tag);
+        self.seal_in_place(nonce, &mut out);
         out
+    }
+
+    /// Seals in place: `buf` holds room for the MAC, then the plain text,
+    /// which is encrypted where it lies.
+    pub(super) fn seal_in_place(&self, nonce: &[u8; 24], buf: &mut [u8]) {
+        let (mac, text) = buf.split_at_mut(MAC);
+        let one_time = xsalsa20(&self.0, nonce, text);
+        mac.copy_from_slice(&Poly1305::new(&one_time.into()).compute_unpadded(text));
     }
 
     /// What a box holds, if its MAC is right.
