@@ -3,6 +3,7 @@
 use ferrozmq::{Context, Socket, SocketType};
 
 use crate::Failure;
+use crate::security::{Security, SecurityArgs, apply_security};
 
 /// Options of `ferrozmq proxy`.
 #[derive(clap::Args)]
@@ -15,6 +16,14 @@ Examples:
   ferrozmq proxy --frontend xsub@tcp://*:5557 --backend xpub@tcp://*:5558
   ferrozmq proxy --frontend 'pull>tcp://10.0.0.1:5557' --backend push@tcp://*:5558 \\
       --capture pub@tcp://127.0.0.1:5570
+  ferrozmq proxy --frontend router@ws://*:8080/zmq --curve-server-secret SECRET \\
+      --backend 'dealer>tcp://10.0.0.2:5555' --curve-server-key ITS_PUBLIC_KEY
+
+Security flags go by role: a server's (--curve-server-secret, --curve-allow,
+--plain-allow, --wss-cert, --wss-key) to the sockets that bind, a client's
+(--curve-server-key, --curve-secret, --plain-user, --plain-password,
+--wss-trust) to those that connect. The last example lets browsers (CURVE
+over ws) reach a CURVE service over tcp, libzmq's included.
 
 Runs until interrupted.")]
 pub(crate) struct Args {
@@ -27,24 +36,29 @@ pub(crate) struct Args {
     /// A socket that gets a copy of every message, both ways.
     #[arg(long, value_name = "TYPE@EP")]
     capture: Option<String>,
+    #[command(flatten)]
+    security: SecurityArgs,
 }
 
 /// Runs the proxy until a socket fails.
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let ctx = Context::new();
-    let mut frontend = open(&ctx, &args.frontend)?;
-    let mut backend = open(&ctx, &args.backend)?;
+    let security = args.security.read()?;
+    let _authenticator = security.authenticator(&ctx)?;
+    let mut frontend = open(&ctx, &args.frontend, &security)?;
+    let mut backend = open(&ctx, &args.backend, &security)?;
     let mut capture = args
         .capture
         .as_deref()
-        .map(|spec| open(&ctx, spec))
+        .map(|spec| open(&ctx, spec, &security))
         .transpose()?;
     ferrozmq::proxy(&mut frontend, &mut backend, capture.as_mut())?;
     Ok(())
 }
 
-/// A socket from `TYPE@EP` (bind) or `TYPE>EP` (connect).
-fn open(ctx: &Context, spec: &str) -> Result<Socket, Failure> {
+/// A socket from `TYPE@EP` (bind) or `TYPE>EP` (connect), with the
+/// security flags of its role.
+fn open(ctx: &Context, spec: &str, security: &Security) -> Result<Socket, Failure> {
     let (kind, endpoint, bind) = match (spec.split_once('@'), spec.split_once('>')) {
         (Some((kind, ep)), _) => (kind, ep, true),
         (None, Some((kind, ep))) => (kind, ep, false),
@@ -57,8 +71,10 @@ fn open(ctx: &Context, spec: &str) -> Result<Socket, Failure> {
     let kind: SocketType = kind.parse().map_err(|e| Failure::new(format!("{e}")))?;
     let socket = ctx.socket(kind)?;
     if bind {
+        apply_security!(socket, &security.server_side());
         socket.bind(endpoint)?;
     } else {
+        apply_security!(socket, &security.client_side());
         socket.connect(endpoint)?;
     }
     Ok(socket)

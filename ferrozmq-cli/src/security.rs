@@ -1,7 +1,10 @@
 //! The security flags every socket command takes: PLAIN's (a client's
 //! user name and password; a server's users, checked by the built-in ZAP
-//! handler), CURVE's (keys in Z85; a server's allowed clients), and wss's (the certificate and key a server presents, the CA
-//! a client trusts).
+//! handler), CURVE's (keys in Z85; a server's allowed clients), and wss's
+//! (the certificate and key a server presents, the CA a client trusts).
+//! A command with one socket gives it every flag; `proxy` gives the
+//! server's flags to the sockets that bind, the client's to those that
+//! connect ([`Security::server_side`], [`Security::client_side`]).
 
 use std::path::PathBuf;
 
@@ -31,13 +34,9 @@ pub(crate) struct SecurityArgs {
     /// Z85 keys and passwords may start with `-`: taken as values.
     #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     pub(crate) curve_server_secret: Option<String>,
-    /// CURVE client: the server's public key (Z85).
-    #[arg(
-        long,
-        value_name = "KEY",
-        requires = "curve_secret",
-        allow_hyphen_values = true
-    )]
+    /// CURVE client: the server's public key (Z85). Without
+    /// --curve-secret, a key pair is made for the run.
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     pub(crate) curve_server_key: Option<String>,
     /// CURVE client: its secret key (Z85; the public one follows from it).
     #[arg(
@@ -70,6 +69,7 @@ pub(crate) struct SecurityArgs {
 }
 
 /// The options as read: PEM files read, `USER:PASS` pairs split.
+#[derive(Clone)]
 pub(crate) struct Security {
     pub(crate) cert: Option<Vec<u8>>,
     pub(crate) key: Option<Vec<u8>>,
@@ -83,6 +83,31 @@ pub(crate) struct Security {
 }
 
 impl Security {
+    /// What a socket that binds takes: the server's flags, and wss's
+    /// certificate and key.
+    pub(crate) fn server_side(&self) -> Self {
+        Self {
+            trust: None,
+            plain_user: None,
+            plain_password: None,
+            curve_client: None,
+            ..self.clone()
+        }
+    }
+
+    /// What a socket that connects takes: the client's flags, and the CA
+    /// wss trusts.
+    pub(crate) fn client_side(&self) -> Self {
+        Self {
+            cert: None,
+            key: None,
+            plain_allow: Vec::new(),
+            curve_server_secret: None,
+            curve_allow: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// The built-in ZAP handler for `--plain-allow`, if given: keep it
     /// while the socket runs.
     pub(crate) fn authenticator(&self, ctx: &Context) -> Result<Option<Authenticator>, Failure> {
@@ -134,7 +159,13 @@ impl SecurityArgs {
             plain_password: self.plain_password.clone(),
             plain_allow,
             curve_server_secret: self.curve_server_secret.clone(),
-            curve_client: self.curve_secret.clone().zip(self.curve_server_key.clone()),
+            curve_client: self.curve_server_key.clone().map(|server| {
+                let secret = self
+                    .curve_secret
+                    .clone()
+                    .unwrap_or_else(|| ferrozmq::curve_keypair().1);
+                (secret, server)
+            }),
             curve_allow: self.curve_allow.clone(),
         })
     }

@@ -165,3 +165,33 @@ def test_keygen_certificates_and_the_cli_flags(spawn, ctx, tmp_path):
     other.connect(endpoint)
     other.send(b"let me in")
     assert not other.poll(1000), "a key not in the directory got in"
+
+
+def test_the_cli_proxy_is_a_curve_server_in_front_and_a_client_behind(spawn, ctx):
+    """`ferrozmq proxy` gives the server's flags to the socket that binds
+    and the client's to the one that connects: a pyzmq CURVE client talks
+    through it to a pyzmq CURVE server with another key (the proxy's own
+    client key made for the run), and a client without CURVE gets nothing."""
+    from conftest import CLI
+
+    front_public, front_secret = keys()
+    back_public, back_secret = keys()
+    rep = curve_server(ctx, zmq.REP, back_secret)
+    back = free_endpoint()
+    rep.bind(back)
+    front = free_endpoint()
+    spawn(CLI, "proxy", "--frontend", f"router@{front}", "--backend", f"dealer>{back}",
+          "--curve-server-secret", front_secret, "--curve-server-key", back_public)
+
+    client_public, client_secret = keys()
+    req = curve_client(ctx, zmq.REQ, client_public, client_secret, front_public)
+    req.connect(front)
+    req.send(b"through the proxy")
+    assert rep.recv() == b"through the proxy"
+    rep.send(b"and back")
+    assert req.recv() == b"and back"
+
+    plain = ctx.socket(zmq.REQ)
+    plain.connect(front)
+    plain.send(b"no curve")
+    assert not rep.poll(1000), "a client without CURVE got through"

@@ -11,8 +11,11 @@
 
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
 import { Request, Dealer, Push, Subscriber, curveKeyPair } from '../ferrozmq.js'
 import { curvePublic, z85Decode, z85Encode } from '../ferrozmq-curve.js'
@@ -271,5 +274,34 @@ test('fake servers: an ERROR, a bad WELCOME, data too early; never a throw', asy
   } finally {
     dealer.close()
     wss.close()
+  }
+})
+
+test('a page reaches libzmq\'s CURVE over tcp through ferrozmq proxy', async () => {
+  // The proxy: a CURVE server over ws in front (what a browser can
+  // reach), a CURVE client over tcp behind, to libzmq with its own key.
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+  const cli = path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'ferrozmq')
+  const back = await curveKeyPair()
+  const rep = await Peer.start('rep', 'tcp://127.0.0.1:*', back.secretKey)
+  const [frontPublic, frontSecret] = spawnSync(cli, ['keygen'], { encoding: 'utf8' }).stdout.trim().split('\n')
+  const probe = net.createServer().listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const front = `ws://127.0.0.1:${probe.address().port}/zmq`
+  probe.close()
+  await once(probe, 'close')
+  const proxy = spawn(cli, ['proxy', '--frontend', `router@${front}`, '--backend', `dealer>${rep.endpoint}`,
+    '--curve-server-secret', frontSecret, '--curve-server-key', back.publicKey], { stdio: 'inherit' })
+  const req = new Request({ curveServerKey: frontPublic, receiveTimeout: WAIT_MS, reconnectInterval: 20 })
+  try {
+    req.connect(front)
+    await req.send('via the proxy')
+    assert.deepEqual(text(await req.receive()), ['re', 'via the proxy'])
+    const seen = await rep.next((e) => e.event === 'received', 'the request at libzmq')
+    assert.equal(seen.user_id.length, 40) // the proxy's own key, made for the run
+  } finally {
+    req.close()
+    proxy.kill()
+    await rep.kill()
   }
 })
