@@ -11,8 +11,9 @@
 //! input: it never panics and never allocates on a peer's say-so beyond the
 //! limits in [`Config`].
 //!
-//! No `unsafe` but one call: CURVE's Salsa20 runs in SSE2 registers,
-//! which every x86-64 CPU has (`mechanism/salsa.rs`).
+//! No `unsafe` but two calls: CURVE's Salsa20 runs in SSE2 registers,
+//! which every x86-64 CPU has, or AVX2 ones, when the CPU says it has
+//! them (`mechanism/salsa.rs`).
 #![deny(unsafe_code)]
 
 mod command;
