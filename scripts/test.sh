@@ -41,6 +41,7 @@ section "npm packages: zeromq.js, jszmq, ws, playwright-core, @noble/curves, @no
 (cd web && npm ci --no-audit --no-fund --loglevel=error)
 # ferrozmq-curve.js is committed (the CLI embeds it); it must be what its
 # source and the locked packages make.
+mkdir -p target
 (cd web && npm run --silent bundle -- --outfile=../target/ferrozmq-curve.js --log-level=warning)
 cmp web/ferrozmq-curve.js target/ferrozmq-curve.js ||
     { echo "web/ferrozmq-curve.js is stale: run 'npm run bundle' in web/"; exit 1; }
