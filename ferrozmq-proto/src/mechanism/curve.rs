@@ -8,7 +8,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use zeroize::Zeroize;
 
-use super::salsa::{BoxKey, MAC};
+use super::salsa::{BoxKey, Boxes, MAC};
 use super::{Mechanism, MechanismName, Status, ZapAnswer};
 use crate::command::READY;
 use crate::frame::{Frame, FrameFlags};
@@ -128,9 +128,10 @@ fn key32(bytes: &[u8]) -> [u8; 32] {
 /// The traffic after the handshake: a box per frame, short nonces going
 /// up each way.
 struct Traffic {
-    shared: BoxKey,
-    ours: &'static [u8; 16],
-    theirs: &'static [u8; 16],
+    /// The boxes we send, and those the peer sends: the same key, each
+    /// side's nonce prefix.
+    ours: Boxes,
+    theirs: Boxes,
     next_nonce: u64,
     /// The last short nonce the peer used; the next must be above it.
     peer_nonce: u64,
@@ -186,8 +187,7 @@ impl Traffic {
         frame.put_bytes(0, MAC);
         frame.put_u8(inner);
         frame.put_slice(body);
-        self.shared
-            .seal_in_place(&nonce(self.ours, &short), &mut frame[boxed..]);
+        self.ours.seal_in_place(&short, &mut frame[boxed..]);
         encode_plain(0, &frame.freeze(), out);
     }
 
@@ -201,14 +201,13 @@ impl Traffic {
         if body.len() < MESSAGE.len() + 8 + MAC + 1 {
             return Err(ProtocolError::MalformedCommand("MESSAGE"));
         }
-        let short = &body[MESSAGE.len()..MESSAGE.len() + 8];
-        let plain = open(
-            &self.shared,
-            &nonce(self.theirs, short),
-            &body[MESSAGE.len() + 8..],
-            "MESSAGE",
-        )?;
-        let n = u64::from_be_bytes(short.try_into().unwrap_or_default());
+        let mut short = [0u8; 8];
+        short.copy_from_slice(&body[MESSAGE.len()..MESSAGE.len() + 8]);
+        let plain = self
+            .theirs
+            .open(&short, &body[MESSAGE.len() + 8..])
+            .ok_or(ProtocolError::MalformedCommand("MESSAGE"))?;
+        let n = u64::from_be_bytes(short);
         if n <= self.peer_nonce {
             return Err(ProtocolError::MalformedCommand(
                 "a MESSAGE nonce that does not go up",
@@ -371,9 +370,8 @@ impl Mechanism for CurveClient {
                 )?;
                 self.peer = Some(Metadata::parse(Bytes::from(plain))?);
                 self.traffic = Some(Traffic {
-                    shared: b,
-                    ours: b"CurveZMQMESSAGEC",
-                    theirs: b"CurveZMQMESSAGES",
+                    ours: b.boxes(b"CurveZMQMESSAGEC"),
+                    theirs: b.boxes(b"CurveZMQMESSAGES"),
                     next_nonce: self.next_nonce,
                     peer_nonce: u64::from_be_bytes(data[..8].try_into().unwrap_or_default()),
                 });
@@ -575,9 +573,8 @@ impl CurveServer {
         let b = salsa_box(&self.client_transient, &self.transient)?;
         let sealed = seal(&b, &nonce(b"CurveZMQREADY---", &short), &plain);
         self.traffic = Some(Traffic {
-            shared: b,
-            ours: b"CurveZMQMESSAGES",
-            theirs: b"CurveZMQMESSAGEC",
+            ours: b.boxes(b"CurveZMQMESSAGES"),
+            theirs: b.boxes(b"CurveZMQMESSAGEC"),
             next_nonce: self.next_nonce,
             peer_nonce: self.peer_nonce,
         });

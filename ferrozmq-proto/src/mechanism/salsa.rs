@@ -22,13 +22,18 @@ pub(super) const MAC: usize = 16;
 const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
 /// Salsa20/20 with a key and an 8-byte nonce.
+#[derive(Clone)]
 struct Salsa20 {
     input: [u32; 16],
 }
 
+fn word(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
 impl Salsa20 {
-    fn new(key: &[u8; 32], nonce: &[u8]) -> Self {
-        let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    /// Salsa20 with `key`; its nonce is set by [`Salsa20::nonce`].
+    fn new(key: &[u8; 32]) -> Self {
         let mut input = [0u32; 16];
         input[0] = SIGMA[0];
         for i in 0..4 {
@@ -36,11 +41,14 @@ impl Salsa20 {
             input[11 + i] = word(&key[16 + 4 * i..]);
         }
         input[5] = SIGMA[1];
-        input[6] = word(nonce);
-        input[7] = word(&nonce[4..]);
         input[10] = SIGMA[2];
         input[15] = SIGMA[3];
         Self { input }
+    }
+
+    fn nonce(&mut self, nonce: &[u8; 8]) {
+        self.input[6] = word(nonce);
+        self.input[7] = word(&nonce[4..]);
     }
 
     /// The keystream from block `counter` on, four or eight blocks (`out`
@@ -257,14 +265,17 @@ mod portable {
     }
 }
 
-/// XSalsa20 over `data` in place, the keystream from its 32nd byte on;
-/// returns the first 32 bytes, Poly1305's one-time key.
-fn xsalsa20(key: &[u8; 32], nonce: &[u8; 24], data: &mut [u8]) -> [u8; 32] {
-    let sub = salsa20::hsalsa::<U10>(key.into(), nonce[..16].into());
-    let mut subkey = [0u8; 32];
-    subkey.copy_from_slice(&sub);
-    let salsa = Salsa20::new(&subkey, &nonce[16..]);
-    subkey.zeroize();
+impl Drop for Salsa20 {
+    fn drop(&mut self) {
+        self.input.zeroize();
+    }
+}
+
+/// Salsa20 with `nonce` over `data` in place, the keystream from its 32nd
+/// byte on; returns the first 32 bytes, Poly1305's one-time key.
+fn xor_keystream(salsa: &Salsa20, nonce: &[u8; 8], data: &mut [u8]) -> [u8; 32] {
+    let mut salsa = salsa.clone();
+    salsa.nonce(nonce);
     // Four blocks at a time, or eight while at least five are needed.
     let size = |needed: usize| if needed > 256 { 512 } else { 256 };
     let mut stream = [0u8; 512];
@@ -317,27 +328,58 @@ impl BoxKey {
         Some(Self(out))
     }
 
+    /// The boxes under this key whose nonces start with `prefix`:
+    /// XSalsa20's HSalsa20 step is done here, once, not per box. (A CURVE
+    /// connection's MESSAGEs all start with the same 16 bytes.)
+    pub(super) fn boxes(&self, prefix: &[u8]) -> Boxes {
+        let sub = salsa20::hsalsa::<U10>((&self.0).into(), prefix.into());
+        let mut subkey = [0u8; 32];
+        subkey.copy_from_slice(&sub);
+        let salsa = Salsa20::new(&subkey);
+        subkey.zeroize();
+        Boxes(salsa)
+    }
+
     /// The MAC, then `plain` encrypted.
     pub(super) fn seal(&self, nonce: &[u8; 24], plain: &[u8]) -> Vec<u8> {
         let mut out = vec![0u8; MAC + plain.len()];
         out[MAC..].copy_from_slice(plain);
-        self.seal_in_place(nonce, &mut out);
+        self.boxes(&nonce[..16])
+            .seal_in_place(&nonce_tail(nonce), &mut out);
         out
-    }
-
-    /// Seals in place: `buf` holds room for the MAC, then the plain text,
-    /// which is encrypted where it lies.
-    pub(super) fn seal_in_place(&self, nonce: &[u8; 24], buf: &mut [u8]) {
-        let (mac, text) = buf.split_at_mut(MAC);
-        let one_time = xsalsa20(&self.0, nonce, text);
-        mac.copy_from_slice(&Poly1305::new(&one_time.into()).compute_unpadded(text));
     }
 
     /// What a box holds, if its MAC is right.
     pub(super) fn open(&self, nonce: &[u8; 24], sealed: &[u8]) -> Option<Vec<u8>> {
+        self.boxes(&nonce[..16]).open(&nonce_tail(nonce), sealed)
+    }
+}
+
+/// A 24-byte nonce's last 8 bytes.
+fn nonce_tail(nonce: &[u8; 24]) -> [u8; 8] {
+    let mut tail = [0u8; 8];
+    tail.copy_from_slice(&nonce[16..]);
+    tail
+}
+
+/// The boxes under one key with one 16-byte nonce prefix; each box's
+/// nonce is the prefix and 8 bytes of its own.
+pub(super) struct Boxes(Salsa20);
+
+impl Boxes {
+    /// Seals in place: `buf` holds room for the MAC, then the plain text,
+    /// which is encrypted where it lies.
+    pub(super) fn seal_in_place(&self, nonce: &[u8; 8], buf: &mut [u8]) {
+        let (mac, text) = buf.split_at_mut(MAC);
+        let one_time = xor_keystream(&self.0, nonce, text);
+        mac.copy_from_slice(&Poly1305::new(&one_time.into()).compute_unpadded(text));
+    }
+
+    /// What a box holds, if its MAC is right.
+    pub(super) fn open(&self, nonce: &[u8; 8], sealed: &[u8]) -> Option<Vec<u8>> {
         let (mac, cipher) = sealed.split_at_checked(MAC)?;
         let mut plain = cipher.to_vec();
-        let one_time = xsalsa20(&self.0, nonce, &mut plain);
+        let one_time = xor_keystream(&self.0, nonce, &mut plain);
         let tag = Poly1305::new(&one_time.into()).compute_unpadded(cipher);
         if bool::from(tag.as_slice().ct_eq(mac)) {
             Some(plain)
