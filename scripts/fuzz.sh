@@ -4,8 +4,10 @@
 #   scripts/fuzz.sh                    every target for 10 s (the smoke run of scripts/test.sh)
 #   scripts/fuzz.sh 600                every target for ten minutes
 #   scripts/fuzz.sh 60 connection      one target
-# Only a stable toolchain exists here, so no sanitizer: the crate forbids
-# unsafe code, and what is fuzzed for is panics, hangs and runaway memory.
+# Only a stable toolchain exists here, so no sanitizer: the crate has no
+# unsafe code but two calls into CURVE's SIMD Salsa20 (its blocks are tested
+# against plain Rust ones), and what is fuzzed for is panics, hangs and
+# runaway memory.
 # Findings land in fuzz/artifacts/<target>/; the corpus grows in fuzz/corpus/.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
