@@ -5,7 +5,8 @@
 //! `salsa20` makes one block at a time in general registers, and at 4 KiB
 //! a message spent over half its CPU there (the compiler does not
 //! vectorise it: SSE2 has no rotate). HSalsa20, Poly1305 and X25519 are
-//! RustCrypto's; the tests check every box against `crypto_box` and
+//! RustCrypto's; HSalsa20 runs once per key and nonce prefix ([`Boxes`]),
+//! not once per box. The tests check every box against `crypto_box` and
 //! `crypto_secretbox` byte for byte, and the SSE2 and AVX2 blocks against
 //! a plain `u32` version, which other machines use.
 
@@ -371,16 +372,18 @@ impl Boxes {
     /// which is encrypted where it lies.
     pub(super) fn seal_in_place(&self, nonce: &[u8; 8], buf: &mut [u8]) {
         let (mac, text) = buf.split_at_mut(MAC);
-        let one_time = xor_keystream(&self.0, nonce, text);
+        let mut one_time = xor_keystream(&self.0, nonce, text);
         mac.copy_from_slice(&Poly1305::new(&one_time.into()).compute_unpadded(text));
+        one_time.zeroize();
     }
 
     /// What a box holds, if its MAC is right.
     pub(super) fn open(&self, nonce: &[u8; 8], sealed: &[u8]) -> Option<Vec<u8>> {
         let (mac, cipher) = sealed.split_at_checked(MAC)?;
         let mut plain = cipher.to_vec();
-        let one_time = xor_keystream(&self.0, nonce, &mut plain);
+        let mut one_time = xor_keystream(&self.0, nonce, &mut plain);
         let tag = Poly1305::new(&one_time.into()).compute_unpadded(cipher);
+        one_time.zeroize();
         if bool::from(tag.as_slice().ct_eq(mac)) {
             Some(plain)
         } else {
