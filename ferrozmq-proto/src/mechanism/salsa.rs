@@ -82,16 +82,22 @@ fn put(out: &mut [u8], lane: usize, w: usize, value: u32) {
     out[at..at + 4].copy_from_slice(&value.to_le_bytes());
 }
 
-/// Salsa20's double round, ten times, on any four-lane word type:
-/// `$add`, `$xor` and `$rotl` say how.
+/// Salsa20's double round, ten times, on words of any lane width:
+/// `$add`, `$xor`, `$or` and the shifts `$shl::<N>`, `$shr::<N>` say how.
 macro_rules! twenty_rounds {
-    ($x:ident, $add:ident, $xor:ident, $rotl:ident) => {
+    ($x:ident, $add:ident, $xor:ident, $or:ident, $shl:ident, $shr:ident) => {
+        macro_rules! rotl {
+            ($v:expr, $n:literal) => {{
+                let v = $v;
+                $or($shl::<$n>(v), $shr::<{ 32 - $n }>(v))
+            }};
+        }
         macro_rules! quarter {
             ($a:literal, $b:literal, $c:literal, $d:literal) => {
-                $x[$b] = $xor($x[$b], $rotl!($add($x[$a], $x[$d]), 7));
-                $x[$c] = $xor($x[$c], $rotl!($add($x[$b], $x[$a]), 9));
-                $x[$d] = $xor($x[$d], $rotl!($add($x[$c], $x[$b]), 13));
-                $x[$a] = $xor($x[$a], $rotl!($add($x[$d], $x[$c]), 18));
+                $x[$b] = $xor($x[$b], rotl!($add($x[$a], $x[$d]), 7));
+                $x[$c] = $xor($x[$c], rotl!($add($x[$b], $x[$a]), 9));
+                $x[$d] = $xor($x[$d], rotl!($add($x[$c], $x[$b]), 13));
+                $x[$a] = $xor($x[$a], rotl!($add($x[$d], $x[$c]), 18));
             };
         }
         for _ in 0..10 {
@@ -125,21 +131,6 @@ mod sse2 {
         }
     }
 
-    macro_rules! rotl {
-        ($v:expr, 7) => {
-            _mm_or_si128(_mm_slli_epi32::<7>($v), _mm_srli_epi32::<25>($v))
-        };
-        ($v:expr, 9) => {
-            _mm_or_si128(_mm_slli_epi32::<9>($v), _mm_srli_epi32::<23>($v))
-        };
-        ($v:expr, 13) => {
-            _mm_or_si128(_mm_slli_epi32::<13>($v), _mm_srli_epi32::<19>($v))
-        };
-        ($v:expr, 18) => {
-            _mm_or_si128(_mm_slli_epi32::<18>($v), _mm_srli_epi32::<14>($v))
-        };
-    }
-
     #[target_feature(enable = "sse2")]
     fn rounds(input: &[u32; 16], counter: u64, out: &mut [u8]) {
         let lanes = |l: [u32; 4]| _mm_set_epi32(l[3] as i32, l[2] as i32, l[1] as i32, l[0] as i32);
@@ -148,7 +139,14 @@ mod sse2 {
         x[8] = lanes(low);
         x[9] = lanes(high);
         let start = x;
-        twenty_rounds!(x, _mm_add_epi32, _mm_xor_si128, rotl);
+        twenty_rounds!(
+            x,
+            _mm_add_epi32,
+            _mm_xor_si128,
+            _mm_or_si128,
+            _mm_slli_epi32,
+            _mm_srli_epi32
+        );
         for (w, (word, first)) in x.iter().zip(&start).enumerate() {
             let v = _mm_add_epi32(*word, *first);
             let values = [
@@ -187,21 +185,6 @@ mod avx2 {
         true
     }
 
-    macro_rules! rotl {
-        ($v:expr, 7) => {
-            _mm256_or_si256(_mm256_slli_epi32::<7>($v), _mm256_srli_epi32::<25>($v))
-        };
-        ($v:expr, 9) => {
-            _mm256_or_si256(_mm256_slli_epi32::<9>($v), _mm256_srli_epi32::<23>($v))
-        };
-        ($v:expr, 13) => {
-            _mm256_or_si256(_mm256_slli_epi32::<13>($v), _mm256_srli_epi32::<19>($v))
-        };
-        ($v:expr, 18) => {
-            _mm256_or_si256(_mm256_slli_epi32::<18>($v), _mm256_srli_epi32::<14>($v))
-        };
-    }
-
     #[target_feature(enable = "avx2")]
     fn rounds(input: &[u32; 16], counter: u64, out: &mut [u8]) {
         let lanes = |l: [u32; 8]| {
@@ -213,7 +196,14 @@ mod avx2 {
         x[8] = lanes(low);
         x[9] = lanes(high);
         let start = x;
-        twenty_rounds!(x, _mm256_add_epi32, _mm256_xor_si256, rotl);
+        twenty_rounds!(
+            x,
+            _mm256_add_epi32,
+            _mm256_xor_si256,
+            _mm256_or_si256,
+            _mm256_slli_epi32,
+            _mm256_srli_epi32
+        );
         for (w, (word, first)) in x.iter().zip(&start).enumerate() {
             let v = _mm256_add_epi32(*word, *first);
             let values = [
@@ -247,17 +237,23 @@ mod portable {
         std::array::from_fn(|i| a[i] ^ b[i])
     }
 
-    macro_rules! rotl {
-        ($v:expr, $n:literal) => {
-            $v.map(|w: u32| w.rotate_left($n))
-        };
+    fn or(a: Lanes, b: Lanes) -> Lanes {
+        std::array::from_fn(|i| a[i] | b[i])
+    }
+
+    fn shl<const N: i32>(a: Lanes) -> Lanes {
+        a.map(|w| w << N)
+    }
+
+    fn shr<const N: i32>(a: Lanes) -> Lanes {
+        a.map(|w| w >> N)
     }
 
     pub(super) fn four_blocks(input: &[u32; 16], counter: u64, out: &mut [u8]) {
         let mut x: [Lanes; 16] = input.map(|w| [w; 4]);
         (x[8], x[9]) = super::counters(counter);
         let start = x;
-        twenty_rounds!(x, add, xor, rotl);
+        twenty_rounds!(x, add, xor, or, shl, shr);
         for (w, (word, first)) in x.iter().zip(&start).enumerate() {
             for (lane, value) in add(*word, *first).into_iter().enumerate() {
                 super::put(out, lane, w, value);
