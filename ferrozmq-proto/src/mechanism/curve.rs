@@ -94,8 +94,11 @@ fn random<const N: usize>() -> [u8; N] {
     out
 }
 
-fn seal(b: &BoxKey, n: &[u8; 24], plain: &[u8]) -> Vec<u8> {
-    b.seal(n, plain)
+/// The next short nonce of a counter, as it goes on the wire.
+fn next_short(counter: &mut u64) -> [u8; 8] {
+    let n = *counter;
+    *counter += 1;
+    n.to_be_bytes()
 }
 
 fn open(
@@ -163,14 +166,8 @@ impl Traffic {
         }
     }
 
-    fn next(&mut self) -> [u8; 8] {
-        let n = self.next_nonce;
-        self.next_nonce += 1;
-        n.to_be_bytes()
-    }
-
     fn encode(&mut self, flags: u8, body: &Bytes, out: &mut OutBuffer) {
-        let short = self.next();
+        let short = next_short(&mut self.next_nonce);
         let mut inner = 0;
         if flags & FrameFlags::MORE != 0 {
             inner |= 0x01;
@@ -280,16 +277,10 @@ impl CurveClient {
         }
     }
 
-    fn short(&mut self) -> [u8; 8] {
-        let n = self.next_nonce;
-        self.next_nonce += 1;
-        n.to_be_bytes()
-    }
-
     fn hello(&mut self) -> Result<Bytes, ProtocolError> {
-        let short = self.short();
+        let short = next_short(&mut self.next_nonce);
         let b = salsa_box(&self.server, &self.transient)?;
-        let sealed = seal(&b, &nonce(b"CurveZMQHELLO---", &short), &[0u8; 64]);
+        let sealed = b.seal(&nonce(b"CurveZMQHELLO---", &short), &[0u8; 64]);
         let transient = self.transient.public();
         Ok(command(
             HELLO,
@@ -303,19 +294,15 @@ impl CurveClient {
         let mut vouch_plain = Vec::with_capacity(64);
         vouch_plain.extend_from_slice(&self.transient.public());
         vouch_plain.extend_from_slice(&self.server);
-        let vouch = seal(
-            &to_server_transient,
-            &nonce(b"VOUCH---", &vouch_nonce),
-            &vouch_plain,
-        );
+        let vouch = to_server_transient.seal(&nonce(b"VOUCH---", &vouch_nonce), &vouch_plain);
         let mut plain = BytesMut::new();
         plain.put_slice(&self.public);
         plain.put_slice(&vouch_nonce);
         plain.put_slice(&vouch);
         std::mem::take(&mut self.properties).encode(&mut plain);
-        let short = self.short();
+        let short = next_short(&mut self.next_nonce);
         let b = salsa_box(&self.server_transient, &self.transient)?;
-        let sealed = seal(&b, &nonce(b"CurveZMQINITIATE", &short), &plain);
+        let sealed = b.seal(&nonce(b"CurveZMQINITIATE", &short), &plain);
         Ok(command(INITIATE, &[&self.cookie, &short, &sealed]))
     }
 }
@@ -506,7 +493,7 @@ impl CurveServer {
         plain.extend_from_slice(&sealed_cookie);
         let welcome_nonce = random::<16>();
         let b = salsa_box(&self.client_transient, &self.secret)?;
-        let sealed = seal(&b, &nonce(b"WELCOME-", &welcome_nonce), &plain);
+        let sealed = b.seal(&nonce(b"WELCOME-", &welcome_nonce), &plain);
         Ok(command(WELCOME, &[&welcome_nonce, &sealed]))
     }
 
@@ -568,10 +555,9 @@ impl CurveServer {
     fn ready(&mut self) -> Result<Bytes, ProtocolError> {
         let mut plain = BytesMut::new();
         std::mem::take(&mut self.properties).encode(&mut plain);
-        let short = self.next_nonce.to_be_bytes();
-        self.next_nonce += 1;
+        let short = next_short(&mut self.next_nonce);
         let b = salsa_box(&self.client_transient, &self.transient)?;
-        let sealed = seal(&b, &nonce(b"CurveZMQREADY---", &short), &plain);
+        let sealed = b.seal(&nonce(b"CurveZMQREADY---", &short), &plain);
         self.traffic = Some(Traffic {
             ours: b.boxes(b"CurveZMQMESSAGES"),
             theirs: b.boxes(b"CurveZMQMESSAGEC"),
