@@ -317,7 +317,7 @@ pub trait Mechanism: fmt::Debug + Send {
 
 /// The ERROR command body for a ZAP refusal of `status_code` (RFC 27 and
 /// libzmq: none for 300, a temporary failure).
-pub(crate) fn zap_error(status_code: u16) -> Option<Bytes> {
+fn zap_error(status_code: u16) -> Option<Bytes> {
     (status_code != 300).then(|| {
         let mut body = bytes::BytesMut::new();
         crate::Command::Error {
@@ -328,7 +328,8 @@ pub(crate) fn zap_error(status_code: u16) -> Option<Bytes> {
     })
 }
 
-/// What a ZAP handler's answer left a server mechanism (PLAIN, CURVE):
+/// What a ZAP handler's answer left a mechanism that asks one (NULL with
+/// a ZAP domain, a PLAIN or CURVE server):
 /// after a refusal, the ERROR still to send; after an acceptance, the
 /// user id and properties it gave the peer.
 #[derive(Debug, Default)]
@@ -357,23 +358,17 @@ impl ZapAnswer {
 
     /// The peer's handshake properties, then those the handler gave.
     pub(crate) fn properties(&self, peer: Option<Metadata>) -> Metadata {
-        with_zap_properties(peer, &self.metadata)
+        let mut properties = peer.unwrap_or_default();
+        for (name, value) in self.metadata.iter() {
+            properties.insert(name, value.clone());
+        }
+        properties
     }
 
     /// The user id the handler gave, if any.
     pub(crate) fn user_id(&self) -> Option<&Bytes> {
         (!self.user_id.is_empty()).then_some(&self.user_id)
     }
-}
-
-/// A peer's properties as its handshake gave them, then those its ZAP
-/// handler added.
-pub(crate) fn with_zap_properties(peer: Option<Metadata>, zap: &Metadata) -> Metadata {
-    let mut properties = peer.unwrap_or_default();
-    for (name, value) in zap.iter() {
-        properties.insert(name, value.clone());
-    }
-    properties
 }
 
 /// A plain ZMTP frame: header, then the body (copied when small).

@@ -5,7 +5,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::{Mechanism, MechanismName, Status, with_zap_properties, zap_error};
+use super::{Mechanism, MechanismName, Status, ZapAnswer};
 use crate::command::{Command, READY};
 use crate::zap::{ZapReply, ZapRequest};
 use crate::{Metadata, ProtocolError};
@@ -20,10 +20,9 @@ enum Zap {
     /// Waiting for the answer.
     Asked,
     /// The handler allowed the peer.
-    Allowed { user_id: Bytes },
-    /// The handler refused the peer: an ERROR is sent, unless the status
-    /// was 300 (libzmq sends none for a temporary failure).
-    Refused { error: Option<Bytes> },
+    Allowed,
+    /// The handler refused the peer: its ERROR, if any, is still to send.
+    Refused,
 }
 
 /// One side of a NULL handshake.
@@ -32,10 +31,9 @@ pub struct Null {
     /// Our READY properties.
     properties: Metadata,
     zap: Zap,
+    answer: ZapAnswer,
     ready_sent: bool,
     peer: Option<Metadata>,
-    /// What the ZAP handler added to the peer's properties.
-    zap_metadata: Metadata,
 }
 
 impl Null {
@@ -45,9 +43,9 @@ impl Null {
         Self {
             properties,
             zap: if zap { Zap::ToAsk } else { Zap::Off },
+            answer: ZapAnswer::default(),
             ready_sent: false,
             peer: None,
-            zap_metadata: Metadata::new(),
         }
     }
 }
@@ -62,10 +60,10 @@ impl Mechanism for Null {
     }
 
     fn next_command(&mut self) -> Option<Bytes> {
-        match &mut self.zap {
-            Zap::Refused { error } => return error.take(),
+        match self.zap {
+            Zap::Refused => return self.answer.take_error(),
             Zap::ToAsk | Zap::Asked => return None,
-            Zap::Off | Zap::Allowed { .. } => {}
+            Zap::Off | Zap::Allowed => {}
         }
         if self.ready_sent {
             return None;
@@ -102,20 +100,16 @@ impl Mechanism for Null {
         if self.zap != Zap::Asked {
             return Err(ProtocolError::UnexpectedZapReply);
         }
-        if let Err(e) = reply.check() {
-            let error = zap_error(reply.status_code);
-            self.zap = Zap::Refused { error };
-            return Err(e);
-        }
-        self.zap_metadata = reply.metadata;
-        self.zap = Zap::Allowed {
-            user_id: reply.user_id,
+        let taken = self.answer.take(reply);
+        self.zap = match taken {
+            Ok(()) => Zap::Allowed,
+            Err(_) => Zap::Refused,
         };
-        Ok(())
+        taken
     }
 
     fn status(&self) -> Status {
-        let zap_done = matches!(self.zap, Zap::Off | Zap::Allowed { .. });
+        let zap_done = matches!(self.zap, Zap::Off | Zap::Allowed);
         if zap_done && self.ready_sent && self.peer.is_some() {
             Status::Ready
         } else {
@@ -125,13 +119,10 @@ impl Mechanism for Null {
 
     /// The peer's READY properties, then those the ZAP handler gave it.
     fn take_peer_properties(&mut self) -> Metadata {
-        with_zap_properties(self.peer.take(), &self.zap_metadata)
+        self.answer.properties(self.peer.take())
     }
 
     fn user_id(&self) -> Option<&Bytes> {
-        match &self.zap {
-            Zap::Allowed { user_id } if !user_id.is_empty() => Some(user_id),
-            _ => None,
-        }
+        self.answer.user_id()
     }
 }
