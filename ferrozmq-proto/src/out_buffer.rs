@@ -125,6 +125,15 @@ impl OutBuffer {
         other.len = 0;
     }
 
+    /// Everything queued, as one copy (for tests).
+    #[cfg(test)]
+    pub(crate) fn to_vec(&self) -> Vec<u8> {
+        let mut slices = [IoSlice::new(&[]); 64];
+        let n = self.io_slices(&mut slices);
+        assert!(n < slices.len(), "more chunks than a test expects");
+        slices[..n].iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
     /// Appends bytes, copied.
     pub(crate) fn push_slice(&mut self, bytes: &[u8]) {
         self.make_room(bytes.len());
@@ -181,12 +190,6 @@ const TAIL_CHUNK: usize = 16 * 1024;
 mod tests {
     use super::*;
 
-    fn flatten(out: &OutBuffer) -> Vec<u8> {
-        let mut slices = [IoSlice::new(&[]); 16];
-        let n = out.io_slices(&mut slices);
-        slices[..n].iter().flat_map(|s| s.iter().copied()).collect()
-    }
-
     #[test]
     fn small_bodies_are_copied_large_ones_shared_and_order_kept() {
         let mut out = OutBuffer::new();
@@ -199,16 +202,16 @@ mod tests {
         let mut expected = b"h1small".to_vec();
         expected.extend(&big[..]);
         expected.extend(b"h2");
-        assert_eq!(flatten(&out), expected);
+        assert_eq!(out.to_vec(), expected);
         assert_eq!(
             out.chunks[1].as_ptr(),
             big.as_ptr(),
             "large body not copied"
         );
         out.advance(3);
-        assert_eq!(flatten(&out), expected[3..]);
+        assert_eq!(out.to_vec(), expected[3..]);
         out.advance(4 + COPY_THRESHOLD);
-        assert_eq!(flatten(&out), b"h2");
+        assert_eq!(out.to_vec(), b"h2");
         out.advance(2);
         assert!(out.is_empty());
         assert_eq!(out.io_slices(&mut [IoSlice::new(&[])]), 0);
@@ -249,7 +252,7 @@ mod tests {
         }
         assert_eq!(out.len(), 100_000);
         assert!(out.tail.capacity() >= TAIL_CHUNK);
-        assert_eq!(flatten(&out).len(), 100_000);
+        assert_eq!(out.to_vec().len(), 100_000);
     }
 
     /// Two buffers joined keep their order and share their bodies.
@@ -265,10 +268,10 @@ mod tests {
         assert!(second.is_empty());
         let mut expected = b"one\x01\x02ab\x00\x01c".to_vec();
         expected.extend_from_slice(&big);
-        assert_eq!(flatten(&first), expected);
+        assert_eq!(first.to_vec(), expected);
         assert_eq!(first.len(), expected.len());
         first.push_slice(b"!");
-        assert_eq!(flatten(&first).last(), Some(&b'!'));
+        assert_eq!(first.to_vec().last(), Some(&b'!'));
     }
 
     /// Output that grows while unwritten is not copied: a full tail becomes
@@ -285,7 +288,7 @@ mod tests {
             tails.push(out.tail.as_ptr() as usize);
         }
         assert!(out.chunks.len() >= 2, "sealed tails");
-        assert_eq!(flatten(&out), expected);
+        assert_eq!(out.to_vec(), expected);
         let sealed: Vec<usize> = out.chunks.iter().map(|c| c.as_ptr() as usize).collect();
         assert!(
             sealed.iter().all(|p| tails.contains(p)),
