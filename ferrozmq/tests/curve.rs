@@ -3,18 +3,10 @@
 //! built-in `Authenticator`), a wrong server key failing cleanly, and
 //! CURVE over ws.
 
-use std::time::Duration;
+mod common;
 
-use ferrozmq::{Authenticator, Context, Event, Monitor, Socket, SocketType};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn socket(ctx: &Context, kind: SocketType) -> Socket {
-    let s = ctx.socket(kind).unwrap();
-    s.set_recv_timeout(Some(WAIT)).unwrap();
-    s.set_send_timeout(Some(WAIT)).unwrap();
-    s
-}
+use common::{failure, handshake, socket};
+use ferrozmq::{AsyncSocket, Authenticator, Context, Socket, SocketType};
 
 /// A server with a new key pair, bound to `endpoint`; its public key.
 fn server(ctx: &Context, endpoint: &str) -> (Socket, String) {
@@ -35,17 +27,6 @@ fn client(ctx: &Context, server_key: &str) -> (Socket, String) {
     req.set_curve_publickey(&public).unwrap();
     req.set_curve_serverkey(server_key).unwrap();
     (req, public)
-}
-
-fn handshake(events: &mut Monitor) -> bool {
-    loop {
-        match events.recv_timeout(Some(WAIT)) {
-            Some(Event::HandshakeSucceeded { .. }) => return true,
-            Some(Event::HandshakeFailed { .. }) => return false,
-            Some(_) => {}
-            None => panic!("no handshake outcome"),
-        }
-    }
 }
 
 #[test]
@@ -90,16 +71,7 @@ fn a_wrong_server_key_fails_cleanly() {
     let mut events = req.monitor();
     req.connect(&rep.last_endpoint().unwrap()).unwrap();
     assert!(!handshake(&mut events));
-    loop {
-        match server_events.recv_timeout(Some(WAIT)) {
-            Some(Event::HandshakeFailed { reason, .. }) => {
-                assert_eq!(reason.failure(), ferrozmq::Failure::Protocol, "{reason}");
-                break;
-            }
-            Some(Event::HandshakeSucceeded { .. }) | None => panic!("no failure"),
-            Some(_) => {}
-        }
-    }
+    assert_eq!(failure(&mut server_events), ferrozmq::Failure::Protocol);
 }
 
 #[test]
@@ -128,16 +100,23 @@ fn keys_are_32_bytes_or_40_z85_characters() {
     assert_eq!(derived.len(), 32);
 }
 
-/// Async sockets on the caller's runtime encode messages ahead as plain
-/// frames; under CURVE they must not (every frame is boxed).
-#[tokio::test]
-async fn async_sockets_over_curve() {
-    let ctx = Context::new();
+/// An async CURVE PULL server with a new key pair, bound over tcp; its
+/// public key.
+async fn async_pull_server(ctx: &Context) -> (AsyncSocket, String) {
     let (public, secret) = ferrozmq::curve_keypair();
     let pull = ctx.async_socket(SocketType::Pull).unwrap();
     pull.set_curve_server(true).unwrap();
     pull.set_curve_secretkey(&secret).unwrap();
     pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    (pull, public)
+}
+
+/// Async sockets on the caller's runtime encode messages ahead as plain
+/// frames; under CURVE they must not (every frame is boxed).
+#[tokio::test]
+async fn async_sockets_over_curve() {
+    let ctx = Context::new();
+    let (pull, public) = async_pull_server(&ctx).await;
     let push = ctx.async_socket(SocketType::Push).unwrap();
     let (_, client_secret) = ferrozmq::curve_keypair();
     push.set_curve_secretkey(&client_secret).unwrap();
@@ -160,11 +139,7 @@ async fn async_sockets_over_curve() {
 #[tokio::test]
 async fn keys_set_after_connect_still_box_what_was_queued() {
     let ctx = Context::new();
-    let (public, secret) = ferrozmq::curve_keypair();
-    let pull = ctx.async_socket(SocketType::Pull).unwrap();
-    pull.set_curve_server(true).unwrap();
-    pull.set_curve_secretkey(&secret).unwrap();
-    pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let (pull, public) = async_pull_server(&ctx).await;
     let endpoint = pull.last_endpoint().unwrap();
     let late = ctx.async_socket(SocketType::Push).unwrap();
     late.connect(&endpoint).await.unwrap();

@@ -4,19 +4,13 @@
 //! monitors say so), a server without a handler lets no one in, and NULL
 //! with a ZAP domain asks the handler too.
 
+mod common;
+
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use ferrozmq::{Bytes, Context, Event, Message, Monitor, Socket, SocketType};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn socket(ctx: &Context, kind: SocketType) -> Socket {
-    let s = ctx.socket(kind).unwrap();
-    s.set_recv_timeout(Some(WAIT)).unwrap();
-    s.set_send_timeout(Some(WAIT)).unwrap();
-    s
-}
+use common::{failure, handshake, socket};
+use ferrozmq::{Bytes, Context, Message, Socket, SocketType};
 
 /// A ZAP handler answering `count` requests: 200 for `admin`/`secret`
 /// (user id `the-admin`), 400 otherwise; it hands back every request.
@@ -47,30 +41,6 @@ fn handler(ctx: &Context, count: usize) -> JoinHandle<Vec<Vec<Bytes>>> {
         }
         seen
     })
-}
-
-/// The next handshake outcome a monitor reports: true for success.
-fn handshake(events: &mut Monitor) -> bool {
-    loop {
-        match events.recv_timeout(Some(WAIT)) {
-            Some(Event::HandshakeSucceeded { .. }) => return true,
-            Some(Event::HandshakeFailed { .. }) => return false,
-            Some(_) => {}
-            None => panic!("no handshake outcome"),
-        }
-    }
-}
-
-/// The kind of the next handshake failure a monitor reports.
-fn failure(events: &mut Monitor) -> ferrozmq::Failure {
-    loop {
-        match events.recv_timeout(Some(WAIT)) {
-            Some(Event::HandshakeFailed { reason, .. }) => return reason.failure(),
-            Some(Event::HandshakeSucceeded { .. }) => panic!("let in"),
-            Some(_) => {}
-            None => panic!("no handshake outcome"),
-        }
-    }
 }
 
 fn plain_client(ctx: &Context, user: &str, password: &str) -> Socket {
