@@ -147,6 +147,27 @@ def curve_client(ctx, zmq_type, public, secret, server_public):
     return sock
 
 
+def plain_client(ctx, zmq_type, username, password):
+    """A pyzmq PLAIN client socket with these credentials (str)."""
+    sock = ctx.socket(zmq_type)
+    sock.plain_username = username.encode()
+    sock.plain_password = password.encode()
+    return sock
+
+
+def our_plain_request(spawn, rep, endpoint):
+    """Our PLAIN REQ (`admin`/`secret`) sends "hi" to the pyzmq PLAIN
+    server `rep` bound at `endpoint`, which replies "ok"; returns the
+    frame `rep` received, with its properties."""
+    req = spawn(PEER, "req", "--connect", endpoint, "--plain-user", "admin", "--plain-password", "secret", stdin=True)
+    req.ready()
+    req.write("6869")
+    frame = rep.recv(copy=False)
+    rep.send(b"ok")
+    assert req.line() == "6f6b"
+    return frame
+
+
 BIND_SIDES = {"argvalues": [True, False], "ids": ["ferrozmq-binds", "pyzmq-binds"]}
 
 

@@ -7,7 +7,7 @@ import pytest
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from conftest import CLI, PEER, free_endpoint
+from conftest import CLI, PEER, free_endpoint, our_plain_request, plain_client
 
 
 @pytest.fixture
@@ -24,15 +24,10 @@ def test_our_client_against_a_pyzmq_server(spawn, ctx, authenticator):
     rep.plain_server = True
     endpoint = free_endpoint()
     rep.bind(endpoint)
-    req = spawn(PEER, "req", "--connect", endpoint, "--plain-user", "admin", "--plain-password", "secret", stdin=True)
-    req.ready()
-    req.write("6869")
-    frame = rep.recv(copy=False)
+    frame = our_plain_request(spawn, rep, endpoint)
     assert frame.bytes == b"hi"
     assert frame.get("User-Id") == "admin"
     assert frame.get("Socket-Type") == "REQ"
-    rep.send(b"ok")
-    assert req.line() == "6f6b"
 
 
 def test_our_client_with_a_bad_password_is_refused(spawn, ctx, authenticator):
@@ -54,9 +49,7 @@ def test_our_client_with_a_bad_password_is_refused(spawn, ctx, authenticator):
 def test_pyzmq_client_against_our_server(spawn, ctx, password, allowed):
     rep = spawn(PEER, "rep", "--properties", "User-Id", "--bind", "tcp://127.0.0.1:0", "--plain-allow", "admin:secret")
     endpoint = rep.ready()
-    req = ctx.socket(zmq.REQ)
-    req.plain_username = b"admin"
-    req.plain_password = password.encode()
+    req = plain_client(ctx, zmq.REQ, "admin", password)
     req.connect(endpoint)
     req.send(b"hello")
     if allowed:
@@ -73,9 +66,7 @@ def test_a_plain_server_without_a_handler_refuses_clients(spawn, ctx):
     """As libzmq: a PLAIN server needs a ZAP handler."""
     rep = spawn(PEER, "rep", "--bind", "tcp://127.0.0.1:0", "--plain-server-alone", "--monitor")
     endpoint = rep.ready()
-    req = ctx.socket(zmq.REQ)
-    req.plain_username = b"admin"
-    req.plain_password = b"secret"
+    req = plain_client(ctx, zmq.REQ, "admin", "secret")
     req.connect(endpoint)
     req.send(b"hello")
     assert not req.poll(1000), "let in without a handler"
@@ -85,9 +76,7 @@ def test_the_cli_server_with_plain_users(spawn, ctx):
     """`ferrozmq server --plain-allow` against a pyzmq PLAIN client."""
     endpoint = free_endpoint()
     server = spawn(CLI, "server", "--bind", endpoint, "--plain-allow", "admin:secret")
-    req = ctx.socket(zmq.REQ)
-    req.plain_username = b"admin"
-    req.plain_password = b"secret"
+    req = plain_client(ctx, zmq.REQ, "admin", "secret")
     req.connect(endpoint)
     req.send(b"from pyzmq")
     assert req.recv() == b"Message Received"

@@ -6,7 +6,17 @@ this file with the Debian interpreter; under the pyzmq wheel it is skipped."""
 import pytest
 import zmq
 
-from conftest import BIND_SIDES, PEER, curve_client, curve_server, free_port, numbered, scripted_at
+from conftest import (
+    BIND_SIDES,
+    PEER,
+    curve_client,
+    curve_server,
+    free_port,
+    numbered,
+    our_plain_request,
+    plain_client,
+    scripted_at,
+)
 
 pytestmark = pytest.mark.skipif(not zmq.has("WS"), reason="this libzmq has no ws transport")
 
@@ -115,22 +125,15 @@ def test_plain_over_ws_both_ways(spawn, ctx):
         rep.plain_server = True
         endpoint = f"ws://127.0.0.1:{free_port()}/zmq"
         rep.bind(endpoint)
-        req = spawn(PEER, "req", "--connect", endpoint, "--plain-user", "admin", "--plain-password", "secret", stdin=True)
-        req.ready()
-        req.write("6869")
-        frame = rep.recv(copy=False)
+        frame = our_plain_request(spawn, rep, endpoint)
         assert frame.bytes == b"hi"
         assert frame.get("User-Id") == "admin"
-        rep.send(b"ok")
-        assert req.line() == "6f6b"
     finally:
         auth.stop()
 
     ours = spawn(PEER, "rep", "--properties", "User-Id", "--bind", f"ws://127.0.0.1:{free_port()}/zmq", "--plain-allow", "admin:secret")
     endpoint = ours.ready()
-    client = ctx.socket(zmq.REQ)
-    client.plain_username = b"admin"
-    client.plain_password = b"secret"
+    client = plain_client(ctx, zmq.REQ, "admin", "secret")
     client.connect(endpoint)
     client.send(b"hello")
     assert ours.line() == "PROPERTIES User-Id=" + b"admin".hex()
