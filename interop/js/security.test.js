@@ -23,22 +23,26 @@ function jsSocket(t, Type, options) {
 /** The hex line ferrozmq-peer's `req` prints for a reply. */
 const hex = (s) => Buffer.from(s).toString("hex");
 
+/**
+ * Our REQ (ferrozmq-peer, with the security flags `args`) sends `text` to
+ * the zeromq.js Reply socket `rep`, which answers "ok".
+ */
+async function ourRequestTo(t, rep, args, text) {
+  const req = spawnPeer(t, ["req", "--connect", rep.lastEndpoint, ...args], { stdin: true });
+  await req.ready();
+  req.write(hex(text));
+  const [request] = await rep.receive();
+  assert.equal(request.toString(), text);
+  await rep.send("ok");
+  assert.equal(await req.line(), hex("ok"));
+}
+
 test("CURVE over ws: our client to a zeromq.js server, and the reverse", async (t) => {
   const server = zmq.curveKeyPair();
   const client = zmq.curveKeyPair();
   const rep = jsSocket(t, zmq.Reply, { curveServer: true, curveSecretKey: server.secretKey });
   await rep.bind("ws://127.0.0.1:0/zmq");
-  const req = spawnPeer(
-    t,
-    ["req", "--connect", rep.lastEndpoint, "--curve-secret", client.secretKey, "--curve-server-key", server.publicKey],
-    { stdin: true },
-  );
-  await req.ready();
-  req.write(hex("boxed"));
-  const [request] = await rep.receive();
-  assert.equal(request.toString(), "boxed");
-  await rep.send("ok");
-  assert.equal(await req.line(), hex("ok"));
+  await ourRequestTo(t, rep, ["--curve-secret", client.secretKey, "--curve-server-key", server.publicKey], "boxed");
 
   const ours = spawnPeer(t, ["rep", "--bind", "ws://127.0.0.1:0/zmq", "--curve-server-secret", server.secretKey]);
   const endpoint = await ours.ready();
@@ -64,17 +68,7 @@ test("PLAIN over ws: our client to a zeromq.js server with a ZAP handler, and th
   })().catch(() => {});
   const rep = jsSocket(t, zmq.Reply, { plainServer: true });
   await rep.bind("ws://127.0.0.1:0/zmq");
-  const req = spawnPeer(
-    t,
-    ["req", "--connect", rep.lastEndpoint, "--plain-user", "admin", "--plain-password", "secret"],
-    { stdin: true },
-  );
-  await req.ready();
-  req.write(hex("logged in"));
-  const [request] = await rep.receive();
-  assert.equal(request.toString(), "logged in");
-  await rep.send("ok");
-  assert.equal(await req.line(), hex("ok"));
+  await ourRequestTo(t, rep, ["--plain-user", "admin", "--plain-password", "secret"], "logged in");
 
   const ours = spawnPeer(t, ["rep", "--bind", "ws://127.0.0.1:0/zmq", "--plain-allow", "admin:secret"]);
   const endpoint = await ours.ready();
