@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::Failure;
 use crate::client::parse_seconds;
-use crate::security::{SecurityArgs, apply_security};
+use crate::security::{Security, SecurityArgs, apply_security};
 use crate::text::{message_line, parse_line, print_line};
 
 /// Options of the socket commands.
@@ -72,7 +72,7 @@ pub(crate) fn run(socket_type: SocketType, args: Args) -> Result<(), Failure> {
         let ctx = Context::new();
         let security = args.security.read()?;
         let _authenticator = security.authenticator(&ctx)?;
-        let socket = setup(&ctx, socket_type, &args).await?;
+        let socket = setup(&ctx, socket_type, &args, &security).await?;
         let deadline = args.timeout.map(|t| Instant::now() + t);
         let work = cat(&socket, socket_type, &args);
         let result = match deadline {
@@ -90,9 +90,10 @@ async fn setup(
     ctx: &Context,
     socket_type: SocketType,
     args: &Args,
+    security: &Security,
 ) -> Result<AsyncSocket, Failure> {
     let socket = ctx.async_socket(socket_type)?;
-    apply_security!(socket, &args.security.read()?);
+    apply_security!(socket, security);
     if let Some(id) = &args.routing_id {
         socket.set_routing_id(id.clone().into_bytes())?;
     }
