@@ -141,9 +141,13 @@ impl Options {
                 secret: secret.clone(),
             };
         }
-        if let (Some(server), Some(secret)) = (self.curve_serverkey, &self.curve_secret) {
+        if let (Some(server), Some(secret), Some(public)) = (
+            self.curve_serverkey,
+            &self.curve_secret,
+            self.curve_publickey(),
+        ) {
             return Security::CurveClient {
-                public: self.curve_public.unwrap_or_else(|| secret.public()),
+                public,
                 secret: secret.clone(),
                 server,
             };
@@ -158,6 +162,13 @@ impl Options {
             },
             None => Security::Null,
         }
+    }
+
+    /// Our CURVE public key: the one set, or the one that goes with the
+    /// secret key.
+    pub(crate) fn curve_publickey(&self) -> Option<[u8; 32]> {
+        self.curve_public
+            .or_else(|| self.curve_secret.as_ref().map(|s| s.public()))
     }
 
     /// Whether a new connection's handshake asks the ZAP handler, given

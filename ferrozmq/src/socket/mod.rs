@@ -652,10 +652,7 @@ macro_rules! common_methods {
         /// See [`set_curve_publickey`](Self::set_curve_publickey) (or the
         /// one that goes with the secret key).
         pub fn curve_publickey(&self) -> Option<[u8; 32]> {
-            self.core.get(|o| {
-                o.curve_public
-                    .or_else(|| o.curve_secret.as_ref().map(|s| s.public()))
-            })
+            self.core.get(|o| o.curve_publickey())
         }
 
         /// See [`set_curve_serverkey`](Self::set_curve_serverkey).
